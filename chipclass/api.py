@@ -1,0 +1,123 @@
+"""The Python API: what the CLI calls, and what a notebook uses.
+
+>>> import chipclass
+>>> from chipclass import ureg
+>>> chipclass.tpp(fp8=296 * ureg.TFLOPS, fp16=148 * ureg.TFLOPS)   # NVIDIA H20
+2368.0
+>>> row = chipclass.classify_spec(fp8="1979 TFLOPS", die_area="814 mm**2", as_of="2024-01-01")
+>>> row["clause"], row["status"]
+('3A090.a.1', 'controlled')
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from .catalogue import Catalogue, from_frame, from_table, read_catalogue
+from .classify import classify
+from .errors import InputError
+from .rulesets import rules_in_force
+from .units import ureg
+
+__all__ = ["load", "score", "tpp", "spec_catalogue", "classify_spec", "explain"]
+
+
+def load(data) -> Catalogue:
+    """A :class:`~chipclass.catalogue.Catalogue` from a path, ``-``, DataFrame or Catalogue."""
+    if isinstance(data, Catalogue):
+        return data
+    if isinstance(data, pd.DataFrame):
+        return from_frame(data)
+    if isinstance(data, pa.Table):
+        return from_table(data)
+    if isinstance(data, (str, os.PathLike)) or hasattr(data, "read"):
+        return read_catalogue(data)
+    raise TypeError(f"cannot read a catalogue from {type(data).__name__}")
+
+
+def score(data, as_of=None, *, bit_lengths: dict[str, int] | None = None,
+          rules_dir: str | None = None) -> pd.DataFrame:
+    """Classify every device of a catalogue under the 3A090 rules in force on ``as_of``.
+
+    Parameters
+    ----------
+    data : path, ``-``, pandas.DataFrame, pyarrow.Table or Catalogue
+        The catalogue (see :mod:`chipclass.catalogue` for the column vocabulary).
+    as_of : date or 'YYYY-MM-DD', optional
+        The date whose rules apply (default: today). Before 2022-10-07 is an error.
+    bit_lengths : dict, optional
+        Override bit lengths per format, e.g. ``{'tf32': 19}``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per device: ``name, tpp, tpp_format, performance_density,
+        memory_bandwidth_density, eccn, clause, status, missing, note, margin_*, rule_set``
+        and the pass-through columns.
+    """
+    rules = rules_in_force(as_of, rules_dir)
+    return classify(load(data), rules, bit_lengths)
+
+
+def _scalar_text(key: str, value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, ureg.Quantity):
+        return f"{value.magnitude!r} {value.units}"
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value)
+
+
+def spec_catalogue(name: str = "spec", **specs) -> Catalogue:
+    """A one-row catalogue from keyword specs: Quantities, strings with units, or numbers in
+    the default units (``fp8=296 * ureg.TFLOPS``, ``die_area="8.14 cm**2"``, ``fp8=296``)."""
+    cols = {"name": [name]}
+    cols.update({k: [_scalar_text(k, v)] for k, v in specs.items()})
+    table = pa.table({k: pa.array(v, pa.string()) for k, v in cols.items()})
+    return from_table(table, source="<spec>")
+
+
+def tpp(bit_lengths: dict[str, int] | None = None, **throughputs) -> float:
+    """TPP of one device from its per-format throughputs (Quantities, strings or TOPS).
+
+    Keys are format names (``fp8``) or ``<format>_sparse`` (counted at half).
+
+    >>> tpp(fp4_sparse=2375 * ureg.TOPS)   # RTX 5090 D "AI TOPS": sparse FP4
+    4750.0
+    """
+    from .classify import compute_metrics
+
+    cat = spec_catalogue(**throughputs)
+    return float(compute_metrics(cat, bit_lengths)["tpp"][0])
+
+
+def classify_spec(as_of=None, name: str = "spec", **specs) -> dict:
+    """Classify one device given as keyword specs; the result row as a dict."""
+    frame = classify(spec_catalogue(name, **specs), rules_in_force(as_of))
+    row = frame.iloc[0].to_dict()
+    return {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in row.items()}
+
+
+def explain(data=None, name: str | None = None, as_of=None, **specs):
+    """Step-by-step explanation of one device: a catalogue row (``data`` and ``name``) or
+    keyword specs. Returns an :class:`~chipclass.explain.Explanation`."""
+    from .explain import explain_row
+
+    if data is None:
+        cat = spec_catalogue(name or "spec", **specs)
+        index = 0
+    else:
+        cat = load(data)
+        matches = np.flatnonzero(cat.names.to_numpy() == name) if name is not None else np.array([0])
+        if name is not None and not len(matches):
+            lower = cat.names.str.lower().to_numpy()
+            close = [str(n) for n, ln in zip(cat.names, lower) if name.lower() in ln][:5]
+            hint = f"; did you mean: {', '.join(close)}" if close else ""
+            raise InputError(f"no device named {name!r}{hint}", source=cat.source, column="name")
+        index = int(matches[0])
+    return explain_row(cat, index, rules_in_force(as_of))

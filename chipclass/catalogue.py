@@ -1,0 +1,383 @@
+"""Catalogue loading: CSV/Parquet (or a DataFrame) in, float64 columns in canonical units out.
+
+The header vocabulary
+---------------------
+Headers are matched case-insensitively, surrounding spaces ignored, inner spaces and
+hyphens read as ``_`` (``Die Area`` is ``die_area``); an optional unit follows in brackets
+(``fp8 [PFLOPS]``).
+
+===============================  ===========================================  =============
+column                           meaning                                      default unit
+===============================  ===========================================  =============
+``name``                         required, unique text
+``int4`` ... ``fp64``            dense throughput per format (formats.toml)   TOPS / TFLOPS
+``<format>_sparse``              vendor "with sparsity" figure, counted at    TOPS / TFLOPS
+                                 half; a dense figure wins when both given
+``die_area``                     applicable die area (logic dies, FinFET+)    mm**2
+``package_area``                 package or HBM stack area (3A090.c)          mm**2
+``memory``                       memory capacity                              GB
+``memory_bandwidth``             memory bandwidth                             GB/s
+``interconnect_bandwidth``       aggregate bidirectional transfer rate        GB/s
+``datacenter``                   true/false/yes/no/1/0; **empty means true**
+                                 (the conservative reading: 3A090 then
+                                 applies in full)
+``device_type``                  ``processor`` (default) or ``hbm``
+===============================  ===========================================  =============
+
+A cell may carry its own unit (``4 TB/s``, ``2375 TOPS``, ``8.14 cm**2``, ``2,375 TOPS``);
+it wins over the header's. Every other column passes through to the output untouched (CSV
+pass-through columns are read as text, so ``007`` stays ``007``).
+
+Each distinct unit string is parsed once (:func:`chipclass.units.unit_factor`); the
+columns are converted with pyarrow compute kernels and numpy, never a Python loop per row.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from typing import Iterator
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from .errors import InputError
+from .formats import FORMATS
+from .units import UnitError, unit_factor
+
+__all__ = ["Catalogue", "NUMERIC", "read_catalogue", "from_table", "from_frame", "iter_catalogue"]
+
+#: Numeric vocabulary: column -> (kind of quantity, default unit).
+NUMERIC: dict[str, tuple[str, str]] = {
+    **{f: ("throughput", "TOPS") for f in FORMATS},
+    **{f"{f}_sparse": ("throughput", "TOPS") for f in FORMATS},
+    "die_area": ("area", "mm**2"),
+    "package_area": ("area", "mm**2"),
+    "memory": ("memory", "GB"),
+    "memory_bandwidth": ("bandwidth", "GB/s"),
+    "interconnect_bandwidth": ("bandwidth", "GB/s"),
+}
+TEXT = ("name", "datacenter", "device_type")
+DEVICE_TYPES = ("processor", "hbm")
+_TRUE = ("true", "yes", "1", "y", "t")
+_FALSE = ("false", "no", "0", "n", "f")
+
+_HEADER = re.compile(r"^\s*(?P<name>[^\[\]]*?)\s*(?:\[(?P<unit>[^\]]*)\])?\s*$")
+_CELL = (r"^(?P<num>[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?(?:[eE][-+]?\d+)?"
+         r"|[-+]?\.\d+(?:[eE][-+]?\d+)?)\s*(?P<unit>.*)$")
+
+
+@dataclass
+class Catalogue:
+    """A catalogue after unit normalisation: plain arrays in canonical units.
+
+    Attributes
+    ----------
+    names : pandas.Series of str
+    values : dict of str -> float64 ndarray
+        Every column of :data:`NUMERIC`, NaN where not given. [canonical units]
+    datacenter : float64 ndarray
+        1.0 designed or marketed for datacenters, 0.0 not.
+    device_type : ndarray of str
+    extra : pyarrow.Table
+        Pass-through columns, headers as given.
+    source : str
+        File name (or ``<stdin>``/``<DataFrame>``) for messages.
+    headers : dict of str -> str
+        Vocabulary name -> header as the user wrote it.
+    """
+
+    names: pd.Series
+    values: dict[str, np.ndarray]
+    datacenter: np.ndarray
+    device_type: np.ndarray
+    extra: pa.Table
+    source: str = "<catalogue>"
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.datacenter)
+
+    def take(self, rows) -> "Catalogue":
+        """The catalogue restricted to the given row positions."""
+        rows = np.asarray(rows)
+        return Catalogue(names=self.names.iloc[rows].reset_index(drop=True),
+                         values={k: v[rows] for k, v in self.values.items()},
+                         datacenter=self.datacenter[rows], device_type=self.device_type[rows],
+                         extra=self.extra.take(pa.array(rows)), source=self.source,
+                         headers=self.headers)
+
+
+def _parse_header(header: str, source: str) -> tuple[str, str | None]:
+    m = _HEADER.match(str(header))
+    if not m:
+        return str(header), None
+    name = re.sub(r"[\s\-]+", "_", m.group("name").strip().lower())
+    return name, (m.group("unit").strip() if m.group("unit") is not None else None)
+
+
+def _vocabulary(headers: list[str], source: str) -> dict[str, tuple[str, str | None]]:
+    """Map each vocabulary header -> (vocabulary name, unit); others are pass-through."""
+    found: dict[str, tuple[str, str | None]] = {}
+    seen: dict[str, str] = {}
+    for h in headers:
+        name, unit = _parse_header(h, source)
+        if name not in NUMERIC and name not in TEXT:
+            continue
+        if name in seen:
+            raise InputError(f"columns {seen[name]!r} and {h!r} both give {name!r}; keep one",
+                             source=source, column=h)
+        if unit is not None and name in TEXT:
+            raise InputError(f"column {name!r} takes no unit", source=source, column=h, value=unit)
+        if unit is not None:
+            try:
+                unit_factor(unit or "", NUMERIC[name][0])
+            except UnitError as exc:
+                raise InputError(str(exc), source=source, column=h, value=unit) from None
+        seen[name] = h
+        found[h] = (name, unit)
+    if "name" not in seen:
+        raise InputError(f"no 'name' column (columns are: {', '.join(map(str, headers))})",
+                         source=source)
+    return found
+
+
+def _first(mask: np.ndarray) -> int:
+    return int(np.flatnonzero(mask)[0])
+
+
+def _numeric(arr: pa.ChunkedArray, kind: str, unit: str | None, default: str, *,
+             source: str, column: str, offset: int) -> np.ndarray:
+    """One column to float64 in the canonical unit of ``kind``."""
+    header_factor = unit_factor(unit or default, kind)
+    t = arr.type
+    if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_null(t) or pa.types.is_decimal(t):
+        values = pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
+        if header_factor != 1.0:
+            values = values * header_factor
+        raw = None
+    else:
+        raw = pc.utf8_trim_whitespace(arr if pa.types.is_string(t) or pa.types.is_large_string(t)
+                                      else pc.cast(arr, pa.string()))
+        raw = pc.if_else(pc.equal(raw, ""), pa.scalar(None, raw.type), raw)
+        parts = pc.extract_regex(raw, _CELL)
+        unmatched = np.asarray(pc.and_(pc.is_valid(raw), pc.is_null(parts)))
+        if unmatched.any():
+            i = _first(unmatched)
+            raise InputError("is not a number (a number, optionally followed by a unit, "
+                             "such as '296' or '296 TFLOPS')", source=source, row=offset + i + 1,
+                             column=column, value=raw[i].as_py())
+        numbers = pc.replace_substring(pc.struct_field(parts, "num"), ",", "")
+        values = pc.cast(numbers, pa.float64()).to_numpy(zero_copy_only=False)
+        units = pc.utf8_trim_whitespace(pc.struct_field(parts, "unit"))
+        distinct = pc.unique(units).to_pylist()
+        factors = np.empty(len(distinct))
+        for j, u in enumerate(distinct):  # once per distinct unit string, not per row
+            if not u:
+                factors[j] = header_factor
+                continue
+            try:
+                factors[j] = unit_factor(u, kind)
+            except UnitError as exc:
+                i = _first(np.asarray(pc.equal(units, u).fill_null(False)))
+                raise InputError(str(exc), source=source, row=offset + i + 1, column=column,
+                                 value=raw[i].as_py()) from None
+        if len(distinct) == 1:
+            values = values * factors[0]
+        else:
+            idx = pc.index_in(units, value_set=pa.array(distinct, pa.string())).fill_null(0)
+            values = values * factors[np.asarray(idx)]
+    bad = ~np.isnan(values) & ((values < 0) | ~np.isfinite(values))
+    if bad.any():
+        i = _first(bad)
+        shown = raw[i].as_py() if raw is not None else str(arr[i].as_py())
+        raise InputError("must be a finite number, zero or more", source=source,
+                         row=offset + i + 1, column=column, value=shown)
+    return values
+
+
+def _text(arr: pa.ChunkedArray) -> pa.ChunkedArray:
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        arr = pc.cast(arr, pa.string())
+    arr = pc.utf8_trim_whitespace(arr)
+    return pc.if_else(pc.equal(arr, ""), pa.scalar(None, arr.type), arr)
+
+
+def _choice(arr: pa.ChunkedArray, choices: tuple[str, ...], *, source: str, column: str,
+            offset: int, what: str) -> np.ndarray:
+    """Index of each cell's value in ``choices`` (case-insensitive); -1 where empty."""
+    text = pc.utf8_lower(_text(arr))
+    idx = pc.index_in(text, value_set=pa.array(choices, pa.string()))
+    unknown = np.asarray(pc.and_(pc.is_valid(text), pc.is_null(idx)))
+    if unknown.any():
+        i = _first(unknown)
+        raise InputError(f"is not {what} (one of: {', '.join(choices)})", source=source,
+                         row=offset + i + 1, column=column, value=arr[i].as_py())
+    return np.asarray(idx.fill_null(-1), dtype=np.int64)
+
+
+def from_table(table: pa.Table, source: str = "<table>", offset: int = 0) -> Catalogue:
+    """Normalise a pyarrow Table (the shared path of every reader).
+
+    ``offset`` is the number of data rows before this table (for streaming), so row
+    numbers in messages count from the start of the file.
+    """
+    headers = [str(h) for h in table.column_names]
+    vocab = _vocabulary(headers, source)
+    by_name = {name: h for h, (name, _) in vocab.items()}
+    n = table.num_rows
+
+    name_col = _text(table.column(by_name["name"]))
+    missing = np.asarray(pc.is_null(name_col))
+    if missing.any():
+        i = _first(missing)
+        raise InputError("every row needs a name", source=source, row=offset + i + 1,
+                         column=by_name["name"], value="")
+    names = name_col.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
+    dup = names.duplicated(keep=False).to_numpy()
+    if dup.any():
+        rows = np.flatnonzero(names.to_numpy() == names.iloc[_first(dup)])
+        raise InputError(f"duplicate name (also at row {offset + rows[0] + 1}); names must be unique",
+                         source=source, row=offset + rows[1] + 1, column=by_name["name"],
+                         value=names.iloc[rows[1]])
+
+    values: dict[str, np.ndarray] = {}
+    for name, (kind, default) in NUMERIC.items():
+        if name in by_name:
+            h = by_name[name]
+            values[name] = _numeric(table.column(h), kind, vocab[h][1], default,
+                                    source=source, column=h, offset=offset)
+        else:
+            values[name] = np.full(n, np.nan)
+
+    if "datacenter" in by_name:
+        idx = _choice(table.column(by_name["datacenter"]), _TRUE + _FALSE, source=source,
+                      column=by_name["datacenter"], offset=offset, what="a yes/no value")
+        datacenter = np.where(idx >= len(_TRUE), 0.0, 1.0)  # empty (-1) reads as true
+    else:
+        datacenter = np.ones(n)
+    if "device_type" in by_name:
+        idx = _choice(table.column(by_name["device_type"]), DEVICE_TYPES, source=source,
+                      column=by_name["device_type"], offset=offset, what="a device type")
+        device_type = np.asarray(DEVICE_TYPES, dtype=object)[np.maximum(idx, 0)]
+    else:
+        device_type = np.full(n, DEVICE_TYPES[0], dtype=object)
+
+    extra = table.select([h for h in headers if h not in vocab])
+    return Catalogue(names=names, values=values, datacenter=datacenter, device_type=device_type,
+                     extra=extra, source=source, headers=by_name)
+
+
+def from_frame(frame: pd.DataFrame, source: str = "<DataFrame>") -> Catalogue:
+    """Normalise a pandas DataFrame with the catalogue vocabulary."""
+    frame = frame.copy()
+    frame.columns = [str(c) for c in frame.columns]
+    obj = [c for c in frame.columns if frame[c].dtype == object]
+    for c in obj:  # mixed Python objects (e.g. '4 TB/s' and 4.0) read as text
+        frame[c] = frame[c].map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
+    return from_table(pa.Table.from_pandas(frame, preserve_index=False), source=source)
+
+
+def _csv_options(header: list[str]) -> tuple[pacsv.ReadOptions, pacsv.ConvertOptions]:
+    """Read pass-through and text columns as text; let pyarrow infer the numeric ones."""
+    text_cols = {h: pa.string() for h in header if _parse_header(h, "")[0] not in NUMERIC}
+    return (pacsv.ReadOptions(block_size=1 << 22),
+            pacsv.ConvertOptions(column_types=text_cols, strings_can_be_null=True))
+
+
+def _open(path) -> tuple[object, str]:
+    if isinstance(path, (str, os.PathLike)) and str(path) == "-":
+        return pa.BufferReader(sys.stdin.buffer.read()), "<stdin>"
+    if isinstance(path, (bytes, bytearray)):
+        return pa.BufferReader(bytes(path)), "<bytes>"
+    if hasattr(path, "read"):
+        data = path.read()
+        return pa.BufferReader(data.encode() if isinstance(data, str) else data), getattr(path, "name", "<stream>")
+    if not os.path.exists(path):
+        raise InputError("no such file", source=str(path))
+    return str(path), str(path)
+
+
+def _peek_header(src) -> list[str]:
+    if isinstance(src, pa.BufferReader):
+        data = src.read(1 << 16)
+        src.seek(0)
+        first = data.decode("utf-8-sig", errors="replace").splitlines()[:1]
+    else:
+        with open(src, encoding="utf-8-sig", errors="replace", newline="") as fh:
+            first = [fh.readline()]
+    if not first or not first[0].strip():
+        return []
+    return next(csv.reader(io.StringIO(first[0])))
+
+
+def _is_parquet(path) -> bool:
+    return isinstance(path, (str, os.PathLike)) and str(path).lower().endswith((".parquet", ".pq"))
+
+
+def read_table(path) -> tuple[pa.Table, str]:
+    """Read a CSV (or Parquet, by extension) file, ``-`` for stdin, into a pyarrow Table."""
+    if _is_parquet(path):
+        if not os.path.exists(path):
+            raise InputError("no such file", source=str(path))
+        try:
+            return pq.read_table(path), str(path)
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise InputError(f"cannot read Parquet: {exc}", source=str(path)) from None
+    src, source = _open(path)
+    header = _peek_header(src)
+    if not header:
+        raise InputError("empty file: expected a header row with a 'name' column", source=source)
+    read_opts, convert_opts = _csv_options(header)
+    try:
+        return pacsv.read_csv(src, read_options=read_opts, convert_options=convert_opts), source
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read CSV: {exc}", source=source) from None
+
+
+def read_catalogue(path) -> Catalogue:
+    """Read and normalise a catalogue file (CSV, Parquet by extension, or ``-`` for stdin)."""
+    table, source = read_table(path)
+    return from_table(table, source=source)
+
+
+def iter_catalogue(path, batch_rows: int = 1 << 20) -> Iterator[Catalogue]:
+    """Stream a catalogue file in record batches of about ``batch_rows`` rows.
+
+    Memory is bounded by the batch size; row numbers in messages still count from the start
+    of the file. Names are checked for uniqueness within each batch only.
+    """
+    if _is_parquet(path):
+        if not os.path.exists(path):
+            raise InputError("no such file", source=str(path))
+        pf = pq.ParquetFile(path)
+        batches = pf.iter_batches(batch_size=batch_rows)
+        source = str(path)
+    else:
+        src, source = _open(path)
+        header = _peek_header(src)
+        if not header:
+            raise InputError("empty file: expected a header row with a 'name' column", source=source)
+        read_opts, convert_opts = _csv_options(header)
+        # Streaming infers types from the first block; read every vocabulary numeric column
+        # as text so a later block cannot disagree, and parse it ourselves.
+        convert_opts.column_types = {h: pa.string() for h in header}
+        read_opts.block_size = max(1 << 16, min(batch_rows * 64, 1 << 26))
+        batches = pacsv.open_csv(src, read_options=read_opts, convert_options=convert_opts)
+    offset = 0
+    try:
+        for batch in batches:
+            for start in range(0, batch.num_rows, batch_rows):
+                table = pa.Table.from_batches([batch.slice(start, batch_rows)])
+                yield from_table(table, source=source, offset=offset)
+                offset += table.num_rows
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read: {exc}", source=source) from None

@@ -1,0 +1,219 @@
+"""Classification: the rule set in force, compiled into vectorised predicates over metrics.
+
+Each condition of a clause is evaluated on a whole column at once with three-valued
+(Kleene) logic: true, false, or unknown where an input it needs is missing (NaN). A clause
+is true when all its conditions are, false when any is, unknown otherwise. Clauses are
+taken in the rule file's order; the **first clause that is not false decides**: true gives
+``controlled`` with that clause, unknown gives ``indeterminate`` with the missing inputs
+named. Exclusions (the non-datacenter note) take rows out of the clauses they list.
+
+Thresholds compare with a relative tolerance of 1e-12, so a value that only misses a
+threshold by unit-conversion rounding (0.6 PFLOPS x 8 against 4800) counts as on it.
+
+Margins are ``metric - threshold`` in the metric's canonical unit, one column per distinct
+threshold of the rule set (``margin_tpp_4800``): positive means at or above it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .catalogue import Catalogue
+from .formats import BIT_LENGTH, FORMATS
+from .metrics import (dense_throughput, memory_bandwidth_density, performance_density,
+                      total_processing_performance, tpp_per_format)
+from .rulesets import Clause, Condition, RuleSet
+
+__all__ = ["compute_metrics", "Evaluation", "evaluate", "classify", "STATUS"]
+
+#: Status codes -> text.
+STATUS = ("not controlled", "controlled", "indeterminate")
+#: Relative tolerance of threshold comparisons (rounding of unit conversion, not a threshold).
+ROUNDING = 1e-12
+
+#: Inputs whose absence makes a metric unknown, in the order they are named in messages.
+INPUTS = ("throughput", "die_area", "package_area", "memory_bandwidth", "interconnect_bandwidth",
+          "memory")
+_NEEDS = {
+    "tpp": ("throughput",),
+    "performance_density": ("throughput", "die_area"),
+    "memory_bandwidth_density": ("memory_bandwidth", "package_area"),
+    "interconnect_bandwidth": ("interconnect_bandwidth",),
+    "memory_bandwidth": ("memory_bandwidth",),
+    "memory": ("memory",),
+    "die_area": ("die_area",),
+    "datacenter": (),
+}
+
+
+def compute_metrics(cat: Catalogue, bit_lengths: dict[str, int] | None = None) -> dict[str, np.ndarray]:
+    """All metrics of a catalogue, as float64 arrays (plus ``tpp_format`` and ``tpp_<format>``).
+
+    Memory bandwidth density uses ``package_area``; for ``hbm`` rows without one, the
+    ``die_area`` column is taken as the stack footprint.
+    """
+    v = cat.values
+    throughput = {f: dense_throughput(v[f], v[f"{f}_sparse"]) for f in FORMATS}
+    given = {f: t for f, t in throughput.items() if not np.isnan(t).all()}
+    bits = {**BIT_LENGTH, **(bit_lengths or {})}
+    if given:
+        tpp, fmt = total_processing_performance(given, bits)
+    else:
+        tpp, fmt = np.full(len(cat), np.nan), np.full(len(cat), "", dtype=object)
+    area = np.where(np.isnan(v["package_area"]) & (cat.device_type == "hbm"), v["die_area"],
+                    v["package_area"])
+    m = {
+        "tpp": tpp,
+        "tpp_format": fmt,
+        "performance_density": performance_density(tpp, v["die_area"]),
+        "memory_bandwidth_density": memory_bandwidth_density(v["memory_bandwidth"], area),
+        "interconnect_bandwidth": v["interconnect_bandwidth"],
+        "memory_bandwidth": v["memory_bandwidth"],
+        "memory": v["memory"],
+        "die_area": v["die_area"],
+        "package_area": area,
+        "datacenter": cat.datacenter,
+        "throughput": tpp,
+    }
+    for f, t in given.items():
+        m[f"tpp_{f}"] = tpp_per_format(t, bits[f])
+    return m
+
+
+def _condition(cond: Condition, m: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """(true, known) of one condition over a column."""
+    x = m[cond.metric]
+    t = cond.value
+    tol = ROUNDING * abs(t)
+    known = ~np.isnan(x)
+    if cond.op == ">=":
+        val = x >= t - tol
+    elif cond.op == ">":
+        val = x > t + tol
+    elif cond.op == "<=":
+        val = x <= t + tol
+    elif cond.op == "<":
+        val = x < t - tol
+    elif cond.op == "==":
+        val = np.abs(x - t) <= tol
+    else:
+        val = np.abs(x - t) > tol
+    return val & known, known
+
+
+@dataclass
+class Evaluation:
+    """Per-clause and per-condition truth of a rule set over a catalogue."""
+
+    rules: RuleSet
+    metrics: dict[str, np.ndarray]
+    conditions: dict[tuple[str, int], tuple[np.ndarray, np.ndarray]]  # (clause id, k) -> (true, known)
+    clause_true: dict[str, np.ndarray]     # after exclusions
+    clause_false: dict[str, np.ndarray]
+    excluded_by: dict[str, np.ndarray]     # exclusion id -> rows it took out of a clause
+
+
+def _clause(c, m, device_type, conds):
+    true = np.ones(len(device_type), dtype=bool)
+    false = np.zeros(len(device_type), dtype=bool)
+    for k, cond in enumerate(c.conditions):
+        val, known = _condition(cond, m)
+        conds[(c.id, k)] = (val, known)
+        true &= val
+        false |= known & ~val
+    if isinstance(c, Clause):
+        applies = np.isin(device_type, c.applies_to)
+        true &= applies
+        false |= ~applies
+    return true, false
+
+
+def evaluate(rules: RuleSet, m: dict[str, np.ndarray], device_type: np.ndarray) -> Evaluation:
+    """Evaluate every clause and exclusion of ``rules`` on the metric columns ``m``."""
+    conds: dict = {}
+    ex = {e.id: (e, *_clause(e, m, device_type, conds)) for e in rules.exclusions}
+    clause_true, clause_false = {}, {}
+    excluded_by = {e.id: np.zeros(len(device_type), dtype=bool) for e in rules.exclusions}
+    for c in rules.clauses:
+        true, false = _clause(c, m, device_type, conds)
+        for eid, (e, e_true, e_false) in ex.items():
+            if c.id in e.excludes:
+                excluded_by[eid] |= e_true & ~false
+                true = true & e_false
+                false = false | e_true
+        clause_true[c.id], clause_false[c.id] = true, false
+    return Evaluation(rules, m, conds, clause_true, clause_false, excluded_by)
+
+
+def classify(cat: Catalogue, rules: RuleSet, bit_lengths: dict[str, int] | None = None) -> pd.DataFrame:
+    """Classify every row of a catalogue under ``rules``; one result row per device.
+
+    Columns: ``name device_type datacenter tpp tpp_format performance_density
+    memory_bandwidth_density eccn clause status missing note margin_* rule_set``, then the
+    catalogue's pass-through columns.
+    """
+    m = compute_metrics(cat, bit_lengths)
+    ev = evaluate(rules, m, cat.device_type)
+    n = len(cat)
+    clause_code = np.full(n, -1, dtype=np.int16)
+    status = np.zeros(n, dtype=np.int8)
+    missing_bits = np.zeros(n, dtype=np.int16)
+    undecided = np.ones(n, dtype=bool)
+    for i, c in enumerate(rules.clauses):
+        true = undecided & ev.clause_true[c.id]
+        unknown = undecided & ~ev.clause_true[c.id] & ~ev.clause_false[c.id]
+        clause_code[true] = i
+        status[true] = 1
+        status[unknown] = 2
+        if unknown.any():
+            for k, cond in enumerate(c.conditions):
+                _, known = ev.conditions[(c.id, k)]
+                for inp in _NEEDS[cond.metric]:
+                    hit = unknown & ~known & np.isnan(m[inp])
+                    missing_bits[hit] |= 1 << INPUTS.index(inp)
+        undecided &= ~(true | unknown)
+
+    note_code = np.full(n, -1, dtype=np.int16)
+    notes = []
+    for j, e in enumerate(rules.exclusions):
+        note_code[ev.excluded_by[e.id] & (status == 0)] = j
+        notes.append(e.note)
+
+    distinct_bits = np.unique(missing_bits)
+    missing_labels = {int(b): ", ".join(x for k, x in enumerate(INPUTS) if b >> k & 1) for b in distinct_bits}
+    missing = np.full(n, None, dtype=object)
+    for b, text in missing_labels.items():
+        if b:
+            missing[missing_bits == b] = text
+
+    ids = [c.id for c in rules.clauses]
+    eccns = list(dict.fromkeys(c.eccn for c in rules.clauses))
+    eccn_of_clause = np.array([eccns.index(c.eccn) for c in rules.clauses] + [-1], dtype=np.int16)
+    out = {
+        "name": cat.names.reset_index(drop=True),
+        "device_type": pd.Categorical(cat.device_type),
+        "datacenter": cat.datacenter.astype(bool),
+        "tpp": m["tpp"],
+        "tpp_format": pd.Categorical(np.where(m["tpp_format"] == "", None, m["tpp_format"])),
+        "performance_density": m["performance_density"],
+        "memory_bandwidth_density": m["memory_bandwidth_density"],
+        "eccn": pd.Categorical.from_codes(eccn_of_clause[clause_code], categories=eccns),
+        "clause": pd.Categorical.from_codes(clause_code, categories=ids),
+        "status": pd.Categorical.from_codes(status, categories=list(STATUS)),
+        "missing": missing,
+        "note": pd.Categorical.from_codes(note_code, categories=notes) if notes
+        else np.full(n, None, dtype=object),
+    }
+    for metric, value, _given in rules.thresholds():
+        out[f"margin_{metric}_{value:g}"] = m[metric] - value
+    out["rule_set"] = pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=[rules.id])
+    frame = pd.DataFrame(out)
+    if cat.extra.num_columns:
+        extra = cat.extra.to_pandas()
+        for col in extra.columns:
+            name = col if col not in frame.columns else f"{col} (input)"
+            frame[name] = extra[col].to_numpy()
+    return frame

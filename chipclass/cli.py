@@ -1,0 +1,161 @@
+"""The command line: a thin click layer over :mod:`chipclass.api`.
+
+Exit codes (:mod:`chipclass.errors`): 0 scored and nothing matched ``--fail-on``; 1 some
+row matched ``--fail-on``; 2 bad usage, input or rule data (one line on stderr, no
+traceback, no output file written).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+
+import click
+import numpy as np
+import pandas as pd
+
+from . import api
+from .errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, ChipclassError
+from .outputs import FORMATS, write_frame
+from .rulesets import load_instruments
+
+STATUSES = ("controlled", "indeterminate", "not controlled")
+
+
+def _fail(message: str) -> None:
+    click.echo(f"chipclass: error: {message}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+def reports_errors(fn):
+    """Turn chipclass's own errors into one stderr line and exit 2."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except ChipclassError as exc:
+            _fail(str(exc))
+        except BrokenPipeError:
+            sys.exit(EXIT_OK)
+
+    return wrapper
+
+
+def format_option(choices=FORMATS, default="table"):
+    return click.option("-f", "--format", "fmt", type=click.Choice(choices), default=default,
+                        show_default=True, help="Output format.")
+
+
+def output_option(fn):
+    return click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+                        default=None, help="Write to this file (atomically) instead of stdout.")(fn)
+
+
+def as_of_option(fn):
+    return click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD",
+                        help="Apply the rules in force on this date (default: today).")(fn)
+
+
+def _known_selectors() -> set[str]:
+    out = set(STATUSES)
+    for inst in load_instruments():
+        for c in inst.clauses:
+            parts = c.id.split(".")
+            out.update(".".join(parts[:k]) for k in range(1, len(parts) + 1))
+            out.add(c.eccn)
+    return out
+
+
+def _check_fail_on(ctx, param, values):
+    known = _known_selectors()
+    extra = {"license"} if ctx.command.name in ("license",) else set()
+    for v in values:
+        if v not in known | extra:
+            raise click.BadParameter(f"{v!r} is not a status or 3A090 paragraph "
+                                     f"(e.g. controlled, indeterminate, 3A090, 3A090.a, 3A090.b.2)")
+    return values
+
+
+def fail_on_option(fn):
+    return click.option("--fail-on", multiple=True, callback=_check_fail_on, metavar="SELECTOR",
+                        help="Exit 1 if any row has this status (controlled, indeterminate) or "
+                             "falls in this paragraph or clause (3A090, 3A090.a, 3A090.b.2). "
+                             "Repeatable.")(fn)
+
+
+def matches(frame: pd.DataFrame, selectors) -> np.ndarray:
+    """Rows whose status equals, or whose clause or eccn is or falls under, a selector."""
+    hit = np.zeros(len(frame), dtype=bool)
+    clause = frame["clause"].astype(object).fillna("").to_numpy().astype(str)
+    eccn = frame["eccn"].astype(object).fillna("").to_numpy().astype(str)
+    status = frame["status"].astype(str).to_numpy()
+    for s in selectors:
+        if s in STATUSES:
+            hit |= status == s
+        else:
+            hit |= (clause == s) | (eccn == s) | np.char.startswith(clause, s + ".")
+    return hit
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="chipclass")
+def main():
+    """How US export controls (ECCN 3A090) treat a chip, from its specification sheet."""
+
+
+@main.command()
+@click.argument("file")
+@format_option()
+@output_option
+@as_of_option
+@fail_on_option
+@click.option("--tf32-bits", type=click.IntRange(1, 64), default=None,
+              help="Bit length counted for TF32 (default 32; 19 is the other reading).")
+@reports_errors
+def score(file, fmt, output, as_of, fail_on, tf32_bits):
+    """Classify every device in FILE (CSV, Parquet by extension, or - for stdin)."""
+    frame = api.score(file, as_of=as_of, bit_lengths={"tf32": tf32_bits} if tf32_bits else None)
+    write_frame(frame, fmt, output)
+    if fail_on and matches(frame, fail_on).any():
+        sys.exit(EXIT_FINDINGS)
+
+
+def _parse_specs(specs) -> dict:
+    out = {}
+    for s in specs:
+        if "=" not in s:
+            raise click.BadParameter(f"{s!r} is not KEY=VALUE (e.g. 'fp8=296 TFLOPS')",
+                                     param_hint="--spec")
+        k, v = s.split("=", 1)
+        out[k.strip()] = v.strip()
+    return out
+
+
+@main.command()
+@click.argument("file", required=False)
+@click.argument("name", required=False)
+@click.option("--spec", "specs", multiple=True, metavar="KEY=VALUE",
+              help="A spec instead of a catalogue row, e.g. --spec 'fp8=296 TFLOPS' "
+                   "--spec 'die_area=814 mm**2'. Repeatable.")
+@format_option(choices=("text", "json"), default="text")
+@as_of_option
+@reports_errors
+def explain(file, name, specs, fmt, as_of):
+    """Show one device step by step: per-format TPP, metrics, every clause, margins, citations.
+
+    FILE NAME picks a catalogue row (chipclass explain data/chips.csv H20); --spec gives one
+    on the command line.
+    """
+    if specs:
+        ex = api.explain(as_of=as_of, name=name or file or "spec", **_parse_specs(specs))
+    elif file:
+        ex = api.explain(file, name, as_of=as_of)
+    else:
+        raise click.UsageError("give FILE [NAME] or --spec KEY=VALUE")
+    click.echo(json.dumps(ex.to_dict(), indent=1, ensure_ascii=False) if fmt == "json" else ex.to_text())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,168 @@
+"""One device, step by step: per-format TPP, the metrics, every clause with its numbers,
+the margins, the decision and the citations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .catalogue import Catalogue
+from .classify import classify, evaluate
+from .formats import BIT_LENGTH, FORMATS, NOTES
+from .rulesets import RuleSet
+
+__all__ = ["Explanation", "explain_row"]
+
+
+def _num(x) -> float | None:
+    return None if x is None or (isinstance(x, float) and np.isnan(x)) else float(x)
+
+
+@dataclass
+class Explanation:
+    name: str
+    as_of: str
+    formats: list[dict]
+    metrics: dict
+    clauses: list[dict]
+    exclusions: list[dict]
+    result: dict
+    instruments: list[dict]
+    extra: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "as_of": self.as_of, "formats": self.formats,
+                "metrics": self.metrics, "clauses": self.clauses, "exclusions": self.exclusions,
+                "result": self.result, "rule_sets": self.instruments, **self.extra}
+
+    def to_text(self) -> str:
+        f = _fmt
+        lines = [f"{self.name} — 3A090 as of {self.as_of}", ""]
+        lines.append("Per-format TPP (dense TOPS x bit length; sparse figures counted at half)")
+        lines.append(f"  {'format':<7} {'dense TOPS':>12} {'from':<8} {'bits':>4} {'TPP':>12}")
+        for r in self.formats:
+            mark = "  <- TPP" if r["format"] == self.metrics["tpp_format"] else ""
+            lines.append(f"  {r['format']:<7} {f(r['dense_tops']):>12} {r['from']:<8} "
+                         f"{r['bits']:>4} {f(r['tpp']):>12}{mark}")
+            if r.get("note"):
+                lines.append(f"          note: {r['note']}")
+        if not self.formats:
+            lines.append("  (no throughput given)")
+        m = self.metrics
+        lines += ["", "Metrics",
+                  f"  TPP                       {f(m['tpp'])}  ({m['tpp_format'] or 'no format'})",
+                  f"  die area                  {f(m['die_area'])} mm²",
+                  f"  performance density       {f(m['performance_density'])} per mm²",
+                  f"  memory bandwidth          {f(m['memory_bandwidth'])} GB/s",
+                  f"  memory bandwidth density  {f(m['memory_bandwidth_density'])} GB/s/mm²",
+                  f"  interconnect bandwidth    {f(m['interconnect_bandwidth'])} GB/s",
+                  f"  designed for datacenters  {'yes' if m['datacenter'] else 'no'}"
+                  f"  device type: {m['device_type']}", "", "Clauses (first one met decides)"]
+        for c in self.clauses:
+            lines.append(f"  {c['id']:<10} {c['state'].upper():<8} {c['text']}")
+            if c["state"] == "not applicable":
+                lines.append(f"      applies to {', '.join(c['applies_to'])} only")
+                continue
+            for cond in c["conditions"]:
+                lines.append(f"      {cond['metric']} = {f(cond['value'])} {cond['op']} {cond['threshold']}"
+                             f": {cond['state']}" + (f", margin {f(cond['margin'], signed=True)}"
+                                                     if cond['margin'] is not None else ""))
+            if c.get("excluded_by"):
+                lines.append(f"      excluded by {c['excluded_by']}")
+        for e in self.exclusions:
+            lines.append(f"  {e['id']}: {e['state']}")
+        r = self.result
+        lines += ["", "Result",
+                  f"  status   {r['status']}",
+                  f"  eccn     {r['eccn'] or '—'}",
+                  f"  clause   {r['clause'] or '—'}"]
+        if r.get("missing"):
+            lines.append(f"  missing  {r['missing']}")
+        if r.get("note"):
+            lines.append(f"  note     {r['note']}")
+        lines += ["", "Margins to each threshold (metric − threshold; positive = at or above)"]
+        for k, v in r["margins"].items():
+            lines.append(f"  {k:<40} {f(v, signed=True)}")
+        for block in self.extra.get("text_blocks", []):
+            lines += [""] + block
+        lines += ["", "Rule sets relied on"]
+        for i in self.instruments:
+            lines.append(f"  {i['id']}: {i['citation']}, effective {i['effective']} [{i['confidence']}]"
+                         f" — {i['title']}")
+        return "\n".join(lines)
+
+
+def _fmt(x, signed: bool = False) -> str:
+    if x is None or (isinstance(x, float) and np.isnan(x)):
+        return "—"
+    text = f"{x:+,.4g}" if signed else f"{x:,.4g}"
+    if abs(x) >= 1e4 and float(x).is_integer():
+        text = f"{x:+,.0f}" if signed else f"{x:,.0f}"
+    return text
+
+
+def explain_row(cat: Catalogue, index: int, rules: RuleSet) -> Explanation:
+    one = cat.take([index])
+    frame = classify(one, rules)
+    ev = evaluate(rules, _metrics_of(one), one.device_type)
+    m = ev.metrics
+    formats = []
+    for fname in FORMATS:
+        dense, sparse = one.values[fname][0], one.values[f"{fname}_sparse"][0]
+        if np.isnan(dense) and np.isnan(sparse):
+            continue
+        used = dense if not np.isnan(dense) else sparse / 2
+        formats.append({"format": fname, "dense_tops": float(used),
+                        "from": "dense" if not np.isnan(dense) else "sparse/2",
+                        "bits": BIT_LENGTH[fname], "tpp": float(m[f"tpp_{fname}"][0]),
+                        "note": NOTES.get(fname)})
+    metrics = {k: _num(m[k][0]) for k in ("tpp", "performance_density", "memory_bandwidth_density",
+                                          "interconnect_bandwidth", "memory_bandwidth", "memory",
+                                          "die_area")}
+    metrics["tpp_format"] = str(m["tpp_format"][0]) or None
+    metrics["datacenter"] = bool(one.datacenter[0])
+    metrics["device_type"] = str(one.device_type[0])
+
+    def state(true, false):
+        return "true" if true else "false" if false else "unknown"
+
+    clauses = []
+    for c in rules.clauses:
+        conds = []
+        for k, cond in enumerate(c.conditions):
+            val, known = ev.conditions[(c.id, k)]
+            value = _num(m[cond.metric][0])
+            conds.append({"metric": cond.metric, "value": value, "op": cond.op,
+                          "threshold": cond.given, "state": state(val[0], known[0] and not val[0]),
+                          "margin": None if value is None or cond.metric == "datacenter"
+                          else value - cond.value})
+        excluded = [e.id for e in rules.exclusions if c.id in e.excludes and ev.excluded_by[e.id][0]]
+        applies = metrics["device_type"] in c.applies_to
+        clauses.append({"id": c.id, "eccn": c.eccn, "text": c.text, "confidence": c.confidence,
+                        "instrument": c.instrument, "applies_to": list(c.applies_to),
+                        "state": state(ev.clause_true[c.id][0], ev.clause_false[c.id][0])
+                        if applies else "not applicable",
+                        "conditions": conds, "excluded_by": ", ".join(excluded) or None})
+    exclusions = [{"id": e.id, "note": e.note, "state": "applies" if ev.excluded_by[e.id][0]
+                   else "does not apply"} for e in rules.exclusions]
+    row = frame.iloc[0]
+
+    def text(v):
+        return None if v is None or (isinstance(v, float) and np.isnan(v)) or v is np.nan else str(v)
+
+    result = {"status": str(row["status"]), "eccn": text(row["eccn"]), "clause": text(row["clause"]),
+              "missing": text(row["missing"]), "note": text(row["note"]),
+              "margins": {k: _num(row[k]) for k in frame.columns if k.startswith("margin_")},
+              "rule_set": rules.id}
+    instruments = [{"id": i.id, "citation": i.citation, "fr_doc": i.fr_doc, "title": i.title,
+                    "published": i.published.isoformat(), "effective": i.effective.isoformat(),
+                    "confidence": i.confidence} for i in rules.instruments]
+    return Explanation(str(one.names.iloc[0]), rules.as_of.isoformat(), formats, metrics, clauses,
+                       exclusions, result, instruments)
+
+
+def _metrics_of(cat: Catalogue):
+    from .classify import compute_metrics
+
+    return compute_metrics(cat)

@@ -1,0 +1,154 @@
+"""Catalogue loading: vocabulary, units, and one clear error per kind of bad input."""
+
+import io
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from chipclass.catalogue import from_frame, iter_catalogue, read_catalogue
+from chipclass.errors import InputError
+
+from .conftest import write
+
+
+def test_headers_are_case_insensitive_with_units(tmp_path):
+    p = write(tmp_path, " Name ,FP8 [PFLOPS], Die Area [cm**2],memory_bandwidth [TB/s],colour\n"
+                        "X,0.296,8.14,4,blue\n")
+    cat = read_catalogue(p)
+    assert cat.values["fp8"][0] == pytest.approx(296.0)
+    assert cat.values["die_area"][0] == pytest.approx(814.0)
+    assert cat.values["memory_bandwidth"][0] == pytest.approx(4000.0)
+    assert cat.extra.column_names == ["colour"]
+
+
+def test_cells_carry_their_own_units(tmp_path):
+    p = write(tmp_path, 'name,fp8,memory_bandwidth,die_area\n'
+                        'A,296 TFLOPS,4 TB/s,8.14 cm**2\n'
+                        'B,"2,375 TOPS",900,814\n'
+                        'C,0.5 PFLOPS,900 GB/s,\n')
+    cat = read_catalogue(p)
+    np.testing.assert_allclose(cat.values["fp8"], [296.0, 2375.0, 500.0])
+    np.testing.assert_allclose(cat.values["memory_bandwidth"], [4000.0, 900.0, 900.0])
+    assert np.isnan(cat.values["die_area"][2])
+
+
+def test_cell_unit_wins_over_header_unit(tmp_path):
+    p = write(tmp_path, "name,fp8 [PFLOPS]\nA,0.3\nB,300 TFLOPS\n")
+    np.testing.assert_allclose(read_catalogue(p).values["fp8"], [300.0, 300.0])
+
+
+def test_datacenter_and_device_type(tmp_path):
+    p = write(tmp_path, "name,datacenter,device_type\nA,yes,\nB,No,HBM\nC,,processor\nD,0,\n")
+    cat = read_catalogue(p)
+    # missing datacenter reads as true, the conservative reading
+    np.testing.assert_array_equal(cat.datacenter, [1.0, 0.0, 1.0, 0.0])
+    assert list(cat.device_type) == ["processor", "hbm", "processor", "processor"]
+
+
+def test_passthrough_columns_untouched(tmp_path):
+    p = write(tmp_path, "name,fp8,part_no\nA,1,007\n")
+    assert read_catalogue(p).extra.column("part_no").to_pylist() == ["007"]
+
+
+def test_parquet_input(tmp_path):
+    df = pd.DataFrame({"name": ["A"], "fp8 [PFLOPS]": [0.296], "die_area": [814.0]})
+    p = tmp_path / "c.parquet"
+    df.to_parquet(p)
+    assert read_catalogue(str(p)).values["fp8"][0] == pytest.approx(296.0)
+
+
+def test_dataframe_with_mixed_cells():
+    df = pd.DataFrame({"name": ["A", "B"], "fp8": ["296 TFLOPS", 300], "die_area": [814, None]})
+    cat = from_frame(df)
+    np.testing.assert_allclose(cat.values["fp8"], [296.0, 300.0])
+
+
+def test_stream_of_bytes():
+    cat = read_catalogue(io.BytesIO(b"name,fp8\nA,296\n"))
+    assert cat.values["fp8"][0] == 296.0
+
+
+def _error(tmp_path, text) -> InputError:
+    p = write(tmp_path, text)
+    with pytest.raises(InputError) as info:
+        read_catalogue(p)
+    return info.value
+
+
+def test_unknown_unit_names_row_column_value(tmp_path):
+    e = _error(tmp_path, "name,fp8\nA,296\nB,296 TFLOPZ\n")
+    assert (e.row, e.column, e.value) == (2, "fp8", "296 TFLOPZ")
+    assert "unknown unit" in str(e) and "in.csv" in str(e)
+
+
+def test_wrong_dimension(tmp_path):
+    e = _error(tmp_path, "name,fp8\nA,4 TB/s\n")
+    assert (e.row, e.column) == (1, "fp8")
+    assert "throughput needs" in str(e)
+
+
+def test_wrong_dimension_in_header(tmp_path):
+    e = _error(tmp_path, "name,die_area [GB/s]\nA,4\n")
+    assert e.column == "die_area [GB/s]" and e.row is None
+
+
+def test_text_in_number_column(tmp_path):
+    e = _error(tmp_path, "name,fp8\nA,296\nB,\nC,lots\n")
+    assert (e.row, e.column, e.value) == (3, "fp8", "lots")
+    assert "not a number" in str(e)
+
+
+def test_duplicate_name(tmp_path):
+    e = _error(tmp_path, "name,fp8\nA,1\nB,2\nA,3\n")
+    assert e.row == 3 and e.value == "A" and "row 1" in str(e)
+
+
+def test_missing_name_column(tmp_path):
+    e = _error(tmp_path, "device,fp8\nA,1\n")
+    assert "no 'name' column" in str(e)
+
+
+def test_empty_name(tmp_path):
+    e = _error(tmp_path, "name,fp8\nA,1\n,2\n")
+    assert e.row == 2 and e.column == "name"
+
+
+def test_negative_value(tmp_path):
+    e = _error(tmp_path, "name,fp8,die_area\nA,1,814\nB,2,-5\n")
+    assert (e.row, e.column, e.value) == (2, "die_area", "-5")
+
+
+def test_negative_value_with_unit(tmp_path):
+    e = _error(tmp_path, "name,fp8\nA,-1 PFLOPS\n")
+    assert e.value == "-1 PFLOPS"
+
+
+def test_bad_datacenter_value(tmp_path):
+    e = _error(tmp_path, "name,datacenter\nA,maybe\n")
+    assert (e.row, e.column, e.value) == (1, "datacenter", "maybe")
+
+
+def test_two_columns_for_one_field(tmp_path):
+    e = _error(tmp_path, "name,fp8,FP8 [PFLOPS]\nA,1,2\n")
+    assert "both give 'fp8'" in str(e)
+
+
+def test_streaming_equals_whole_file(tmp_path):
+    rows = "\n".join(f"d{i},{i} TFLOPS,{800 + i}" for i in range(1000))
+    p = write(tmp_path, "name,fp8,die_area\n" + rows + "\n")
+    whole = read_catalogue(p)
+    parts = list(iter_catalogue(p, batch_rows=100))
+    assert len(parts) > 1
+    np.testing.assert_array_equal(np.concatenate([c.values["fp8"] for c in parts]), whole.values["fp8"])
+
+
+def test_streaming_error_row_counts_from_file_start(tmp_path):
+    rows = [f"d{i},{i}" for i in range(500)]
+    rows[420] = "d420,oops"
+    p = write(tmp_path, "name,fp8\n" + "\n".join(rows) + "\n")
+    with pytest.raises(InputError) as info:
+        for _ in iter_catalogue(p, batch_rows=50):
+            pass
+    assert info.value.row == 421

@@ -1,0 +1,128 @@
+"""The CLI through click's CliRunner: formats, exit codes, one-line errors, atomic output."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from chipclass.cli import main
+
+from .conftest import write
+
+
+@pytest.fixture
+def run():
+    def _run(*args, input=None):
+        return CliRunner().invoke(main, list(args), input=input, catch_exceptions=False)
+    return _run
+
+
+def test_score_table(run, chips_csv):
+    r = run("score", chips_csv, "--as-of", "2025-06-01")
+    assert r.exit_code == 0
+    assert "3A090.a.1" in r.stdout and "H20" in r.stdout
+
+
+def test_score_json_keys(run, chips_csv):
+    r = run("score", chips_csv, "-f", "json", "--as-of", "2025-06-01")
+    rows = json.loads(r.stdout)
+    keys = {"name", "tpp", "tpp_format", "performance_density", "memory_bandwidth_density", "eccn",
+            "clause", "status", "note", "rule_set", "margin_tpp_4800"}
+    assert keys <= set(rows[0])
+    h20 = next(x for x in rows if x["name"] == "H20")
+    assert h20["eccn"] is None and h20["status"] == "not controlled"
+
+
+def test_score_jsonl_and_csv(run, chips_csv):
+    r = run("score", chips_csv, "-f", "jsonl")
+    lines = r.stdout.strip().splitlines()
+    assert all(json.loads(x)["name"] for x in lines)
+    r = run("score", chips_csv, "-f", "csv")
+    assert r.stdout.splitlines()[0].startswith('"name"')
+
+
+def test_stdin(run):
+    r = run("score", "-", "-f", "json", "--as-of", "2024-06-01", input="name,fp8\nX,1979\n")
+    assert json.loads(r.stdout)[0]["clause"] == "3A090.a.1"
+
+
+@pytest.mark.parametrize("selector,code", [("controlled", 1), ("3A090.a", 1), ("3A090.a.1", 1),
+                                           ("3A090.b", 0), ("indeterminate", 0)])
+def test_fail_on(run, chips_csv, selector, code):
+    assert run("score", chips_csv, "--fail-on", selector, "-f", "csv").exit_code == code
+
+
+def test_fail_on_unknown_selector_is_usage_error(run, chips_csv):
+    r = run("score", chips_csv, "--fail-on", "3B001")
+    assert r.exit_code == 2
+
+
+def test_output_file_written_atomically(run, chips_csv, tmp_path):
+    out = tmp_path / "out.json"
+    assert run("score", chips_csv, "-f", "json", "-o", str(out)).exit_code == 0
+    assert json.loads(out.read_text())[0]["name"]
+    assert [p.name for p in tmp_path.iterdir()] == ["out.json"]
+
+
+def test_failed_run_leaves_no_output(run, tmp_path):
+    bad = write(tmp_path, "name,fp8\nA,1\nB,oops\n")
+    out = tmp_path / "out.csv"
+    r = run("score", bad, "-f", "csv", "-o", str(out))
+    assert r.exit_code == 2
+    assert not out.exists() and [p.name for p in tmp_path.iterdir()] == ["in.csv"]
+
+
+def test_failed_run_keeps_previous_output(run, tmp_path):
+    bad = write(tmp_path, "name,fp8\nA,1\nB,oops\n")
+    out = tmp_path / "out.csv"
+    out.write_text("previous")
+    assert run("score", bad, "-f", "csv", "-o", str(out)).exit_code == 2
+    assert out.read_text() == "previous"
+
+
+@pytest.mark.parametrize("text,needle", [
+    ("name,fp8\nA,296 TFLOPZ\n", "row 1, column 'fp8': value '296 TFLOPZ': unknown unit"),
+    ("name,fp8\nA,4 TB/s\n", "throughput needs"),
+    ("name,fp8\nA,lots\n", "is not a number"),
+    ("name,fp8\nA,1\nA,2\n", "duplicate name"),
+    ("device,fp8\nA,1\n", "no 'name' column"),
+    ("name,die_area\nA,-4\n", "must be a finite number, zero or more"),
+])
+def test_bad_input_exits_2_with_one_line(run, tmp_path, text, needle):
+    p = write(tmp_path, text)
+    r = CliRunner().invoke(main, ["score", p])
+    assert r.exit_code == 2
+    assert r.stdout == ""
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and needle in lines[0] and p in lines[0]
+    assert "Traceback" not in r.stderr
+
+
+def test_bad_as_of(run, chips_csv):
+    r = CliRunner().invoke(main, ["score", chips_csv, "--as-of", "2021-01-01"])
+    assert r.exit_code == 2 and "before the first 3A090 rule" in r.stderr
+
+
+def test_missing_file(run):
+    r = CliRunner().invoke(main, ["score", "nope.csv"])
+    assert r.exit_code == 2 and "nope.csv" in r.stderr
+
+
+def test_explain_catalogue_row(run, chips_csv):
+    r = run("explain", chips_csv, "H20", "--as-of", "2025-06-01")
+    assert r.exit_code == 0
+    for needle in ("Per-format TPP", "2,368", "3A090.b.1", "88 FR 73458", "not controlled"):
+        assert needle in r.stdout
+
+
+def test_explain_spec(run):
+    r = run("explain", "--spec", "fp4_sparse=2375 TOPS", "--spec", "datacenter=no", "-f", "json",
+            "--as-of", "2025-06-01")
+    data = json.loads(r.stdout)
+    assert data["metrics"]["tpp"] == pytest.approx(4750)
+    assert data["result"]["status"] == "not controlled"
+
+
+def test_explain_unknown_device_suggests(run, chips_csv):
+    r = CliRunner().invoke(main, ["explain", chips_csv, "h2"])
+    assert r.exit_code == 2 and "did you mean" in r.stderr and "H20" in r.stderr

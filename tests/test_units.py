@@ -1,0 +1,53 @@
+import pytest
+
+from chipclass.units import UnitError, normalise_spelling, to_canonical, unit_factor, ureg
+
+
+@pytest.mark.parametrize("unit,kind,factor", [
+    ("TOPS", "throughput", 1.0),
+    ("TFLOPS", "throughput", 1.0),
+    ("PFLOPS", "throughput", 1000.0),
+    ("GOPS", "throughput", 1e-3),
+    ("TFLOP/s", "throughput", 1.0),
+    ("TFLOPs", "throughput", 1.0),      # common datasheet spelling
+    ("tops", "throughput", 1.0),
+    ("mm**2", "area", 1.0),
+    ("cm**2", "area", 100.0),
+    ("mm²", "area", 1.0),
+    ("GB", "memory", 1.0),
+    ("GiB", "memory", 1.073741824),
+    ("TB/s", "bandwidth", 1000.0),
+    ("Gbit/s", "bandwidth", 0.125),
+    ("GB/s/mm**2", "bandwidth_density", 1.0),
+])
+def test_unit_factor(unit, kind, factor):
+    assert unit_factor(unit, kind) == pytest.approx(factor, rel=1e-15)
+
+
+def test_factors_are_exact_decimals():
+    # pint's own TB/s -> GB/s is 1000.0000000000001; chipclass rounds to 15 digits
+    assert unit_factor("TB/s", "bandwidth") == 1000.0
+
+
+@pytest.mark.parametrize("unit,kind", [("TB/s", "throughput"), ("TFLOPS", "area"),
+                                       ("mm", "area"), ("GB", "bandwidth")])
+def test_wrong_dimension_is_an_error_naming_the_need(unit, kind):
+    with pytest.raises(UnitError, match="needs"):
+        unit_factor(unit, kind)
+
+
+def test_unknown_unit():
+    with pytest.raises(UnitError, match="unknown unit 'parsecz'"):
+        unit_factor("parsecz", "area")
+
+
+def test_spelling():
+    assert normalise_spelling("TFLOPs") == "TFLOPS"
+    assert normalise_spelling("pops") == "POPS"
+    assert normalise_spelling("GB/s") == "GB/s"
+
+
+def test_to_canonical_quantity_and_text():
+    assert to_canonical(0.296 * ureg.PFLOPS, "throughput") == pytest.approx(296.0)
+    assert to_canonical("4 TB/s", "bandwidth") == 4000.0
+    assert to_canonical(814, "area") == 814.0

@@ -83,10 +83,12 @@ class Catalogue:
     ----------
     names : pandas.Series of str
     values : dict of str -> float64 ndarray
-        Every column of :data:`NUMERIC`, NaN where not given. [canonical units]
+        Every column of :data:`NUMERIC`, NaN where not given (a read-only all-NaN view for a
+        column the catalogue does not have; ``headers`` lists those it has). [canonical units]
     datacenter : float64 ndarray
         1.0 designed or marketed for datacenters, 0.0 not.
-    device_type : ndarray of str
+    device_type : int8 ndarray
+        Codes into :data:`DEVICE_TYPES` (0 processor, 1 hbm).
     extra : pyarrow.Table
         Pass-through columns, headers as given.
     source : str
@@ -256,7 +258,7 @@ def from_table(table: pa.Table, source: str = "<table>", offset: int = 0) -> Cat
             values[name] = _numeric(table.column(h), kind, vocab[h][1], default,
                                     source=source, column=h, offset=offset)
         else:
-            values[name] = np.full(n, np.nan)
+            values[name] = np.broadcast_to(np.nan, n)  # no memory for absent columns
 
     if "datacenter" in by_name:
         idx = _choice(table.column(by_name["datacenter"]), _TRUE + _FALSE, source=source,
@@ -267,9 +269,9 @@ def from_table(table: pa.Table, source: str = "<table>", offset: int = 0) -> Cat
     if "device_type" in by_name:
         idx = _choice(table.column(by_name["device_type"]), DEVICE_TYPES, source=source,
                       column=by_name["device_type"], offset=offset, what="a device type")
-        device_type = np.asarray(DEVICE_TYPES, dtype=object)[np.maximum(idx, 0)]
+        device_type = np.maximum(idx, 0).astype(np.int8)
     else:
-        device_type = np.full(n, DEVICE_TYPES[0], dtype=object)
+        device_type = np.zeros(n, dtype=np.int8)
 
     extra = table.select([h for h in headers if h not in vocab])
     return Catalogue(names=names, values=values, datacenter=datacenter, device_type=device_type,

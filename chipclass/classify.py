@@ -21,10 +21,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .catalogue import Catalogue
+from .catalogue import DEVICE_TYPES, Catalogue
 from .formats import BIT_LENGTH, FORMATS
-from .metrics import (dense_throughput, memory_bandwidth_density, performance_density,
-                      total_processing_performance, tpp_per_format)
+from .metrics import (best_format, dense_throughput, memory_bandwidth_density,
+                      performance_density, tpp_per_format)
 from .rulesets import Clause, Condition, RuleSet
 
 __all__ = ["compute_metrics", "Evaluation", "evaluate", "classify", "STATUS"]
@@ -56,18 +56,20 @@ def compute_metrics(cat: Catalogue, bit_lengths: dict[str, int] | None = None) -
     ``die_area`` column is taken as the stack footprint.
     """
     v = cat.values
-    throughput = {f: dense_throughput(v[f], v[f"{f}_sparse"]) for f in FORMATS}
-    given = {f: t for f, t in throughput.items() if not np.isnan(t).all()}
+    has = cat.headers
+    given = {f: dense_throughput(v[f] if f in has else np.broadcast_to(np.nan, len(cat)),
+                                 v[f"{f}_sparse"] if f"{f}_sparse" in has else None)
+             for f in FORMATS if f in has or f"{f}_sparse" in has}
     bits = {**BIT_LENGTH, **(bit_lengths or {})}
     if given:
-        tpp, fmt = total_processing_performance(given, bits)
+        tpp, which, names = best_format(given, bits)
     else:
-        tpp, fmt = np.full(len(cat), np.nan), np.full(len(cat), "", dtype=object)
-    area = np.where(np.isnan(v["package_area"]) & (cat.device_type == "hbm"), v["die_area"],
+        tpp, which, names = np.full(len(cat), np.nan), np.full(len(cat), -1, np.int8), []
+    area = np.where(np.isnan(v["package_area"]) & (cat.device_type == DEVICE_TYPES.index("hbm")), v["die_area"],
                     v["package_area"])
     m = {
         "tpp": tpp,
-        "tpp_format": fmt,
+        "tpp_format": pd.Categorical.from_codes(which, categories=names),
         "performance_density": performance_density(tpp, v["die_area"]),
         "memory_bandwidth_density": memory_bandwidth_density(v["memory_bandwidth"], area),
         "interconnect_bandwidth": v["interconnect_bandwidth"],
@@ -125,7 +127,7 @@ def _clause(c, m, device_type, conds):
         true &= val
         false |= known & ~val
     if isinstance(c, Clause):
-        applies = np.isin(device_type, c.applies_to)
+        applies = np.isin(device_type, [DEVICE_TYPES.index(a) for a in c.applies_to])
         true &= applies
         false |= ~applies
     return true, false
@@ -182,22 +184,22 @@ def classify(cat: Catalogue, rules: RuleSet, bit_lengths: dict[str, int] | None 
         note_code[ev.excluded_by[e.id] & (status == 0)] = j
         notes.append(e.note)
 
-    distinct_bits = np.unique(missing_bits)
+    distinct_bits = np.flatnonzero(np.bincount(missing_bits, minlength=1))
     missing_labels = {int(b): ", ".join(x for k, x in enumerate(INPUTS) if b >> k & 1) for b in distinct_bits}
-    missing = np.full(n, None, dtype=object)
-    for b, text in missing_labels.items():
-        if b:
-            missing[missing_bits == b] = text
+    labels = [t for b, t in missing_labels.items() if b]
+    lookup = np.full(1 << len(INPUTS), -1, dtype=np.int16)
+    lookup[[b for b in missing_labels if b]] = np.arange(len(labels))
+    missing = pd.Categorical.from_codes(lookup[missing_bits], categories=labels)
 
     ids = [c.id for c in rules.clauses]
     eccns = list(dict.fromkeys(c.eccn for c in rules.clauses))
     eccn_of_clause = np.array([eccns.index(c.eccn) for c in rules.clauses] + [-1], dtype=np.int16)
     out = {
         "name": cat.names.reset_index(drop=True),
-        "device_type": pd.Categorical(cat.device_type),
+        "device_type": pd.Categorical.from_codes(cat.device_type, categories=list(DEVICE_TYPES)),
         "datacenter": cat.datacenter.astype(bool),
         "tpp": m["tpp"],
-        "tpp_format": pd.Categorical(np.where(m["tpp_format"] == "", None, m["tpp_format"])),
+        "tpp_format": m["tpp_format"],
         "performance_density": m["performance_density"],
         "memory_bandwidth_density": m["memory_bandwidth_density"],
         "eccn": pd.Categorical.from_codes(eccn_of_clause[clause_code], categories=eccns),

@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 
-from .catalogue import Catalogue
+from .catalogue import DEVICE_TYPES, Catalogue
 from .classify import classify, evaluate
 from .formats import BIT_LENGTH, FORMATS, NOTES
 from .rulesets import RuleSet
@@ -120,9 +121,9 @@ def explain_row(cat: Catalogue, index: int, rules: RuleSet) -> Explanation:
     metrics = {k: _num(m[k][0]) for k in ("tpp", "performance_density", "memory_bandwidth_density",
                                           "interconnect_bandwidth", "memory_bandwidth", "memory",
                                           "die_area")}
-    metrics["tpp_format"] = str(m["tpp_format"][0]) or None
+    metrics["tpp_format"] = None if pd.isna(m["tpp_format"][0]) else str(m["tpp_format"][0])
     metrics["datacenter"] = bool(one.datacenter[0])
-    metrics["device_type"] = str(one.device_type[0])
+    metrics["device_type"] = DEVICE_TYPES[one.device_type[0]]
 
     def state(true, false):
         return "true" if true else "false" if false else "unknown"

@@ -131,21 +131,7 @@ def total_processing_performance(throughputs: Mapping[str, object],
     >>> float(tpp), str(fmt)
     (2368.0, 'fp8')
     """
-    bits = dict(BIT_LENGTH)
-    if bit_lengths:
-        bits.update(bit_lengths)
-    names = [f for f in FORMATS if f in throughputs] + [f for f in throughputs if f not in FORMATS]
-    if not names:
-        raise ValueError("total_processing_performance needs at least one format's throughput")
-    best = np.full(np.shape(np.asarray(throughputs[names[0]])), -np.inf)
-    which = np.full(best.shape, -1, dtype=np.int16)
-    for i, f in enumerate(names):  # a pass per format (a dozen), never per row
-        value = tpp_per_format(throughputs[f], bits[f])
-        higher = value > best  # NaN compares False, so missing formats never win
-        best = np.where(higher, value, best)
-        which = np.where(higher, i, which)
-    none = which < 0
-    tpp = np.where(none, np.nan, best)
+    tpp, which, names = best_format(throughputs, bit_lengths)
     fmt = np.asarray(names + [""], dtype=object)[which]  # index -1 picks ""
     return tpp, fmt
 
@@ -207,3 +193,26 @@ def memory_bandwidth_density(memory_bandwidth, area):
     7.45
     """
     return np.asarray(memory_bandwidth, dtype=np.float64) / np.asarray(area, dtype=np.float64)
+
+
+def best_format(throughputs: Mapping[str, object], bit_lengths: Mapping[str, int] | None = None):
+    """The arithmetic of :func:`total_processing_performance`, with the format as codes.
+
+    Returns ``(tpp, which, names)``: ``which`` indexes ``names`` (-1 where no format is given),
+    so bulk callers can build a categorical without string arrays.
+    """
+    bits = dict(BIT_LENGTH)
+    if bit_lengths:
+        bits.update(bit_lengths)
+    names = [f for f in FORMATS if f in throughputs] + [f for f in throughputs if f not in FORMATS]
+    if not names:
+        raise ValueError("total_processing_performance needs at least one format's throughput")
+    best = np.full(np.shape(np.asarray(throughputs[names[0]])), -np.inf)
+    which = np.full(best.shape, -1, dtype=np.int8)
+    for i, f in enumerate(names):  # a pass per format (a dozen), never per row
+        value = tpp_per_format(throughputs[f], bits[f])
+        higher = value > best  # NaN compares False, so missing formats never win
+        np.copyto(best, value, where=higher)
+        np.copyto(which, np.int8(i), where=higher)
+    tpp = np.where(which < 0, np.nan, best)
+    return tpp, which, names

@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from .catalogue import DEVICE_TYPES
 from .errors import AsOfError, RuleDataError
 from .units import UnitError, unit_factor
 
@@ -61,7 +62,6 @@ METRIC_KINDS = {
 }
 OPS = (">=", ">", "<=", "<", "==", "!=")
 CONFIDENCE = ("text", "quoted", "summary", "unconfirmed")
-DEVICE_TYPES = ("processor", "hbm")
 _TOP = {"id", "title", "citation", "fr_doc", "published", "effective", "compliance", "ends",
         "mode", "confidence", "summary", "url", "remove", "clause", "exclusion", "supersedes",
         "enforcement", "destinations", "license", "tiers", "diffusion", "product_notes"}

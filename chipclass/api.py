@@ -103,7 +103,7 @@ def classify_spec(as_of=None, name: str = "spec", **specs) -> dict:
     return {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in row.items()}
 
 
-def explain(data=None, name: str | None = None, as_of=None, **specs):
+def explain(data=None, name: str | None = None, as_of=None, rules_dir: str | None = None, **specs):
     """Step-by-step explanation of one device: a catalogue row (``data`` and ``name``) or
     keyword specs. Returns an :class:`~chipclass.explain.Explanation`."""
     from .explain import explain_row
@@ -120,4 +120,4 @@ def explain(data=None, name: str | None = None, as_of=None, **specs):
             hint = f"; did you mean: {', '.join(close)}" if close else ""
             raise InputError(f"no device named {name!r}{hint}", source=cat.source, column="name")
         index = int(matches[0])
-    return explain_row(cat, index, rules_in_force(as_of))
+    return explain_row(cat, index, rules_in_force(as_of, rules_dir))

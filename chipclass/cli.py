@@ -58,6 +58,13 @@ def as_of_option(fn):
                         help="Apply the rules in force on this date (default: today).")(fn)
 
 
+def rules_option(fn):
+    return click.option("--rules", "rules_dir", type=click.Path(exists=True, file_okay=False),
+                        default=None, envvar="CHIPCLASS_RULES",
+                        help="Read rule files from this directory instead of the shipped ones "
+                             "(env CHIPCLASS_RULES).")(fn)
+
+
 def _known_selectors() -> set[str]:
     out = set(STATUSES)
     for inst in load_instruments():
@@ -113,10 +120,12 @@ def main():
 @fail_on_option
 @click.option("--tf32-bits", type=click.IntRange(1, 64), default=None,
               help="Bit length counted for TF32 (default 32; 19 is the other reading).")
+@rules_option
 @reports_errors
-def score(file, fmt, output, as_of, fail_on, tf32_bits):
+def score(file, fmt, output, as_of, fail_on, tf32_bits, rules_dir):
     """Classify every device in FILE (CSV, Parquet by extension, or - for stdin)."""
-    frame = api.score(file, as_of=as_of, bit_lengths={"tf32": tf32_bits} if tf32_bits else None)
+    frame = api.score(file, as_of=as_of, bit_lengths={"tf32": tf32_bits} if tf32_bits else None,
+                      rules_dir=rules_dir)
     write_frame(frame, fmt, output)
     if fail_on and matches(frame, fail_on).any():
         sys.exit(EXIT_FINDINGS)
@@ -141,17 +150,19 @@ def _parse_specs(specs) -> dict:
                    "--spec 'die_area=814 mm**2'. Repeatable.")
 @format_option(choices=("text", "json"), default="text")
 @as_of_option
+@rules_option
 @reports_errors
-def explain(file, name, specs, fmt, as_of):
+def explain(file, name, specs, fmt, as_of, rules_dir):
     """Show one device step by step: per-format TPP, metrics, every clause, margins, citations.
 
     FILE NAME picks a catalogue row (chipclass explain data/chips.csv H20); --spec gives one
     on the command line.
     """
     if specs:
-        ex = api.explain(as_of=as_of, name=name or file or "spec", **_parse_specs(specs))
+        ex = api.explain(as_of=as_of, name=name or file or "spec", rules_dir=rules_dir,
+                         **_parse_specs(specs))
     elif file:
-        ex = api.explain(file, name, as_of=as_of)
+        ex = api.explain(file, name, as_of=as_of, rules_dir=rules_dir)
     else:
         raise click.UsageError("give FILE [NAME] or --spec KEY=VALUE")
     click.echo(json.dumps(ex.to_dict(), indent=1, ensure_ascii=False) if fmt == "json" else ex.to_text())

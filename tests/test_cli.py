@@ -126,3 +126,15 @@ def test_explain_spec(run):
 def test_explain_unknown_device_suggests(run, chips_csv):
     r = CliRunner().invoke(main, ["explain", chips_csv, "h2"])
     assert r.exit_code == 2 and "did you mean" in r.stderr and "H20" in r.stderr
+
+
+def test_malformed_rule_file_exits_2(tmp_path, chips_csv):
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "bad.toml").write_text('id = "x"\ntitle = "t"\ncitation = "c"\npublished = 2020-01-01\n'
+                                    'effective = 2020-01-01\n[[clause]]\nid = "a"\neccn = "a"\ntext = "t"\n'
+                                    'conditions = [{ metric = "tpp", op = ">=", value = "lots" }]\n')
+    r = CliRunner().invoke(main, ["score", chips_csv, "--rules", str(rules)])
+    assert r.exit_code == 2
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "bad.toml" in lines[0] and "'value' must be a number" in lines[0]

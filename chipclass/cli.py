@@ -65,6 +65,11 @@ def rules_option(fn):
                              "(env CHIPCLASS_RULES).")(fn)
 
 
+def to_option(fn):
+    return click.option("--to", "destinations", multiple=True, metavar="COUNTRY",
+                        help="Destination: ISO 3166 alpha-2/alpha-3 code or English name. Repeatable.")(fn)
+
+
 def _known_selectors() -> set[str]:
     out = set(STATUSES)
     for inst in load_instruments():
@@ -77,7 +82,7 @@ def _known_selectors() -> set[str]:
 
 def _check_fail_on(ctx, param, values):
     known = _known_selectors()
-    extra = {"license"} if ctx.command.name in ("license",) else set()
+    extra = {"license"} if ctx.command.name in ("license", "licence", "explain") else set()
     for v in values:
         if v not in known | extra:
             raise click.BadParameter(f"{v!r} is not a status or 3A090 paragraph "
@@ -150,9 +155,12 @@ def _parse_specs(specs) -> dict:
                    "--spec 'die_area=814 mm**2'. Repeatable.")
 @format_option(choices=("text", "json"), default="text")
 @as_of_option
+@to_option
+@click.option("--headquarters", default=None, metavar="COUNTRY",
+              help="With --to: where the buyer is headquartered (default: the destination).")
 @rules_option
 @reports_errors
-def explain(file, name, specs, fmt, as_of, rules_dir):
+def explain(file, name, specs, fmt, as_of, destinations, headquarters, rules_dir):
     """Show one device step by step: per-format TPP, metrics, every clause, margins, citations.
 
     FILE NAME picks a catalogue row (chipclass explain data/chips.csv H20); --spec gives one
@@ -165,7 +173,82 @@ def explain(file, name, specs, fmt, as_of, rules_dir):
         ex = api.explain(file, name, as_of=as_of, rules_dir=rules_dir)
     else:
         raise click.UsageError("give FILE [NAME] or --spec KEY=VALUE")
+    if destinations:
+        from .licensing import determine, to_json_rows
+
+        frame = determine(ex.catalogue, destinations, headquarters, as_of, rules_dir=rules_dir)
+        rows = to_json_rows(frame)
+        ex.extra["licenses"] = rows
+        block = ["Licences (enforced rules; * where the written rules differ)"]
+        for r in rows:
+            need = {True: "licence required", False: "no licence", None: "indeterminate"}[r["license_required"]]
+            block.append(f"  -> {r['destination']} (buyer HQ {r['headquarters']}): {need}"
+                         + ("  *" if r.get("written") else ""))
+            block.append(f"       basis: {r['basis']}")
+            if r["exceptions"]:
+                block.append(f"       exceptions: {'; '.join(r['exceptions'])}")
+            if r.get("review_policy"):
+                block.append(f"       review policy: {r['review_policy']}")
+            if r.get("written"):
+                w = r["written"]
+                block.append(f"       written (not enforced): licence required={w.get('license_required')}; "
+                             f"{w.get('basis') or ''}; exceptions: {'; '.join(w.get('exceptions') or []) or 'none'}")
+            for note in r["notes"]:
+                block.append(f"       note: {note}")
+        ex.extra.setdefault("text_blocks", []).append(block)
     click.echo(json.dumps(ex.to_dict(), indent=1, ensure_ascii=False) if fmt == "json" else ex.to_text())
+
+
+def _license_output(frame, fmt, output):
+    from .licensing import matrix_text, to_json_rows
+
+    if fmt in ("json", "jsonl"):
+        rows = to_json_rows(frame)
+        text = (json.dumps(rows, indent=1, ensure_ascii=False) if fmt == "json"
+                else "\n".join(json.dumps(r, ensure_ascii=False) for r in rows))
+        if output in (None, "-"):
+            click.echo(text)
+        else:
+            from .outputs import atomic_path
+            with atomic_path(output) as tmp, open(tmp, "w", encoding="utf-8") as fh:
+                fh.write(text + "\n")
+    else:
+        write_frame(frame, fmt, output, table_text=matrix_text)
+
+
+@main.command(name="license")
+@click.argument("file")
+@to_option
+@click.option("--headquarters", default=None, metavar="COUNTRY",
+              help="Where the buyer (or its ultimate parent) is headquartered; default: the destination.")
+@click.option("--view", type=click.Choice(["enforced", "written"]), default="enforced", show_default=True,
+              help="Which rules give the main answer; the other is shown where it differs.")
+@format_option()
+@output_option
+@as_of_option
+@fail_on_option
+@rules_option
+@reports_errors
+def license_cmd(file, destinations, headquarters, view, fmt, output, as_of, fail_on, rules_dir):
+    """Whether each device in FILE needs a US export licence to each --to destination.
+
+    One row per device x destination (a matrix in the table format). `licence` is an alias.
+    """
+    from .licensing import determine
+
+    if not destinations:
+        raise click.UsageError("give at least one --to COUNTRY")
+    frame = determine(file, destinations, headquarters, as_of, view=view, rules_dir=rules_dir)
+    _license_output(frame, fmt, output)
+    if fail_on:
+        hit = matches(frame, [f for f in fail_on if f != "license"])
+        if "license" in fail_on:
+            hit |= frame["license_required"].fillna(False).to_numpy(dtype=bool)
+        if hit.any():
+            sys.exit(EXIT_FINDINGS)
+
+
+main.add_command(license_cmd, name="licence")
 
 
 if __name__ == "__main__":  # pragma: no cover

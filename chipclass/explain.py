@@ -31,11 +31,13 @@ class Explanation:
     result: dict
     instruments: list[dict]
     extra: dict = field(default_factory=dict)
+    catalogue: Catalogue | None = field(default=None, repr=False)
 
     def to_dict(self) -> dict:
+        extra = {k: v for k, v in self.extra.items() if k != "text_blocks"}
         return {"name": self.name, "as_of": self.as_of, "formats": self.formats,
                 "metrics": self.metrics, "clauses": self.clauses, "exclusions": self.exclusions,
-                "result": self.result, "rule_sets": self.instruments, **self.extra}
+                "result": self.result, "rule_sets": self.instruments, **extra}
 
     def to_text(self) -> str:
         f = _fmt
@@ -160,7 +162,7 @@ def explain_row(cat: Catalogue, index: int, rules: RuleSet) -> Explanation:
                     "published": i.published.isoformat(), "effective": i.effective.isoformat(),
                     "confidence": i.confidence} for i in rules.instruments]
     return Explanation(str(one.names.iloc[0]), rules.as_of.isoformat(), formats, metrics, clauses,
-                       exclusions, result, instruments)
+                       exclusions, result, instruments, catalogue=one)
 
 
 def _metrics_of(cat: Catalogue):

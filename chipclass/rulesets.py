@@ -63,8 +63,9 @@ METRIC_KINDS = {
 OPS = (">=", ">", "<=", "<", "==", "!=")
 CONFIDENCE = ("text", "quoted", "summary", "unconfirmed")
 _TOP = {"id", "title", "citation", "fr_doc", "published", "effective", "compliance", "ends",
-        "mode", "confidence", "summary", "url", "remove", "clause", "exclusion", "supersedes",
-        "enforcement", "destinations", "license", "tiers", "diffusion", "product_notes"}
+        "mode", "confidence", "summary", "url", "remove", "clause", "exclusion",
+        # read by chipclass.licensing and chipclass.diffusion:
+        "license", "review", "exception", "replaces", "suspends", "tiers", "diffusion"}
 
 
 @dataclass(frozen=True)

@@ -138,3 +138,35 @@ def test_malformed_rule_file_exits_2(tmp_path, chips_csv):
     assert r.exit_code == 2
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and "bad.toml" in lines[0] and "'value' must be a number" in lines[0]
+
+
+def test_license_json_keys_and_alias(run, tmp_path):
+    p = write(tmp_path, "name,fp8_sparse,die_area,interconnect_bandwidth\nH100 SXM,3958,814,900\n")
+    for cmd in ("license", "licence"):
+        r = run(cmd, p, "--to", "CN", "--to", "Germany", "-f", "json", "--as-of", "2025-06-01")
+        rows = json.loads(r.stdout)
+        assert {"name", "destination", "headquarters", "license_required", "basis", "exceptions",
+                "review_policy", "rule_sets", "enforced", "notes"} <= set(rows[0])
+        assert [(x["destination"], x["license_required"]) for x in rows] == [("CN", True), ("DE", False)]
+        assert rows[1]["written"]["license_required"] is True and rows[0]["enforced"] is True
+
+
+def test_license_matrix_and_fail_on(run, tmp_path):
+    p = write(tmp_path, "name,fp8_sparse,die_area\nH100 SXM,3958,814\n")
+    r = run("license", p, "--to", "CN", "--to", "DE", "--as-of", "2025-06-01", "--fail-on", "license")
+    assert r.exit_code == 1
+    assert "H100 SXM" in r.stdout and "L" in r.stdout.splitlines()[2]
+    r = run("license", p, "--to", "DE", "--as-of", "2024-06-01", "--fail-on", "license")
+    assert r.exit_code == 0
+
+
+def test_license_unknown_destination(tmp_path):
+    p = write(tmp_path, "name,fp8\nX,1\n")
+    r = CliRunner().invoke(main, ["license", p, "--to", "Germny"])
+    assert r.exit_code == 2 and "Germany" in r.stderr
+
+
+def test_explain_to(run, tmp_path):
+    p = write(tmp_path, "name,fp8,die_area\nH20,296,814\n")
+    r = run("explain", p, "H20", "--to", "CN", "--as-of", "2025-06-01")
+    assert "-> CN" in r.stdout and "2025-04-h20-mi308" in r.stdout

@@ -1,0 +1,393 @@
+"""Licence determination: does shipping this device there, on that date, need a licence?
+
+The rule files (``chipclass/rules/*.toml``) carry, beside their 3A090 clauses, the licence
+requirements they impose (``[[license]]``), the licence review policies (``[[review]]``),
+the licence exceptions (``[[exception]]``), the records they replace (``replaces``) and the
+instruments they stop enforcing (``suspends``). For a date, the records of every instrument in
+force are composed in effective-date order; a licence is required when **any** record covers
+the device's paragraph and the destination (or the buyer's headquarters).
+
+Two views are computed: *written* (every instrument in the CFR) and *enforced* (less what
+BIS said it would not enforce, e.g. the AI Diffusion rule from 2025-05-13, except records
+marked ``still_enforced``). The enforced answer is the default; where the written one
+differs it is shown beside it.
+
+Choices: a buyer whose headquarters is not given is taken to be headquartered in the
+destination. ``license_required`` means a licence requirement applies; the exceptions that
+could authorise the export without a licence are listed beside it. Exports to the US itself
+are not exports. A device whose classification is ``indeterminate`` gets no answer (null).
+
+The work is vectorised over devices: Python loops run over destinations and records only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+
+from .classify import classify, compute_metrics
+from .destinations import ALIASES, Selector, country_code, in_group
+from .errors import RuleDataError
+from .rulesets import Condition, _conditions, as_date, load_instruments, rules_in_force
+
+__all__ = ["Record", "records_in_force", "tier_of", "determine", "VIEWS"]
+
+VIEWS = ("enforced", "written")
+
+
+@dataclass(frozen=True)
+class Record:
+    kind: str               # license | review | exception
+    id: str
+    instrument: str
+    eccn: tuple[str, ...]   # paragraph prefixes ('3A090.a', '3A090')
+    to: Selector | None
+    hq: Selector | None
+    requires_hq: Selector | None
+    items: tuple[tuple[str, bool | None], ...]
+    conditions: tuple[Condition, ...]
+    basis: str
+    policy: str
+    section: str
+    text: str
+    notification: str
+    confidence: str
+    still_enforced: bool
+
+    def label(self) -> str:
+        if self.kind == "exception":
+            extra = f", {self.notification}" if self.notification else ""
+            return f"{self.id} ({self.section}{extra})"
+        return self.basis
+
+
+def _parse_records(inst) -> list[Record]:
+    out = []
+    allowed = {"id", "eccn", "to", "hq", "requires_hq", "items", "conditions", "basis", "policy",
+               "section", "text", "notification", "confidence", "still_enforced"}
+    for kind in ("license", "review", "exception"):
+        for k, rec in enumerate(inst.data.get(kind, [])):
+            where = f"{kind}[{k}]"
+            extra = set(rec) - allowed
+            if extra:
+                raise RuleDataError(f"{inst.path}: {where}: unknown key(s) {sorted(extra)}")
+            if "id" not in rec:
+                raise RuleDataError(f"{inst.path}: {where}: missing 'id'")
+            sel = {key: Selector.parse(rec[key], f"{inst.path}: {where}.{key}") if key in rec else None
+                   for key in ("to", "hq", "requires_hq")}
+            if sel["to"] is None and sel["hq"] is None:
+                raise RuleDataError(f"{inst.path}: {where}: needs 'to' or 'hq'")
+            items = tuple((i["eccn"], i.get("datacenter")) for i in rec.get("items", []))
+            eccn = tuple(rec.get("eccn", [])) or tuple(dict.fromkeys(i[0] for i in items))
+            if not eccn:
+                raise RuleDataError(f"{inst.path}: {where}: needs 'eccn' or 'items'")
+            if kind == "license" and not rec.get("basis"):
+                raise RuleDataError(f"{inst.path}: {where}: a licence record needs a 'basis'")
+            if kind == "review" and not rec.get("policy"):
+                raise RuleDataError(f"{inst.path}: {where}: a review record needs a 'policy'")
+            conds = _conditions(inst.path, where, rec["conditions"]) if "conditions" in rec else ()
+            out.append(Record(kind, rec["id"], inst.id, eccn, sel["to"], sel["hq"], sel["requires_hq"],
+                              items or tuple((e, None) for e in eccn), conds,
+                              " ".join(str(rec.get("basis", "")).split()),
+                              " ".join(str(rec.get("policy", "")).split()), rec.get("section", ""),
+                              " ".join(str(rec.get("text", "")).split()), rec.get("notification", ""),
+                              rec.get("confidence", inst.confidence), bool(rec.get("still_enforced", False))))
+    return out
+
+
+@functools.lru_cache(maxsize=8)
+def _all_records(directory: str | None = None):
+    return {inst.id: _parse_records(inst) for inst in load_instruments(directory)}
+
+
+@functools.lru_cache(maxsize=256)
+def records_in_force(day: dt.date, view: str = "enforced", directory: str | None = None):
+    """(records, instruments used, suspended instrument ids) in force on ``day`` in ``view``."""
+    if view not in VIEWS:
+        raise ValueError(f"view must be one of {VIEWS}")
+    insts = [i for i in load_instruments(directory) if i.in_force(day)]
+    suspended = {s for i in insts for s in i.data.get("suspends", [])}
+    records: dict[tuple[str, str], Record] = {}
+    used = []
+    for inst in insts:
+        # A suspended instrument's `replaces` still applies: what replaces the old records is
+        # marked `still_enforced` where enforcement continued.
+        for rid in inst.data.get("replaces", []):
+            for kind in ("license", "review", "exception"):
+                records.pop((kind, rid), None)
+        for r in _all_records(directory)[inst.id]:
+            if view == "enforced" and inst.id in suspended and not r.still_enforced:
+                continue
+            records[(r.kind, r.id)] = r
+        used.append(inst)
+    return list(records.values()), tuple(used), frozenset(suspended)
+
+
+def tier_of(code: str, day: dt.date, directory: str | None = None) -> tuple[int | None, object]:
+    """AI Diffusion tier (1, 2, 3) of a country on ``day`` and the instrument, or (None, None)
+    when no tier system is written into the CFR on that date."""
+    code = ALIASES.get(code, (code, ""))[0]
+    for inst in reversed(load_instruments(directory)):
+        tiers = inst.data.get("tiers")
+        if tiers and inst.in_force(day):
+            if code in tiers["tier1"]:
+                return 1, inst
+            if Selector.parse(tiers["tier3"], inst.path).matches(code, day):
+                return 3, inst
+            return 2, inst
+    return None, None
+
+
+def _matches(sel: Selector | None, code: str | None, day, tiers) -> bool:
+    return sel is not None and code is not None and sel.matches(code, day, tiers)
+
+
+def _cond_mask(conds, metrics, n) -> np.ndarray:
+    mask = np.ones(n, dtype=bool)
+    from .classify import _condition
+    for c in conds:
+        val, _known = _condition(c, metrics)
+        mask &= val  # unknown counts as not met
+    return mask
+
+
+def _prefix_mask(eccn: np.ndarray, prefixes) -> np.ndarray:
+    out = np.zeros(len(eccn), dtype=bool)
+    for p in prefixes:
+        out |= (eccn == p) | np.char.startswith(eccn, p + ".")
+    return out
+
+
+def _join_bits(bits: np.ndarray, labels: list[str], sep: str = "; ") -> np.ndarray:
+    """Per-row text from a bitmask over ``labels``, built once per distinct mask (None for 0)."""
+    out = np.full(len(bits), None, dtype=object)
+    for b in np.unique(bits):
+        if b:
+            out[bits == b] = sep.join(lab for k, lab in enumerate(labels) if int(b) >> k & 1)
+    return out
+
+
+def _view(frame, metrics, day, view, dest, hq, directory, relied_on=()):
+    """Vectorised determination for all devices, one destination, one view."""
+    n = len(frame)
+    records, used, suspended = records_in_force(day, view, directory)
+    def tiers(code):
+        tier, inst = tier_of(code, day, directory)
+        return tier if inst is not None and (view == "written" or inst.id not in suspended) else None
+
+    eccn = frame["eccn"].astype(object).fillna("").to_numpy().astype(str)
+    status = frame["status"].astype(str).to_numpy()
+    controlled = status == "controlled"
+    dc = frame["datacenter"].to_numpy(dtype=bool)
+    lic = [r for r in records if r.kind == "license"]
+    rev = [r for r in records if r.kind == "review"]
+    exc = [r for r in records if r.kind == "exception"]
+
+    lic_bits = np.zeros(n, dtype=np.int64)
+    inst_ids = [i.id for i in used]
+    inst_bits = np.full(n, sum(1 << inst_ids.index(i) for i in relied_on if i in inst_ids), dtype=np.int64)
+    export = ALIASES.get(dest, (dest, ""))[0] != "US"
+    for k, r in enumerate(lic):
+        by_dest = _matches(r.to, dest, day, tiers)
+        by_hq = _matches(r.hq, hq, day, tiers)
+        if not (by_dest or by_hq) or not export:
+            continue
+        m = controlled & _prefix_mask(eccn, r.eccn) & _cond_mask(r.conditions, metrics, n)
+        lic_bits[m] |= 1 << k
+        inst_bits[m] |= 1 << inst_ids.index(r.instrument)
+    required = lic_bits != 0
+
+    exc_bits = np.zeros(n, dtype=np.int64)
+    for k, r in enumerate(exc):
+        if not (_matches(r.to, dest, day, tiers) or _matches(r.hq, hq, day, tiers)):
+            continue
+        if r.requires_hq is not None and not _matches(r.requires_hq, hq, day, tiers):
+            continue
+        item = np.zeros(n, dtype=bool)
+        for e, want_dc in r.items:
+            ok = _prefix_mask(eccn, [e])
+            if want_dc is not None:
+                ok &= dc == bool(want_dc)
+            item |= ok
+        m = required & item & _cond_mask(r.conditions, metrics, n)
+        exc_bits[m] |= 1 << k
+        inst_bits[m] |= 1 << inst_ids.index(r.instrument)
+
+    review = np.full(n, -1, dtype=np.int32)
+    for k, r in enumerate(rev):  # later instruments come later: the last match wins
+        if not (_matches(r.to, dest, day, tiers) or _matches(r.hq, hq, day, tiers)):
+            continue
+        m = required & _prefix_mask(eccn, r.eccn) & _cond_mask(r.conditions, metrics, n)
+        review[m] = k
+        inst_bits[m] |= 1 << inst_ids.index(r.instrument)
+
+    lic_req = pd.array(np.where(status == "indeterminate", None, required), dtype="boolean")
+    basis = _join_bits(lic_bits, [r.basis for r in lic])
+    basis = np.where(required, basis, np.where(
+        status == "indeterminate", ("classification indeterminate, missing: "
+                                   + frame["missing"].astype(object).fillna("")).to_numpy(dtype=object),
+        np.where(controlled, "no licence requirement for this destination and buyer" if export
+                 else "not an export (destination is the United States)",
+                 "not in ECCN 3A090: no 3A090/4A090 licence requirement")))
+    return {
+        "license_required": lic_req,
+        "basis": basis,
+        "exceptions": _join_bits(exc_bits, [r.label() for r in exc], sep=" | "),
+        "review_policy": np.asarray([f"{r.policy} [{r.basis}]" for r in rev] + [None], dtype=object)[review],
+        "rule_sets": _join_bits(inst_bits, inst_ids, sep="+"),
+        "suspended": ", ".join(sorted(suspended)),
+    }
+
+
+def _notes(frame, day, dest, directory) -> np.ndarray:
+    n = len(frame)
+    notes = np.full(n, "", dtype=object)
+    for note in _product_notes():
+        if note["date"] > day or not note["to"].matches(dest, day):
+            continue
+        pattern = "|".join(f"(?:{p})" for p in note["names"])
+        hit = frame["name"].astype(str).str.contains(pattern, flags=re.IGNORECASE, regex=True).to_numpy()
+        text = f"{note['date'].isoformat()} {note['id']}: {note['text']} ({note['source']}) [{note['confidence']}]"
+        notes[hit] = np.where(notes[hit] == "", text, notes[hit] + " | " + text)
+    base = ALIASES.get(dest, (dest, ""))
+    extra = []
+    if base[0] != dest:
+        extra.append(base[1])
+    embargo = [g for g in ("E:1", "E:2") if in_group(base[0], g, day)]
+    if embargo:
+        extra.append(f"{dest} is in Country Group {'/'.join(embargo)}: embargo and sanctions rules "
+                     "(15 CFR part 746) require licences for most items regardless of 3A090.")
+    if extra:
+        text = " ".join(extra)
+        notes = np.where(notes == "", text, notes + " | " + text)
+    return np.where(notes == "", None, notes)
+
+
+@functools.lru_cache(maxsize=1)
+def _product_notes():
+    with resources.files("chipclass").joinpath("data/product_notes.toml").open("rb") as fh:
+        data = tomllib.load(fh)
+    out = []
+    for k, rec in enumerate(data.get("note", [])):
+        out.append({**rec, "text": " ".join(rec["text"].split()),
+                    "to": Selector.parse(rec["to"], f"product_notes.toml: note[{k}].to")})
+    return out
+
+
+def determine(data, destinations, headquarters: str | None = None, as_of=None, *,
+              view: str = "enforced", rules_dir: str | None = None) -> pd.DataFrame:
+    """One row per device x destination: whether a licence is required, why, and what could
+    authorise it. See the module docstring for the choices made.
+
+    ``view`` picks the primary answer (``enforced`` by default); the other view's answer is in
+    the ``written_*`` (or ``enforced_*``) columns where it differs.
+    """
+    from .api import load
+
+    day = as_date(as_of)
+    rules = rules_in_force(day, rules_dir)
+    cat = load(data)
+    metrics = compute_metrics(cat)
+    frame = classify(cat, rules)
+    hq_code = country_code(headquarters) if headquarters else None
+    other = "written" if view == "enforced" else "enforced"
+    parts = []
+    for d in destinations:
+        dest = country_code(d)
+        hq = hq_code or dest
+        relied = [i.id for i in rules.instruments]
+        main = _view(frame, metrics, day, view, dest, hq, rules_dir, relied)
+        alt = _view(frame, metrics, day, other, dest, hq, rules_dir, relied)
+        differs = ((main["license_required"].fillna(False).to_numpy() != alt["license_required"].fillna(False).to_numpy())
+                   | (np.asarray(main["exceptions"], dtype=object) != np.asarray(alt["exceptions"], dtype=object))
+                   | (np.asarray(main["review_policy"], dtype=object) != np.asarray(alt["review_policy"], dtype=object)))
+        part = pd.DataFrame({
+            "name": frame["name"], "destination": dest, "headquarters": hq,
+            "eccn": frame["eccn"], "clause": frame["clause"], "status": frame["status"],
+            "license_required": main["license_required"], "basis": main["basis"],
+            "exceptions": main["exceptions"], "review_policy": main["review_policy"],
+            "rule_sets": main["rule_sets"],
+            "enforced": view == "enforced",
+            "notes": _notes(frame, day, dest, rules_dir),
+            f"{other}_differs": differs,
+            f"{other}_license_required": pd.array(np.where(differs, alt["license_required"], None), dtype="boolean"),
+            f"{other}_basis": np.where(differs, alt["basis"], None),
+            f"{other}_exceptions": np.where(differs, alt["exceptions"], None),
+            f"{other}_review_policy": np.where(differs, alt["review_policy"], None),
+        })
+        if main["suspended"] and view == "enforced":
+            part["not_enforced"] = main["suspended"]
+        parts.append(part)
+    out = pd.concat(parts, ignore_index=True)
+    if "not_enforced" not in out.columns:
+        out["not_enforced"] = None
+    out["as_of"] = day.isoformat()
+    return out
+
+
+def to_json_rows(frame: pd.DataFrame) -> list[dict]:
+    """JSON-ready rows: lists for exceptions and rule sets, the other view nested."""
+    from .outputs import to_records
+
+    rows = []
+    for rec in to_records(frame):  # output formatting of device x destination rows
+        for other in VIEWS:
+            flag = f"{other}_differs"
+            if flag in rec:
+                differs = rec.pop(flag)
+                nested = {k[len(other) + 1:]: rec.pop(k) for k in list(rec) if k.startswith(other + "_")}
+                if nested.get("exceptions"):
+                    nested["exceptions"] = nested["exceptions"].split(" | ")
+                rec[other] = nested if differs else None
+        rec["exceptions"] = rec["exceptions"].split(" | ") if rec.get("exceptions") else []
+        rec["rule_sets"] = rec["rule_sets"].split("+") if rec.get("rule_sets") else []
+        rec["notes"] = rec["notes"].split(" | ") if rec.get("notes") else []
+        rows.append(rec)
+    return rows
+
+
+def matrix_text(frame: pd.DataFrame) -> str:
+    """Devices x destinations: L = licence required (exceptions in brackets), - = none,
+    ? = classification indeterminate, * = the other view (written/enforced) differs."""
+    def cell(r):
+        if pd.isna(r.license_required):
+            text = "?"
+        elif r.license_required:
+            exc = [e.split(" (")[0] for e in str(r.exceptions).split(" | ")] if isinstance(r.exceptions, str) else []
+            text = "L" + (f" ({', '.join(exc)})" if exc else "")
+        else:
+            text = "-"
+        differs = [c for c in frame.columns if c.endswith("_differs")]
+        return text + ("*" if differs and getattr(r, differs[0]) else "")
+
+    cells = frame.assign(cell=[cell(r) for r in frame.itertuples(index=False)])
+    grid = cells.pivot(index="name", columns="destination", values="cell")
+    grid = grid.reindex(index=list(dict.fromkeys(frame["name"])), columns=list(dict.fromkeys(frame["destination"])))
+    eccn = frame.drop_duplicates("name").set_index("name")["clause"].astype(object)
+    status = frame.drop_duplicates("name").set_index("name")["status"].astype(str)
+    label = {n: (eccn[n] if isinstance(eccn[n], str) else ("?" if status[n] == "indeterminate" else "—"))
+             for n in grid.index}
+    head = ["device", "3A090"] + list(grid.columns)
+    rows = [[n, label[n]] + [grid.loc[n, c] for c in grid.columns] for n in grid.index]
+    widths = [max(len(str(x)) for x in col) for col in zip(head, *rows)]
+    lines = ["  ".join(str(x).ljust(w) for x, w in zip(head, widths)).rstrip(),
+             "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(str(x).ljust(w) for x, w in zip(r, widths)).rstrip() for r in rows]
+    view = "enforced" if bool(frame["enforced"].iloc[0]) else "written"
+    hq = sorted(set(frame["headquarters"]) - set(frame["destination"]))
+    lines += ["", f"as of {frame['as_of'].iloc[0]}, {view} rules"
+              + (f"; buyer headquartered in {', '.join(hq)}" if hq else "; buyer headquartered in the destination"),
+              "L licence required (licence exceptions that could apply in brackets); - none; "
+              "? classification indeterminate; * the " + ("written" if view == "enforced" else "enforced")
+              + " rules give another answer (see -f json)"]
+    notes = frame.dropna(subset=["notes"]).drop_duplicates(["name", "notes"])
+    for r in notes.itertuples(index=False):
+        lines.append(f"note [{r.name} -> {r.destination}]: {r.notes}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,148 @@
+"""Licence determination against published cases (sources in comments) and every boundary date."""
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from chipclass.licensing import determine, tier_of
+
+# Dense figures: H100 SXM (NVIDIA datasheet: FP8 3,958 with sparsity, 814 mm², NVLink 900 GB/s,
+# 3.35 TB/s); H20 (296 dense FP8, 4.0 TB/s, NVLink 900; press); RTX 4090 (Ada whitepaper FP8
+# 660.6 dense, AD102 608.5 mm², PCIe 4.0 x16 = 64 GB/s); RTX 4090 D (FP8 588.4 dense, press);
+# A800 SXM (INT8 624 dense, NVLink 400); an HBM3 stack (819 GB/s on 121 mm²).
+DEVICES = pd.DataFrame([
+    {"name": "H100 SXM", "fp8_sparse": 3958, "die_area": 814, "interconnect_bandwidth": 900, "memory_bandwidth": 3350},
+    {"name": "H20", "fp8": 296, "die_area": 814, "interconnect_bandwidth": 900, "memory_bandwidth": 4000},
+    {"name": "RTX 4090", "fp8": 660.6, "die_area": 608.5, "interconnect_bandwidth": 64, "datacenter": "no"},
+    {"name": "RTX 4090 D", "fp8": 588.4, "die_area": 608.5, "interconnect_bandwidth": 64, "datacenter": "no"},
+    {"name": "A800 SXM", "int8": 624, "die_area": 826, "interconnect_bandwidth": 400, "memory_bandwidth": 2039},
+    {"name": "HBM3 stack", "device_type": "hbm", "memory_bandwidth": 819, "package_area": 121},
+    {"name": "H200", "fp8_sparse": 3958, "die_area": 814, "interconnect_bandwidth": 900, "memory_bandwidth": 4800},
+])
+
+
+def need(name, to, day, hq=None, view="enforced", field="license_required"):
+    out = determine(DEVICES, [to], hq, day, view=view).set_index("name")
+    value = out.loc[name, field]
+    if pd.isna(value):
+        return None
+    return bool(value) if field == "license_required" else value
+
+
+# --- the acceptance cases ---------------------------------------------------------------
+
+def test_h100_to_china_from_the_first_rule():
+    assert need("H100 SXM", "CN", "2022-10-07") is True
+
+
+def test_h100_to_saudi_arabia_only_from_2023_11_17():
+    assert need("H100 SXM", "SA", "2023-11-16") is False
+    assert need("H100 SXM", "SA", "2023-11-17") is True
+
+
+def test_h100_to_israel_not_under_the_2023_destination_rule():
+    # Israel is in D:4 but also A:6, which the 2023 scope excludes (digest s.4)
+    assert need("H100 SXM", "IL", "2024-06-01") is False
+
+
+def test_h100_to_germany_never_enforced():
+    for day in ("2022-10-07", "2023-11-17", "2024-06-01", "2025-06-01", "2026-08-01"):
+        assert need("H100 SXM", "DE", day) is False, day
+
+
+def test_germany_under_the_written_diffusion_rule_is_tier_1_with_aia():
+    out = determine(DEVICES, ["DE"], None, "2025-06-01", view="written").set_index("name")
+    assert bool(out.loc["H100 SXM", "license_required"]) is True
+    assert "AIA" in out.loc["H100 SXM", "exceptions"]
+
+
+def test_rtx_4090_to_china_from_2023_11_17():
+    # Oct 2022 rule also needed >= 600 GB/s interconnect; the RTX 4090 has PCIe only
+    assert need("RTX 4090", "CN", "2023-11-16") is False
+    assert need("RTX 4090", "CN", "2023-11-17") is True
+    assert "NAC" in need("RTX 4090", "CN", "2023-11-17", field="exceptions")
+
+
+def test_h20_and_rtx_4090_d_need_none_under_the_eccn_rules():
+    for day in ("2023-11-17", "2025-06-01", "2026-08-01"):
+        assert need("H20", "CN", day) is False
+        assert need("RTX 4090 D", "CN", day) is False
+
+
+def test_h20_carries_the_april_2025_note():
+    assert need("H20", "CN", "2025-04-08", field="notes") is None
+    assert "2025-04-h20-mi308" in need("H20", "CN", "2025-04-09", field="notes")
+    assert need("RTX 4090 D", "CN", "2025-06-01", field="notes") is None
+
+
+def test_d5_headquartered_buyer_anywhere_from_2023_11_17():
+    assert need("H100 SXM", "DE", "2023-11-16", hq="CN") is False
+    assert need("H100 SXM", "DE", "2023-11-17", hq="CN") is True
+    assert "744.23(a)(3)" in need("H100 SXM", "DE", "2023-11-17", hq="CN", field="basis")
+    # from the Diffusion rule the .a requirement sits in 742.6(a)(6)(iii)(A), still enforced
+    assert "742.6(a)(6)(iii)(A)" in need("H100 SXM", "SG", "2025-06-01", hq="MO", field="basis")
+
+
+# --- a test per boundary date: changing only the date walks through every instrument -----
+
+def test_macau_from_2023_01_17():
+    assert need("H100 SXM", "MO", "2023-01-16") is False
+    assert need("H100 SXM", "MO", "2023-01-17") is True
+
+
+def test_nac_splits_into_aca_on_2024_04_04():
+    assert "NAC" in need("RTX 4090", "SA", "2024-04-03", field="exceptions")
+    assert need("RTX 4090", "SA", "2024-04-04", field="exceptions").startswith("ACA")
+    assert need("RTX 4090", "CN", "2024-04-04", field="exceptions").startswith("NAC")
+
+
+def test_hbm_to_china_from_2024_12_02():
+    assert need("HBM3 stack", "CN", "2024-12-01") is False
+    assert need("HBM3 stack", "CN", "2024-12-02") is True
+    assert need("HBM3 stack", "SA", "2024-12-02") is False  # 3A090.c scope: Macau and D:5 only
+
+
+def test_diffusion_worldwide_from_2025_01_13_and_not_enforced_from_2025_05_13():
+    assert need("H100 SXM", "SG", "2025-01-12") is False
+    assert need("H100 SXM", "SG", "2025-01-13") is True        # Tier 2, enforced then
+    assert need("H100 SXM", "SG", "2025-05-13") is False       # enforcement stopped
+    assert need("H100 SXM", "SG", "2025-05-13", view="written") is True
+    out = determine(DEVICES, ["SG"], None, "2025-05-13").set_index("name")
+    assert bool(out.loc["H100 SXM", "written_differs"]) is True
+    assert bool(out.loc["H100 SXM", "written_license_required"]) is True
+
+
+def test_case_by_case_for_h200_class_to_china_from_2026_01_15():
+    assert need("H200", "CN", "2026-01-14", field="review_policy").startswith("presumption of denial")
+    assert need("H200", "CN", "2026-01-15", field="review_policy").startswith("case-by-case")
+
+
+def test_uae_stays_in_scope_after_moving_to_a5_on_2026_07_10():
+    assert need("H100 SXM", "AE", "2026-07-09") is True
+    assert need("H100 SXM", "AE", "2026-07-10") is True
+    assert "United Arab Emirates" in need("H100 SXM", "AE", "2026-07-10", field="basis")
+
+
+def test_nicaragua_review_policy_follows_its_group_change():
+    assert need("H100 SXM", "NI", "2024-03-14") is False
+    assert need("H100 SXM", "NI", "2024-03-15") is True
+
+
+def test_cambodia_leaving_d5_changes_the_review_policy():
+    assert need("H100 SXM", "KH", "2026-02-02", field="review_policy").startswith("presumption of denial")
+    assert need("H100 SXM", "KH", "2026-02-03", field="review_policy").startswith("presumption of approval")
+
+
+def test_indeterminate_device_gets_no_answer():
+    df = pd.DataFrame([{"name": "x", "fp8": 375}])  # TPP 3000, no die area
+    out = determine(df, ["CN"], None, "2024-06-01")
+    assert pd.isna(out["license_required"][0])
+    assert "die_area" in out["basis"][0]
+
+
+def test_tiers():
+    d = dt.date(2025, 3, 1)
+    assert tier_of("DE", d)[0] == 1 and tier_of("SG", d)[0] == 2 and tier_of("CN", d)[0] == 3
+    assert tier_of("MO", d)[0] == 3 and tier_of("HK", d)[0] == 3
+    assert tier_of("DE", dt.date(2024, 12, 31)) == (None, None)

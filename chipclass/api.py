@@ -23,7 +23,7 @@ from .errors import InputError
 from .rulesets import rules_in_force
 from .units import ureg
 
-__all__ = ["load", "score", "tpp", "spec_catalogue", "classify_spec", "explain"]
+__all__ = ["load", "score", "diff", "tpp", "spec_catalogue", "classify_spec", "explain"]
 
 
 def load(data) -> Catalogue:
@@ -61,6 +61,37 @@ def score(data, as_of=None, *, bit_lengths: dict[str, int] | None = None,
     """
     rules = rules_in_force(as_of, rules_dir)
     return classify(load(data), rules, bit_lengths)
+
+
+def diff(data, from_date, to_date, *, rules_dir: str | None = None) -> pd.DataFrame:
+    """Devices whose paragraph, clause or status differs between the rules in force on two
+    dates, with both results side by side (``from_*`` and ``to_*`` columns)."""
+    cat = load(data)
+    before = classify(cat, rules_in_force(from_date, rules_dir))
+    after = classify(cat, rules_in_force(to_date, rules_dir))
+    keys = ["eccn", "clause", "status"]
+    changed = np.zeros(len(cat), dtype=bool)
+    for k in keys:
+        a = before[k].astype(object).fillna("").to_numpy()
+        b = after[k].astype(object).fillna("").to_numpy()
+        changed |= a != b
+    rows = np.flatnonzero(changed)
+
+    def label(frame):
+        clause = frame["clause"].astype(object)
+        return np.where(clause.isna(), frame["status"].astype(str), clause.astype(str))
+
+    out = pd.DataFrame({"name": after["name"].iloc[rows].to_numpy()})
+    for side, frame in (("from", before), ("to", after)):
+        for k in keys:
+            out[f"{side}_{k}"] = frame[k].iloc[rows].to_numpy()
+    out["change"] = [f"{a} -> {b}" for a, b in zip(label(before.iloc[rows]), label(after.iloc[rows]))]
+    for k in ("tpp", "performance_density", "memory_bandwidth_density", "interconnect_bandwidth"):
+        if k in after:
+            out[k] = after[k].iloc[rows].to_numpy()
+    out["from_rule_set"] = before["rule_set"].iloc[0] if len(before) else None
+    out["to_rule_set"] = after["rule_set"].iloc[0] if len(after) else None
+    return out
 
 
 def _scalar_text(key: str, value) -> str | None:

@@ -199,6 +199,45 @@ def explain(file, name, specs, fmt, as_of, destinations, headquarters, rules_dir
     click.echo(json.dumps(ex.to_dict(), indent=1, ensure_ascii=False) if fmt == "json" else ex.to_text())
 
 
+@main.command()
+@click.argument("file")
+@reports_errors
+def check(file):
+    """Validate a catalogue: vocabulary, units, unique names, sources, sparse = 2 x dense."""
+    from .validate import validate
+
+    cat = api.load(file)
+    problems = validate(cat)
+    for p in problems:
+        click.echo(f"chipclass: error: {p}", err=True)
+    if problems:
+        sys.exit(EXIT_ERROR)
+    click.echo(f"{cat.source}: {len(cat)} devices, all checks passed")
+
+
+@main.command()
+@click.argument("file")
+@click.option("--from", "from_date", required=True, metavar="YYYY-MM-DD", help="Earlier date.")
+@click.option("--to", "to_date", required=True, metavar="YYYY-MM-DD", help="Later date.")
+@format_option()
+@output_option
+@rules_option
+@reports_errors
+def diff(file, from_date, to_date, fmt, output, rules_dir):
+    """Devices whose 3A090 paragraph, clause or status changed between the rules in force on
+    two dates, side by side."""
+    frame = api.diff(file, from_date, to_date, rules_dir=rules_dir)
+    cols = ["name", "from_clause", "from_status", "to_clause", "to_status", "tpp", "performance_density"]
+
+    def table(f):
+        from .outputs import render_table
+        head = (f"{len(f)} device(s) changed between {from_date} ({f['from_rule_set'].iloc[0] if len(f) else ''})"
+                f" and {to_date} ({f['to_rule_set'].iloc[0] if len(f) else ''})\n")
+        return head + render_table(f, cols)
+
+    write_frame(frame, fmt, output, table_text=table)
+
+
 def _license_output(frame, fmt, output):
     from .licensing import matrix_text, to_json_rows
 

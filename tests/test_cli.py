@@ -47,9 +47,12 @@ def test_stdin(run):
 
 
 @pytest.mark.parametrize("selector,code", [("controlled", 1), ("3A090.a", 1), ("3A090.a.1", 1),
-                                           ("3A090.b", 0), ("indeterminate", 0)])
-def test_fail_on(run, chips_csv, selector, code):
-    assert run("score", chips_csv, "--fail-on", selector, "-f", "csv").exit_code == code
+                                           ("3A090", 1), ("3A090.b", 0), ("3A090.a.2", 0),
+                                           ("indeterminate", 0)])
+def test_fail_on(run, tmp_path, selector, code):
+    # H100 SXM (3A090.a.1) and H20 (not controlled), NVIDIA figures as in tests/test_metrics.py
+    p = write(tmp_path, "name,fp8,die_area\nH100 SXM,1979,814\nH20,296,814\n")
+    assert run("score", p, "--fail-on", selector, "-f", "csv", "--as-of", "2025-01-01").exit_code == code
 
 
 def test_fail_on_unknown_selector_is_usage_error(run, chips_csv):
@@ -170,3 +173,23 @@ def test_explain_to(run, tmp_path):
     p = write(tmp_path, "name,fp8,die_area\nH20,296,814\n")
     r = run("explain", p, "H20", "--to", "CN", "--as-of", "2025-06-01")
     assert "-> CN" in r.stdout and "2025-04-h20-mi308" in r.stdout
+
+
+def test_check_shipped_catalogue(run, chips_csv):
+    r = run("check", chips_csv)
+    assert r.exit_code == 0 and "all checks passed" in r.stdout
+
+
+def test_check_failure_names_row_and_column(tmp_path):
+    p = write(tmp_path, "name,fp16,fp16_sparse,source\nA,100,150,https://x\n")
+    r = CliRunner().invoke(main, ["check", p])
+    assert r.exit_code == 2
+    assert "row 1, column 'fp16_sparse'" in r.stderr
+
+
+def test_diff_json(run, chips_csv):
+    r = run("diff", chips_csv, "--from", "2023-01-01", "--to", "2024-01-01", "-f", "json")
+    rows = {x["name"]: x for x in json.loads(r.stdout)}
+    assert rows["A800 SXM"]["from_status"] == "not controlled"
+    assert rows["A800 SXM"]["to_clause"] == "3A090.a.1"
+    assert rows["A800 SXM"]["from_rule_set"] == "2022-10-acs"

@@ -85,25 +85,29 @@ def compute_metrics(cat: Catalogue, bit_lengths: dict[str, int] | None = None) -
     return m
 
 
-def _condition(cond: Condition, m: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """(true, known) of one condition over a column."""
+def _condition(cond: Condition, m: dict[str, np.ndarray], known_cache: dict | None = None
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """(true, known) of one condition over a column; NaN (missing) is never true."""
     x = m[cond.metric]
     t = cond.value
     tol = ROUNDING * abs(t)
-    known = ~np.isnan(x)
-    if cond.op == ">=":
-        val = x >= t - tol
-    elif cond.op == ">":
-        val = x > t + tol
-    elif cond.op == "<=":
-        val = x <= t + tol
-    elif cond.op == "<":
-        val = x < t - tol
-    elif cond.op == "==":
-        val = np.abs(x - t) <= tol
+    if known_cache is None or cond.metric not in known_cache:
+        known = ~np.isnan(x)
+        if known_cache is not None:
+            known_cache[cond.metric] = known
     else:
-        val = np.abs(x - t) > tol
-    return val & known, known
+        known = known_cache[cond.metric]
+    if cond.op == ">=":
+        return x >= t - tol, known  # comparisons with NaN are False already
+    if cond.op == ">":
+        return x > t + tol, known
+    if cond.op == "<=":
+        return x <= t + tol, known
+    if cond.op == "<":
+        return x < t - tol, known
+    if cond.op == "==":
+        return np.abs(x - t) <= tol, known
+    return (np.abs(x - t) > tol) & known, known
 
 
 @dataclass
@@ -118,16 +122,18 @@ class Evaluation:
     excluded_by: dict[str, np.ndarray]     # exclusion id -> rows it took out of a clause
 
 
-def _clause(c, m, device_type, conds):
+def _clause(c, m, device_type, conds, known_cache=None):
     true = np.ones(len(device_type), dtype=bool)
     false = np.zeros(len(device_type), dtype=bool)
     for k, cond in enumerate(c.conditions):
-        val, known = _condition(cond, m)
+        val, known = _condition(cond, m, known_cache)
         conds[(c.id, k)] = (val, known)
         true &= val
         false |= known & ~val
     if isinstance(c, Clause):
-        applies = np.isin(device_type, [DEVICE_TYPES.index(a) for a in c.applies_to])
+        applies = np.zeros(len(device_type), dtype=bool)
+        for a in c.applies_to:
+            applies |= device_type == DEVICE_TYPES.index(a)
         true &= applies
         false |= ~applies
     return true, false
@@ -136,11 +142,12 @@ def _clause(c, m, device_type, conds):
 def evaluate(rules: RuleSet, m: dict[str, np.ndarray], device_type: np.ndarray) -> Evaluation:
     """Evaluate every clause and exclusion of ``rules`` on the metric columns ``m``."""
     conds: dict = {}
-    ex = {e.id: (e, *_clause(e, m, device_type, conds)) for e in rules.exclusions}
+    known: dict = {}
+    ex = {e.id: (e, *_clause(e, m, device_type, conds, known)) for e in rules.exclusions}
     clause_true, clause_false = {}, {}
     excluded_by = {e.id: np.zeros(len(device_type), dtype=bool) for e in rules.exclusions}
     for c in rules.clauses:
-        true, false = _clause(c, m, device_type, conds)
+        true, false = _clause(c, m, device_type, conds, known)
         for eid, (e, e_true, e_false) in ex.items():
             if c.id in e.excludes:
                 excluded_by[eid] |= e_true & ~false
@@ -212,10 +219,8 @@ def classify(cat: Catalogue, rules: RuleSet, bit_lengths: dict[str, int] | None 
     for metric, value, _given in rules.thresholds():
         out[f"margin_{metric}_{value:g}"] = m[metric] - value
     out["rule_set"] = pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=[rules.id])
-    frame = pd.DataFrame(out)
-    if cat.extra.num_columns:
-        extra = cat.extra.to_pandas()
+    if cat.extra.num_columns:  # pass-through columns stay Arrow-backed: no copy to objects
+        extra = cat.extra.to_pandas(types_mapper=pd.ArrowDtype, split_blocks=True)
         for col in extra.columns:
-            name = col if col not in frame.columns else f"{col} (input)"
-            frame[name] = extra[col].to_numpy()
-    return frame
+            out[col if col not in out else f"{col} (input)"] = extra[col].reset_index(drop=True)
+    return pd.DataFrame(out, copy=False)

@@ -1,0 +1,236 @@
+"""chipclass benchmarks: rows/s per stage, peak memory, and ratios measured side by side.
+
+    python benchmarks/run.py                      # 10^4 .. 10^7 rows
+    python benchmarks/run.py --sizes 1e4,1e5      # quicker
+    python benchmarks/run.py --json benchmarks/out/results.json
+
+For each size it generates a synthetic catalogue (a realistic mix: units in headers, a column
+with units inside cells, sparse-only columns, 10 % missing die areas, a pass-through column),
+writes it as CSV and Parquet, and measures:
+
+- rows/s for read, unit normalisation, scoring (in memory) and write (CSV);
+- end-to-end ``chipclass score in.csv -f csv -o out.csv`` (a fresh process) against the I/O
+  floor: a fresh process that reads the same CSV with pyarrow and writes the same table back;
+- in-memory scoring against a naive per-row baseline (pint quantities, Python max/if per row),
+  run on a sample and extrapolated;
+- CSV against Parquet input (end to end), and a 10^7-variant design sweep (when available);
+- peak memory (max RSS) of each end-to-end process against the in-memory size of the input.
+
+Numbers go to stdout as a table and to a JSON file so runs can be compared. Tests never time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def generate(n: int, seed: int = 0) -> pa.Table:
+    """A synthetic catalogue of ``n`` devices (see the module docstring)."""
+    rng = np.random.default_rng(seed)
+    fp8 = rng.uniform(50, 3000, n)
+    fp16 = fp8 / 2
+    sparse = rng.random(n) < 0.3
+    area = rng.uniform(100, 1000, n)
+    area[rng.random(n) < 0.1] = np.nan
+    bw = rng.uniform(300, 8000, n)
+    tb = rng.random(n) < 0.5
+    bw_text = np.where(tb, np.char.add(np.round(bw / 1000, 3).astype(str), " TB/s"),
+                       np.char.add(np.round(bw, 1).astype(str), " GB/s"))
+    return pa.table({
+        "name": pa.array(np.char.add("variant-", np.arange(n).astype(str))),
+        "vendor": pa.array(np.where(rng.random(n) < 0.5, "ACME", "Initech")),
+        "fp8 [TFLOPS]": pa.array(np.where(sparse, np.nan, np.round(fp8, 1)), from_pandas=True),
+        "fp8_sparse [PFLOPS]": pa.array(np.where(sparse, np.round(2 * fp8 / 1000, 4), np.nan), from_pandas=True),
+        "fp16 [TFLOPS]": pa.array(np.round(fp16, 1)),
+        "int8_sparse [TOPS]": pa.array(np.round(4 * fp8, 1)),
+        "die_area [mm^2]": pa.array(np.round(area, 1), from_pandas=True),
+        "memory_bandwidth": pa.array(bw_text),
+        "datacenter": pa.array(np.where(rng.random(n) < 0.8, "yes", "no")),
+    })
+
+
+def timed(fn, repeat: int = 1):
+    best, out = float("inf"), None
+    for _ in range(repeat):
+        t = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - t)
+    return best, out
+
+
+def run_process(code: str) -> dict:
+    """Run Python code in a fresh process; its wall time and peak RSS."""
+    wrapper = (
+        "import resource, time, json, sys\n"
+        "_t0 = time.perf_counter()\n"
+        f"{code}\n"
+        "_el = time.perf_counter() - _t0\n"
+        "print(json.dumps({'seconds': _el, 'max_rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", wrapper], capture_output=True, text=True)
+    if out.returncode not in (0, 1):
+        raise RuntimeError(out.stderr)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def naive_per_row(table: pa.Table, sample: int) -> float:
+    """Seconds per row of what a naive tool does: pint per cell, Python max/if per row."""
+    from chipclass.rulesets import rules_in_force
+    from chipclass.units import ureg
+
+    rules = rules_in_force("2025-06-01")
+    thresholds = {(c.metric, c.op): c.value for cl in rules.clauses for c in cl.conditions}
+    rows = table.slice(0, sample).to_pylist()
+    bits = {"fp8": 8, "fp16": 16, "int8": 8}
+
+    def one(r):
+        best = None
+        for key, fmt, factor in (("fp8 [TFLOPS]", "fp8", 1), ("fp8_sparse [PFLOPS]", "fp8", 0.5),
+                                 ("fp16 [TFLOPS]", "fp16", 1), ("int8_sparse [TOPS]", "int8", 0.5)):
+            v = r[key]
+            if v is None or v != v:
+                continue
+            unit = key.split("[")[1].rstrip("]")
+            q = ureg.Quantity(v * factor, unit).to("TOPS").magnitude
+            t = q * bits[fmt]
+            best = t if best is None else max(best, t)
+        area = r["die_area [mm^2]"]
+        bw = ureg.Quantity(r["memory_bandwidth"]).to("GB/s").magnitude  # noqa: F841
+        pd_ = best / area if area == area and area is not None else None
+        if best >= thresholds[("tpp", ">=")]:
+            return "3A090.a.1"
+        if pd_ is None:
+            return "indeterminate"
+        if pd_ >= 5.92 and best >= 1600:
+            return "3A090.a.2"
+        if 2400 <= best < 4800 and 1.6 <= pd_ < 5.92:
+            return "3A090.b.1"
+        if best >= 1600 and 3.2 <= pd_ < 5.92:
+            return "3A090.b.2"
+        return "not controlled"
+
+    t = time.perf_counter()
+    for r in rows:
+        one(r)
+    return (time.perf_counter() - t) / len(rows)
+
+
+def bench_size(n: int, tmp: str, baseline_per_row: float | None) -> dict:
+    import chipclass
+    from chipclass.catalogue import from_table, read_table
+    from chipclass.classify import classify
+    from chipclass.outputs import write_frame
+    from chipclass.rulesets import rules_in_force
+
+    table = generate(n)
+    csv_path = os.path.join(tmp, f"in-{n}.csv")
+    pq_path = os.path.join(tmp, f"in-{n}.parquet")
+    pacsv.write_csv(table, csv_path)
+    pq.write_table(table, pq_path)
+    rules = rules_in_force("2025-06-01")
+    rep = 3 if n <= 10**6 else 1
+
+    t_read, (raw, _) = timed(lambda: read_table(csv_path), rep)
+    t_norm, cat = timed(lambda: from_table(raw, csv_path), rep)
+    t_score, frame = timed(lambda: classify(cat, rules), rep)
+    out_csv = os.path.join(tmp, f"out-{n}.csv")
+    t_write, _ = timed(lambda: write_frame(frame, "csv", out_csv), rep)
+    input_mb = raw.nbytes / 2**20
+
+    e2e = run_process(f"from chipclass.cli import main\n"
+                      f"try:\n    main(['score', {csv_path!r}, '-f', 'csv', '-o', {out_csv!r}, '--as-of', '2025-06-01'])\n"
+                      f"except SystemExit:\n    pass")
+    floor = run_process(f"import pyarrow.csv as c\nt = c.read_csv({csv_path!r})\n"
+                        f"c.write_csv(t, {os.path.join(tmp, 'floor.csv')!r})")
+    e2e_pq = run_process(f"from chipclass.cli import main\n"
+                         f"try:\n    main(['score', {pq_path!r}, '-f', 'csv', '-o', {out_csv!r}, '--as-of', '2025-06-01'])\n"
+                         f"except SystemExit:\n    pass")
+    res = {
+        "rows": n,
+        "input_csv_mb": os.path.getsize(csv_path) / 2**20,
+        "input_table_mb": input_mb,
+        "read_rows_per_s": n / t_read,
+        "normalise_rows_per_s": n / t_norm,
+        "score_rows_per_s": n / t_score,
+        "write_rows_per_s": n / t_write,
+        "end_to_end_s": e2e["seconds"],
+        "end_to_end_max_rss_mb": e2e["max_rss_mb"],
+        "io_floor_s": floor["seconds"],
+        "io_floor_max_rss_mb": floor["max_rss_mb"],
+        "end_to_end_parquet_s": e2e_pq["seconds"],
+        "ratio_end_to_end_over_io_floor": e2e["seconds"] / floor["seconds"],
+        "ratio_csv_over_parquet_input": e2e["seconds"] / e2e_pq["seconds"],
+        "ratio_peak_memory_over_input": e2e["max_rss_mb"] / input_mb,
+    }
+    if baseline_per_row:
+        res["naive_rows_per_s"] = 1 / baseline_per_row
+        res["ratio_score_over_naive"] = (n / t_score) * baseline_per_row
+    try:
+        from chipclass.sweep import sweep
+        if n == 10**7:
+            base = {"fp8": "296 TFLOPS", "die_area": 814}
+            t_sweep, out = timed(lambda: sweep(base, {"fp8": np.linspace(100, 2000, 3163),
+                                                      "die_area": np.linspace(100, 1000, 3162)},
+                                               as_of="2025-06-01", summary_only=True))
+            res["sweep_variants"] = int(out["count"].sum())
+            res["sweep_variants_per_s"] = res["sweep_variants"] / t_sweep
+    except ImportError:
+        pass
+    del chipclass
+    return res
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sizes", default="1e4,1e5,1e6,1e7")
+    ap.add_argument("--json", default=os.path.join(HERE, "out", "results.json"))
+    ap.add_argument("--baseline-sample", type=int, default=2000)
+    args = ap.parse_args(argv)
+    sizes = [int(float(s)) for s in args.sizes.split(",")]
+    with tempfile.TemporaryDirectory() as tmp:
+        per_row = naive_per_row(generate(args.baseline_sample, seed=1), args.baseline_sample)
+        results = [bench_size(n, tmp, per_row) for n in sizes]
+    machine = {"python": platform.python_version(), "machine": platform.machine(),
+               "processor": platform.processor() or platform.machine(), "cpus": os.cpu_count(),
+               "numpy": np.__version__, "pandas": pd.__version__, "pyarrow": pa.__version__}
+    cols = [("rows", "{:>10,}"), ("read_rows_per_s", "{:>10.3g}"), ("normalise_rows_per_s", "{:>10.3g}"),
+            ("score_rows_per_s", "{:>10.3g}"), ("write_rows_per_s", "{:>10.3g}"),
+            ("end_to_end_s", "{:>8.2f}"), ("io_floor_s", "{:>8.2f}"),
+            ("ratio_end_to_end_over_io_floor", "{:>8.2f}"), ("ratio_score_over_naive", "{:>9.0f}"),
+            ("ratio_csv_over_parquet_input", "{:>8.2f}"), ("end_to_end_max_rss_mb", "{:>8.0f}"),
+            ("input_table_mb", "{:>8.0f}"), ("ratio_peak_memory_over_input", "{:>8.2f}")]
+    heads = ["rows", "read/s", "norm/s", "score/s", "write/s", "e2e s", "floor s", "e2e/flr",
+             "x naive", "csv/pq", "peak MB", "input MB", "peak/in"]
+    print(f"chipclass benchmarks — {machine['cpus']} CPUs, {machine['processor']}, Python {machine['python']}, "
+          f"numpy {machine['numpy']}, pandas {machine['pandas']}, pyarrow {machine['pyarrow']}")
+    print(f"naive per-row baseline: {1 / per_row:,.0f} rows/s (sample of {args.baseline_sample})")
+    widths = [max(len(h), len(f.format(0 if 'rows' == c else 0.0))) for h, (c, f) in zip(heads, cols)]
+    print("  ".join(h.rjust(w) for h, w in zip(heads, widths)))
+    for r in results:
+        print("  ".join(f.format(r.get(c, float("nan"))).rjust(w) for (c, f), w in zip(cols, widths)))
+    for r in results:
+        if "sweep_variants_per_s" in r:
+            print(f"sweep: {r['sweep_variants']:,} variants at {r['sweep_variants_per_s']:,.0f} variants/s")
+    os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
+    with open(args.json, "w") as fh:
+        json.dump({"machine": machine, "naive_rows_per_s": 1 / per_row, "results": results}, fh, indent=1)
+    print(f"wrote {args.json}")
+
+
+if __name__ == "__main__":
+    main()

@@ -23,7 +23,8 @@ from .errors import InputError
 from .rulesets import rules_in_force
 from .units import ureg
 
-__all__ = ["load", "score", "diff", "tpp", "spec_catalogue", "classify_spec", "explain"]
+__all__ = ["load", "score", "score_stream", "diff", "tpp", "spec_catalogue", "classify_spec",
+           "explain"]
 
 
 def load(data) -> Catalogue:
@@ -61,6 +62,20 @@ def score(data, as_of=None, *, bit_lengths: dict[str, int] | None = None,
     """
     rules = rules_in_force(as_of, rules_dir)
     return classify(load(data), rules, bit_lengths)
+
+
+def score_stream(path, as_of=None, *, batch_rows: int = 1 << 20,
+                 bit_lengths: dict[str, int] | None = None, rules_dir: str | None = None):
+    """Score a catalogue file batch by batch: yields one result DataFrame per record batch.
+
+    Memory is bounded by ``batch_rows``; the results, concatenated, equal :func:`score` on the
+    whole file. Names are checked for uniqueness within each batch only.
+    """
+    from .catalogue import iter_catalogue
+
+    rules = rules_in_force(as_of, rules_dir)
+    for cat in iter_catalogue(path, batch_rows=batch_rows):
+        yield classify(cat, rules, bit_lengths)
 
 
 def diff(data, from_date, to_date, *, rules_dir: str | None = None) -> pd.DataFrame:

@@ -170,7 +170,8 @@ def _numeric(arr: pa.ChunkedArray, kind: str, unit: str | None, default: str, *,
         raw = pc.utf8_trim_whitespace(arr if pa.types.is_string(t) or pa.types.is_large_string(t)
                                       else pc.cast(arr, pa.string()))
         raw = pc.if_else(pc.equal(raw, ""), pa.scalar(None, raw.type), raw)
-        parts = pc.extract_regex(raw, _CELL)
+        fast = _split_number_unit(raw)
+        parts = fast if fast is not None else pc.extract_regex(raw, _CELL)
         unmatched = np.asarray(pc.and_(pc.is_valid(raw), pc.is_null(parts)))
         if unmatched.any():
             i = _first(unmatched)
@@ -204,6 +205,24 @@ def _numeric(arr: pa.ChunkedArray, kind: str, unit: str | None, default: str, *,
         raise InputError("must be a finite number, zero or more", source=source,
                          row=offset + i + 1, column=column, value=shown)
     return values
+
+
+def _split_number_unit(raw) -> pa.StructArray | None:
+    """Fast path for cells like '296' or '4 TB/s': split at the first space and cast.
+
+    Returns the same struct as the regex path, or None when any cell needs the regex
+    (no space before the unit, thousands separators, text): then the regex path parses and
+    reports the offending cell precisely.
+    """
+    tokens = pc.split_pattern(raw, " ", max_splits=1)
+    number = pc.list_element(tokens, 0)
+    try:
+        pc.cast(number, pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    has_unit = pc.greater(pc.list_value_length(tokens), 1)
+    unit = pc.if_else(has_unit, pc.list_element(pc.if_else(has_unit, tokens, pa.scalar(["", ""], tokens.type)), 1), "")
+    return pc.make_struct(number, unit, field_names=["num", "unit"])
 
 
 def _text(arr: pa.ChunkedArray) -> pa.ChunkedArray:
@@ -244,8 +263,8 @@ def from_table(table: pa.Table, source: str = "<table>", offset: int = 0) -> Cat
         raise InputError("every row needs a name", source=source, row=offset + i + 1,
                          column=by_name["name"], value="")
     names = name_col.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
-    dup = names.duplicated(keep=False).to_numpy()
-    if dup.any():
+    if len(pc.dictionary_encode(name_col.combine_chunks()).dictionary) < n:  # fast uniqueness test
+        dup = names.duplicated(keep=False).to_numpy()
         rows = np.flatnonzero(names.to_numpy() == names.iloc[_first(dup)])
         raise InputError(f"duplicate name (also at row {offset + rows[0] + 1}); names must be unique",
                          source=source, row=offset + rows[1] + 1, column=by_name["name"],
@@ -282,9 +301,9 @@ def from_frame(frame: pd.DataFrame, source: str = "<DataFrame>") -> Catalogue:
     """Normalise a pandas DataFrame with the catalogue vocabulary."""
     frame = frame.copy()
     frame.columns = [str(c) for c in frame.columns]
-    obj = [c for c in frame.columns if frame[c].dtype == object]
-    for c in obj:  # mixed Python objects (e.g. '4 TB/s' and 4.0) read as text
-        frame[c] = frame[c].map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
+    for c in frame.columns:  # mixed Python objects (e.g. '4 TB/s' and 4.0) read as text
+        if frame[c].dtype == object:
+            frame[c] = frame[c].astype("string")
     return from_table(pa.Table.from_pandas(frame, preserve_index=False), source=source)
 
 

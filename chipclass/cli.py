@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 
 import click
@@ -117,6 +118,20 @@ def main():
     """How US export controls (ECCN 3A090) treat a chip, from its specification sheet."""
 
 
+#: Inputs at least this large are scored in record batches (bounded memory).
+STREAM_BYTES = int(os.environ.get("CHIPCLASS_STREAM_BYTES", 256 * 2**20))
+
+
+def _progress(quiet: bool):
+    """A row counter on stderr when it is a terminal (never in pipes or with -q)."""
+    if quiet or not sys.stderr.isatty():
+        return lambda rows, done=False: None
+
+    def show(rows, done=False):
+        click.echo(f"\rscored {rows:,} rows" + ("\n" if done else ""), err=True, nl=False)
+    return show
+
+
 @main.command()
 @click.argument("file")
 @format_option()
@@ -125,12 +140,44 @@ def main():
 @fail_on_option
 @click.option("--tf32-bits", type=click.IntRange(1, 64), default=None,
               help="Bit length counted for TF32 (default 32; 19 is the other reading).")
+@click.option("--stream/--no-stream", default=None,
+              help="Score in record batches with bounded memory (default: for inputs over "
+                   "256 MiB, with -f csv, jsonl or parquet).")
+@click.option("--batch-rows", type=click.IntRange(1), default=1 << 20, show_default=True,
+              help="Rows per batch when streaming.")
+@click.option("--engine", type=click.Choice(["pandas", "dask"]), default="pandas", show_default=True,
+              help="dask: FILE may be a glob ('dir/*.parquet'); partitions are scored in parallel "
+                   "(pip install 'chipclass[dask]').")
+@click.option("-q", "--quiet", is_flag=True, help="No progress display.")
 @rules_option
 @reports_errors
-def score(file, fmt, output, as_of, fail_on, tf32_bits, rules_dir):
+def score(file, fmt, output, as_of, fail_on, tf32_bits, stream, batch_rows, engine, quiet, rules_dir):
     """Classify every device in FILE (CSV, Parquet by extension, or - for stdin)."""
-    frame = api.score(file, as_of=as_of, bit_lengths={"tf32": tf32_bits} if tf32_bits else None,
-                      rules_dir=rules_dir)
+    bits = {"tf32": tf32_bits} if tf32_bits else None
+    if engine == "dask":
+        from .dask import score_files
+        hit = score_files(file, fmt, output, as_of=as_of, bit_lengths=bits, fail_on=fail_on,
+                          rules_dir=rules_dir)
+        sys.exit(EXIT_FINDINGS if hit else EXIT_OK)
+    if stream is None:
+        stream = (file != "-" and os.path.exists(file) and os.path.getsize(file) >= STREAM_BYTES
+                  and fmt in ("csv", "jsonl", "parquet"))
+    if stream:
+        if fmt not in ("csv", "jsonl", "parquet"):
+            raise click.UsageError("--stream writes csv, jsonl or parquet (-f)")
+        from .outputs import StreamWriter
+
+        show, rows, hit = _progress(quiet), 0, False
+        with StreamWriter(fmt, output) as writer:
+            for frame in api.score_stream(file, as_of, batch_rows=batch_rows, bit_lengths=bits,
+                                          rules_dir=rules_dir):
+                writer.write(frame)
+                hit = hit or bool(fail_on and matches(frame, fail_on).any())
+                rows += len(frame)
+                show(rows)
+        show(rows, done=True)
+        sys.exit(EXIT_FINDINGS if hit else EXIT_OK)
+    frame = api.score(file, as_of=as_of, bit_lengths=bits, rules_dir=rules_dir)
     write_frame(frame, fmt, output)
     if fail_on and matches(frame, fail_on).any():
         sys.exit(EXIT_FINDINGS)

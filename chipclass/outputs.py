@@ -52,6 +52,8 @@ def to_arrow(frame: pd.DataFrame) -> pa.Table:
     for name, col in zip(table.column_names, table.columns):
         if pa.types.is_dictionary(col.type):
             col = col.cast(col.type.value_type)
+        if pa.types.is_null(col.type) or pa.types.is_large_string(col.type):
+            col = col.cast(pa.string())  # one schema whatever a batch holds
         cols.append(col)
     return pa.table(cols, names=table.column_names)
 

@@ -1,0 +1,125 @@
+"""Bounded-memory streaming and the Dask engine give the same results as the in-memory path."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pytest
+from click.testing import CliRunner
+
+import chipclass
+from chipclass.cli import main
+
+KEY = ["name", "tpp", "tpp_format", "performance_density", "eccn", "clause", "status", "missing",
+       "margin_tpp_4800", "rule_set"]
+
+
+def catalogue(n=997, seed=3) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    fp8 = rng.uniform(50, 3000, n)
+    area = rng.uniform(100, 1000, n)
+    area[rng.random(n) < 0.1] = np.nan
+    return pd.DataFrame({
+        "name": [f"v{i}" for i in range(n)],
+        "fp8 [TFLOPS]": np.round(fp8, 1),
+        "fp16_sparse [PFLOPS]": np.round(fp8 / 1000, 4),
+        "die_area": area,
+        "memory_bandwidth": [f"{x:.2f} TB/s" if i % 2 else f"{x * 1000:.0f} GB/s"
+                             for i, x in enumerate(rng.uniform(0.3, 8, n))],
+        "datacenter": np.where(rng.random(n) < 0.8, "yes", "no"),
+        "vendor": "ACME",
+    })
+
+
+def normalised(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame[KEY].copy()
+    for c in ("tpp_format", "eccn", "clause", "status", "missing", "rule_set", "name"):
+        out[c] = out[c].astype(object).where(out[c].notna(), None).astype(str)
+    return out.reset_index(drop=True)
+
+
+@pytest.fixture
+def csv_file(tmp_path):
+    p = tmp_path / "big.csv"
+    pacsv.write_csv(pa.Table.from_pandas(catalogue(), preserve_index=False), p)
+    return str(p)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "parquet"])
+def test_streamed_output_equals_in_memory(tmp_path, csv_file, fmt):
+    whole, streamed = tmp_path / f"a.{fmt}", tmp_path / f"b.{fmt}"
+    r1 = CliRunner().invoke(main, ["score", csv_file, "-f", fmt, "-o", str(whole), "--no-stream",
+                                   "--as-of", "2025-06-01"])
+    r2 = CliRunner().invoke(main, ["score", csv_file, "-f", fmt, "-o", str(streamed), "--stream",
+                                   "--batch-rows", "64", "--as-of", "2025-06-01"])
+    assert r1.exit_code == 0 and r2.exit_code == 0, r2.stderr
+    assert r2.stderr == ""  # no progress display when stderr is not a terminal
+    read = {"csv": pd.read_csv, "parquet": pd.read_parquet,
+            "jsonl": lambda p: pd.read_json(p, lines=True)}[fmt]
+    a, b = read(whole), read(streamed)
+    assert len(b) == len(a) == 997
+    pd.testing.assert_frame_equal(normalised(a), normalised(b))
+
+
+def test_stream_api_batches(csv_file):
+    parts = list(chipclass.api.score_stream(csv_file, "2025-06-01", batch_rows=100))
+    assert len(parts) == 10
+    pd.testing.assert_frame_equal(normalised(pd.concat(parts)),
+                                  normalised(chipclass.score(csv_file, as_of="2025-06-01")))
+
+
+def test_stream_fail_on_and_bad_row_leaves_nothing(tmp_path, csv_file):
+    out = tmp_path / "o.csv"
+    r = CliRunner().invoke(main, ["score", csv_file, "-f", "csv", "-o", str(out), "--stream",
+                                  "--batch-rows", "50", "--fail-on", "controlled"])
+    assert r.exit_code == 1 and out.exists()
+    text = open(csv_file).read().splitlines()
+    text[900] = text[900].replace(",ACME", "x,ACME").replace("TB/s", "TB/q").replace("GB/s", "GB/q")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("\n".join(text) + "\n")
+    out2 = tmp_path / "o2.csv"
+    r = CliRunner().invoke(main, ["score", str(bad), "-f", "csv", "-o", str(out2), "--stream",
+                                  "--batch-rows", "50"])
+    assert r.exit_code == 2 and "row 900" in r.stderr
+    assert not out2.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv", "big.csv", "o.csv"]
+
+
+dask = pytest.importorskip("dask")
+
+
+@pytest.fixture(scope="module")
+def client():
+    from distributed import Client, LocalCluster
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None)
+    with Client(cluster) as c:
+        yield c
+    cluster.close()
+
+
+def test_dask_equals_pandas(client):
+    import dask.dataframe as dd
+
+    import chipclass.dask
+
+    df = catalogue()
+    ddf = dd.from_pandas(df, npartitions=5)
+    got = chipclass.dask.score(ddf, as_of="2025-06-01").compute()
+    want = chipclass.score(df, as_of="2025-06-01")
+    pd.testing.assert_frame_equal(normalised(got), normalised(want))
+
+
+def test_dask_cli_on_parquet_glob(client, tmp_path):
+    df = catalogue()
+    d = tmp_path / "parts"
+    d.mkdir()
+    for k in range(4):
+        df.iloc[k * 250:(k + 1) * 250].to_parquet(d / f"p{k}.parquet", index=False)
+    out = tmp_path / "out.parquet"
+    r = CliRunner().invoke(main, ["score", str(d / "*.parquet"), "--engine", "dask", "-f", "parquet",
+                                  "-o", str(out), "--as-of", "2025-06-01"])
+    assert r.exit_code == 0, r.stderr
+    got = pd.read_parquet(out).sort_values("name", key=lambda s: s.str[1:].astype(int))
+    want = chipclass.score(df, as_of="2025-06-01")
+    pd.testing.assert_frame_equal(normalised(got), normalised(want))

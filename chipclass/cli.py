@@ -336,6 +336,146 @@ def license_cmd(file, destinations, headquarters, view, fmt, output, as_of, fail
 
 main.add_command(license_cmd, name="licence")
 
+#: The shipped catalogue, for commands that look devices up by name.
+DEFAULT_CATALOGUE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data", "chips.csv")
+
+
+def catalogue_option(fn):
+    return click.option("--catalogue", default=DEFAULT_CATALOGUE if os.path.exists(DEFAULT_CATALOGUE) else None,
+                        metavar="FILE", help="Catalogue to look device names up in (default: the shipped "
+                        "data/chips.csv).")(fn)
+
+
+def _stamp_lines(d: dict) -> list[str]:
+    return [f"rule set {d['rule_set']}: {d['citation']}", f"as of {d['as_of']}: {d['enforcement']}"]
+
+
+@main.command()
+@click.argument("countries", nargs=-1, required=True)
+@format_option(choices=("table", "json", "csv", "jsonl"))
+@as_of_option
+@rules_option
+@reports_errors
+def tier(countries, fmt, as_of, rules_dir):
+    """AI Diffusion tier (1, 2, 3) of each country, with the instrument and its enforcement."""
+    from .diffusion import tiers
+
+    frame = tiers(countries, as_of, rules_dir)
+    if fmt == "table":
+        from .outputs import render_table
+        click.echo(render_table(frame, ["country", "tier", "enforced"]) + "\n".join(
+            _stamp_lines(frame.iloc[0].to_dict())))
+    else:
+        write_frame(frame, fmt, None)
+
+
+@main.command()
+@click.option("--operations", type=float, default=None, help="Training operations, if known.")
+@click.option("--params", type=float, default=None, help="Parameters (with --tokens: 6 N D).")
+@click.option("--tokens", type=float, default=None, help="Training tokens.")
+@click.option("--device", default=None, help="Catalogue device name (with --count, --utilisation, --days).")
+@click.option("--count", type=float, default=None)
+@click.option("--utilisation", "--utilization", "utilisation", type=float, default=None)
+@click.option("--days", type=float, default=None)
+@click.option("--precision", "train_format", default=None,
+              help="Training number format for --device (default: bf16, else fp16, tf32, fp8).")
+@click.option("--published-weights", is_flag=True, help="The weights are published (not controlled).")
+@catalogue_option
+@format_option(choices=("text", "json"), default="text")
+@as_of_option
+@fail_on_option
+@rules_option
+@reports_errors
+def model(operations, params, tokens, device, count, utilisation, days, train_format, published_weights,
+          catalogue, fmt, as_of, fail_on, rules_dir):
+    """Would a model's closed weights be ECCN 4E091 (trained with 10^26 or more operations)?"""
+    from .diffusion import model as model_fn
+
+    dev = None
+    if device is not None:
+        dev = _training_device(device, catalogue, train_format)
+    result = model_fn(operations=operations, params=params, tokens=tokens, device=dev, count=count,
+                      utilisation=utilisation, days=days, published_weights=published_weights,
+                      as_of=as_of, rules_dir=rules_dir)
+    if fmt == "json":
+        click.echo(json.dumps(result, indent=1))
+    else:
+        click.echo(f"operations  {result['operations']:.3e}  ({result['method']})")
+        click.echo(f"threshold   {result['threshold']:.0e} or more  [{result['threshold_citation']}]")
+        click.echo(f"eccn        {result['eccn'] or 'not 4E091'}: {result['reason']}")
+        for line in _stamp_lines(result):
+            click.echo(line)
+        for e in result["exemptions"]:
+            click.echo(f"exemption: {e}")
+    if fail_on and result["eccn"] and any(f in ("controlled", "4E091") for f in fail_on):
+        sys.exit(EXIT_FINDINGS)
+
+
+def _training_device(name: str, catalogue: str | None, fmt: str | None) -> dict:
+    from .catalogue import NUMERIC  # noqa: F401
+    from .classify import compute_metrics
+    from .errors import InputError
+    from .metrics import dense_throughput
+
+    if catalogue is None:
+        raise InputError("no catalogue to look the device up in: give --catalogue FILE")
+    cat = api.load(catalogue)
+    names = [str(n) for n in cat.names]
+    exact = [i for i, n in enumerate(names) if n.lower() == name.lower()]
+    near = exact or [i for i, n in enumerate(names) if n.lower().startswith(name.lower())]
+    if not near:
+        raise InputError(f"no device named {name!r} in the catalogue", source=cat.source, column="name")
+    i = near[0]
+    formats = [fmt] if fmt else ["bf16", "fp16", "tf32", "fp8"]
+    for f in formats:
+        t = float(dense_throughput(cat.values[f][i:i + 1], cat.values[f"{f}_sparse"][i:i + 1])[0])
+        if t == t:
+            label = names[i] + (f" (matched {name!r}; also: {', '.join(names[j] for j in near[1:])})"
+                                if len(near) > 1 and not exact else "")
+            return {"name": label, "tops": t, "format": f}
+    raise InputError(f"{names[i]} has no dense {'/'.join(formats)} figure", source=cat.source, column="name")
+
+
+@main.command()
+@click.argument("file")
+@catalogue_option
+@click.option("--g2g", multiple=True, metavar="COUNTRY",
+              help="Tier-2 country with a government-to-government arrangement (doubled allocation).")
+@format_option(choices=("table", "json"))
+@as_of_option
+@click.option("--fail-on", "fail_on", type=click.Choice(["breach"]), multiple=True,
+              help="Exit 1 if any limit check fails.")
+@rules_option
+@reports_errors
+def fleet(file, catalogue, g2g, fmt, as_of, fail_on, rules_dir):
+    """Account a deployment file under the AI Diffusion framework: TPP, H100-equivalents, the
+    Tier-2 allocations, LPP, UVEU placement shares and NVEU caps, each against its limit."""
+    from .diffusion import fleet as fleet_fn
+    from .outputs import render_table, to_records
+
+    res = fleet_fn(file, catalogue, as_of, rules_dir, g2g)
+    if fmt == "json":
+        out = {k: (to_records(v) if isinstance(v, pd.DataFrame) else v) for k, v in res.items()}
+        click.echo(json.dumps(out, indent=1))
+    else:
+        t = res["total"]
+        click.echo(f"fleet: {t['devices']:,.0f} devices, TPP {t['tpp']:,.0f} = {t['h100_equivalents']:,.1f} "
+                   f"H100-equivalents (1 H100-equivalent = TPP {res['h100_equivalent_tpp']:,.0f})")
+        for line in _stamp_lines(res):
+            click.echo(line)
+        click.echo("\nby country")
+        click.echo(render_table(res["by_country"], ["country", "tier", "devices", "tpp", "h100_equivalents"]))
+        click.echo("by owner")
+        click.echo(render_table(res["by_owner"], ["owner", "devices", "tpp", "h100_equivalents"]))
+        checks = res["checks"].copy()
+        checks["result"] = np.where(checks["passed"], "pass", "FAIL")
+        click.echo("limit checks")
+        click.echo(render_table(checks, ["check", "scope", "value", "limit", "unit", "margin", "result"]))
+        for c in dict.fromkeys(res["checks"]["citation"]):
+            click.echo(f"  [{c}]")
+    if fail_on and not res["checks"]["passed"].all():
+        sys.exit(EXIT_FINDINGS)
+
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -436,6 +436,136 @@ def _training_device(name: str, catalogue: str | None, fmt: str | None) -> dict:
     raise InputError(f"{names[i]} has no dense {'/'.join(formats)} figure", source=cat.source, column="name")
 
 
+def _base_catalogue(base, catalogue, specs):
+    """A one-row catalogue: a catalogue row by name, with --spec overrides, or specs alone."""
+    if base is None:
+        if not specs:
+            raise click.UsageError("give BASE (a catalogue device) or --spec KEY=VALUE")
+        return api.spec_catalogue("spec", **_parse_specs(specs))
+    if catalogue is None:
+        raise click.UsageError("no catalogue to look BASE up in: give --catalogue FILE")
+    cat = api.load(catalogue)
+    names = [str(n) for n in cat.names]
+    if base not in names:
+        from .errors import InputError
+        close = [n for n in names if base.lower() in n.lower()][:5]
+        raise InputError(f"no device named {base!r}" + (f"; did you mean: {', '.join(close)}" if close else ""),
+                         source=cat.source, column="name")
+    one = cat.take([names.index(base)])
+    if specs:  # overrides: rebuild the row from its values and the given specs
+        from .catalogue import NUMERIC
+        row = {k: one.values[k][0] for k in NUMERIC if not np.isnan(one.values[k][0])}
+        row["datacenter"] = bool(one.datacenter[0])
+        row.update(_parse_specs(specs))
+        return api.spec_catalogue(base, **row)
+    return one
+
+
+@main.command()
+@click.argument("base", required=False)
+@click.option("--spec", "specs", multiple=True, metavar="KEY=VALUE", help="Base spec (or override). Repeatable.")
+@click.option("--vary", multiple=True, required=True, metavar="SPEC=RANGE",
+              help="fp8=200:600:5 (5 values, inclusive), fp8=200,300 (list), fp8=@file; a unit may follow.")
+@click.option("--method", type=click.Choice(["grid", "random", "lhs"]), default="grid", show_default=True)
+@click.option("--samples", type=click.IntRange(1), default=None, help="Variants to draw (random, lhs).")
+@click.option("--seed", type=int, default=0, show_default=True)
+@catalogue_option
+@format_option(choices=("table", "csv", "json", "jsonl", "parquet"), default="table")
+@output_option
+@as_of_option
+@to_option
+@rules_option
+@reports_errors
+def sweep(base, specs, vary, method, samples, seed, catalogue, fmt, output, as_of, destinations, rules_dir):
+    """Score every variant of BASE over the --vary ranges; a summary per paragraph/status."""
+    from .sweep import expand, parse_range, summarise
+    from .classify import classify
+    from .rulesets import rules_in_force
+
+    one = _base_catalogue(base, catalogue, specs)
+    ranges = dict(parse_range(v) for v in vary)
+    if method != "grid" and not samples:
+        raise click.UsageError(f"--method {method} needs --samples N")
+    if method == "grid" and samples:
+        method = "random"
+    variants = expand(one, ranges, method, samples, seed)
+    frame = classify(variants, rules_in_force(as_of, rules_dir))
+    if destinations:
+        from .licensing import determine
+        lic = determine(variants, destinations, None, as_of, rules_dir=rules_dir)
+        for d in dict.fromkeys(lic["destination"]):
+            frame[f"license_{d}"] = lic.loc[lic["destination"] == d, "license_required"].to_numpy()
+    summary = summarise(frame)
+    if fmt == "table":
+        from .outputs import render_table
+        keys = list(ranges)
+        cols = ["variant", *keys, "tpp", "performance_density", "clause", "status"] + \
+               [c for c in frame.columns if c.startswith("license_")]
+        text = (f"{len(frame):,} variants of {str(one.names.iloc[0])} ({method}), as of "
+                f"{rules_in_force(as_of, rules_dir).as_of} ({frame['rule_set'].iloc[0]})\n\n"
+                + render_table(summary, ["result", "count", "share"]))
+        if len(frame) <= 200:
+            text += "\n" + render_table(frame, cols)
+        if output in (None, "-"):
+            click.echo(text)
+        else:
+            write_frame(frame, "csv", output)
+            click.echo(text)
+        return
+    write_frame(frame, fmt, output)
+    click.echo(render_summary(summary), err=True)
+
+
+def render_summary(summary):
+    return "; ".join(f"{r.result}: {r.count:,}" for r in summary.itertuples())
+
+
+@main.command()
+@click.argument("file")
+@click.option("--spec-only", "specs_filter", multiple=True, metavar="SPEC", help="Only these specs.")
+@format_option(choices=("table", "csv", "json", "jsonl"), default="table")
+@output_option
+@as_of_option
+@rules_option
+@reports_errors
+def headroom(file, specs_filter, fmt, output, as_of, rules_dir):
+    """For every device, how far each spec can move (up/down) before the class changes."""
+    from .headroom import describe, headroom as headroom_fn
+    from .rulesets import rules_in_force
+
+    frame = headroom_fn(api.load(file), rules_in_force(as_of, rules_dir), specs_filter or None)
+    if fmt == "table":
+        def text(f):
+            lines = []
+            for name, grp in f.groupby("name", sort=False):
+                lines.append(f"{name} ({grp['current_class'].iloc[0]})")
+                moved = [describe(r) for r in grp.to_dict("records")
+                         if r["limit"] is not None and r["limit"] == r["limit"]]
+                lines += ["  " + m for m in moved] or ["  no single spec change alters the class"]
+            return "\n".join(lines) + "\n"
+        write_frame(frame, "table", output, table_text=text)
+    else:
+        write_frame(frame, fmt, output)
+
+
+@main.command()
+@click.argument("file")
+@as_of_option
+@click.option("--compare", "compare", default=None, metavar="YYYY-MM-DD",
+              help="Also draw the regions in force on this date, beside the first (how they moved).")
+@click.option("--sweep", "sweep_file", default=None, metavar="FILE",
+              help="A sweep result (csv/parquet from chipclass sweep) drawn as a density layer.")
+@click.option("-o", "--output", default="map.png", show_default=True, help="PNG or SVG file.")
+@rules_option
+@reports_errors
+def plot(file, as_of, compare, sweep_file, output, rules_dir):
+    """Draw TPP against performance density with the 3A090 regions and every device."""
+    from .plot import plot_map
+
+    plot_map(file, output, as_of=as_of, compare=compare, sweep=sweep_file, rules_dir=rules_dir)
+    click.echo(f"wrote {output}")
+
+
 @main.command()
 @click.argument("file")
 @catalogue_option

@@ -161,8 +161,18 @@ def explain_row(cat: Catalogue, index: int, rules: RuleSet) -> Explanation:
     instruments = [{"id": i.id, "citation": i.citation, "fr_doc": i.fr_doc, "title": i.title,
                     "published": i.published.isoformat(), "effective": i.effective.isoformat(),
                     "confidence": i.confidence} for i in rules.instruments]
+    from .headroom import describe, headroom
+
+    room = headroom(one, rules)
+    room_rows = [{k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in r.items()}
+                 for r in room.to_dict("records")]
+    lines = ["Headroom (each spec alone; solved from the thresholds)"]
+    lines += ["  " + describe(r) for r in room_rows if r["limit"] is not None]
+    if len(lines) == 1:
+        lines.append("  no single spec change alters the class")
     return Explanation(str(one.names.iloc[0]), rules.as_of.isoformat(), formats, metrics, clauses,
-                       exclusions, result, instruments, catalogue=one)
+                       exclusions, result, instruments, catalogue=one,
+                       extra={"headroom": room_rows, "text_blocks": [lines]})
 
 
 def _metrics_of(cat: Catalogue):

@@ -1,0 +1,79 @@
+"""Sweeps equal scoring the same variants as a catalogue."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from click.testing import CliRunner
+
+import chipclass
+from chipclass.cli import main
+from chipclass.sweep import parse_range, sweep
+
+from .conftest import CHIPS
+
+RESULT = ["tpp", "performance_density", "eccn", "clause", "status"]
+
+
+def _same(a: pd.DataFrame, b: pd.DataFrame):
+    for c in RESULT:
+        x, y = a[c].reset_index(drop=True), b[c].reset_index(drop=True)
+        if x.dtype.kind == "f":
+            np.testing.assert_allclose(x.to_numpy(), y.to_numpy(), rtol=1e-12)
+        else:
+            assert x.astype(object).where(x.notna(), None).tolist() == y.astype(object).where(y.notna(), None).tolist()
+
+
+@settings(max_examples=25, deadline=None)
+@given(fp8=st.lists(st.floats(10, 3000), min_size=1, max_size=6),
+       area=st.lists(st.floats(50, 1500), min_size=1, max_size=6),
+       dc=st.booleans(), as_of=st.sampled_from(["2023-06-01", "2024-06-01", "2025-06-01"]))
+def test_sweep_equals_catalogue_scoring(fp8, area, dc, as_of):
+    base = {"name": "base", "fp16": "100 TFLOPS", "datacenter": dc, "interconnect_bandwidth": 900}
+    got = sweep(base, {"fp8": np.array(fp8), "die_area": np.array(area)}, as_of=as_of)
+    grid = pd.DataFrame([{"name": f"v{i * len(area) + j}", "fp8": f, "die_area": a, "fp16": 100,
+                          "datacenter": dc, "interconnect_bandwidth": 900}
+                         for i, f in enumerate(fp8) for j, a in enumerate(area)])
+    want = chipclass.score(grid, as_of=as_of)
+    assert len(got) == len(fp8) * len(area)
+    _same(got, want)
+
+
+def test_sampled_sweep_equals_catalogue_scoring():
+    got = sweep({"fp8": 296, "die_area": 814}, {"fp8": "100:700:2", "die_area": "300:900:2"},
+                as_of="2025-06-01", method="lhs", samples=500, seed=7)
+    grid = pd.DataFrame({"name": [f"v{i}" for i in range(len(got))], "fp8": got["fp8"], "die_area": got["die_area"]})
+    _same(got, chipclass.score(grid, as_of="2025-06-01"))
+    # Latin hypercube: one sample in each of the 500 strata of each dimension
+    strata = np.floor((got["fp8"] - 100) / 600 * 500).astype(int)
+    assert sorted(strata) == list(range(500))
+
+
+def test_sweep_from_catalogue_row_replaces_sparse_with_the_varied_dense_figure():
+    cat = chipclass.api.load(str(CHIPS))
+    one = cat.take([list(cat.names).index("RTX 5090 D")])  # fp4_sparse 2375 -> 1187.5 dense
+    out = sweep(one, {"fp4": np.array([1187.5, 1199.0, 1200.0])}, as_of="2025-06-01")
+    assert out["tpp"].tolist() == [4750.0, 4796.0, 4800.0]
+    assert out["status"].astype(str).tolist() == ["not controlled", "not controlled", "controlled"]
+
+
+def test_parse_range_units_and_lists(tmp_path):
+    assert parse_range("fp8=0.2:0.6:3 PFLOPS")[1].tolist() == [200.0, 400.0, 600.0]
+    assert parse_range("die_area=5,6 cm**2")[1].tolist() == [500.0, 600.0]
+    f = tmp_path / "v.txt"
+    f.write_text("1\n2\n")
+    assert parse_range(f"fp8=@{f}")[1].tolist() == [1.0, 2.0]
+    with pytest.raises(Exception, match="cannot vary"):
+        parse_range("colour=1:2:3")
+
+
+def test_cli_sweep_summary_and_license(tmp_path):
+    out = tmp_path / "s.csv"
+    r = CliRunner().invoke(main, ["sweep", "H20", "--catalogue", str(CHIPS), "--vary", "fp8=200:600:5",
+                                  "--vary", "die_area=500:900:3", "--to", "CN", "--as-of", "2025-06-01",
+                                  "-f", "csv", "-o", str(out)])
+    assert r.exit_code == 0, r.stderr
+    frame = pd.read_csv(out)
+    assert len(frame) == 15 and "license_CN" in frame.columns
+    assert "3A090.a.1" in r.stderr  # summary on stderr for machine formats

@@ -108,6 +108,12 @@ class Catalogue:
     def __len__(self) -> int:
         return len(self.datacenter)
 
+    def slice(self, start: int, stop: int) -> "Catalogue":
+        """Rows ``start:stop`` as views (no copies)."""
+        return Catalogue(names=self.names.iloc[start:stop], values={k: v[start:stop] for k, v in self.values.items()},
+                         datacenter=self.datacenter[start:stop], device_type=self.device_type[start:stop],
+                         extra=self.extra.slice(start, stop - start), source=self.source, headers=self.headers)
+
     def take(self, rows) -> "Catalogue":
         """The catalogue restricted to the given row positions."""
         rows = np.asarray(rows)
@@ -170,8 +176,17 @@ def _numeric(arr: pa.ChunkedArray, kind: str, unit: str | None, default: str, *,
         raw = pc.utf8_trim_whitespace(arr if pa.types.is_string(t) or pa.types.is_large_string(t)
                                       else pc.cast(arr, pa.string()))
         raw = pc.if_else(pc.equal(raw, ""), pa.scalar(None, raw.type), raw)
-        fast = _split_number_unit(raw)
-        parts = fast if fast is not None else pc.extract_regex(raw, _CELL)
+        try:  # plain numbers in a text column (streamed CSV reads every column as text)
+            plain = pc.cast(raw, pa.float64())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            plain = None
+        fast = None if plain is not None else _split_number_unit(raw)
+        parts = None if plain is not None else fast if fast is not None else pc.extract_regex(raw, _CELL)
+    if raw is not None and plain is not None:
+        values = plain.to_numpy(zero_copy_only=False)
+        if header_factor != 1.0:
+            values = values * header_factor
+    elif raw is not None:
         unmatched = np.asarray(pc.and_(pc.is_valid(raw), pc.is_null(parts)))
         if unmatched.any():
             i = _first(unmatched)

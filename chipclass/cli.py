@@ -412,8 +412,6 @@ def model(operations, params, tokens, device, count, utilisation, days, train_fo
 
 
 def _training_device(name: str, catalogue: str | None, fmt: str | None) -> dict:
-    from .catalogue import NUMERIC  # noqa: F401
-    from .classify import compute_metrics
     from .errors import InputError
     from .metrics import dense_throughput
 

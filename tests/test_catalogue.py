@@ -4,7 +4,6 @@ import io
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pytest
 
 from chipclass.catalogue import DEVICE_TYPES, from_frame, iter_catalogue, read_catalogue

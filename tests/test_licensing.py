@@ -3,7 +3,6 @@
 import datetime as dt
 
 import pandas as pd
-import pytest
 
 from chipclass.licensing import determine, tier_of
 

@@ -1,6 +1,5 @@
 """Bounded-memory streaming and the Dask engine give the same results as the in-memory path."""
 
-import json
 
 import numpy as np
 import pandas as pd

@@ -1,7 +1,5 @@
 """The shipped catalogue, and catalogue validation (chipclass check)."""
 
-import pandas as pd
-import pytest
 
 import chipclass
 from chipclass.api import load

@@ -109,7 +109,7 @@ def diff(data, from_date, to_date, *, rules_dir: str | None = None) -> pd.DataFr
     return out
 
 
-def _scalar_text(key: str, value) -> str | None:
+def _scalar_text(value) -> str | None:
     if value is None:
         return None
     if isinstance(value, ureg.Quantity):
@@ -123,7 +123,7 @@ def spec_catalogue(name: str = "spec", **specs) -> Catalogue:
     """A one-row catalogue from keyword specs: Quantities, strings with units, or numbers in
     the default units (``fp8=296 * ureg.TFLOPS``, ``die_area="8.14 cm**2"``, ``fp8=296``)."""
     cols = {"name": [name]}
-    cols.update({k: [_scalar_text(k, v)] for k, v in specs.items()})
+    cols.update({k: [_scalar_text(v)] for k, v in specs.items()})
     table = pa.table({k: pa.array(v, pa.string()) for k, v in cols.items()})
     return from_table(table, source="<spec>")
 

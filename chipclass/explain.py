@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .catalogue import DEVICE_TYPES, Catalogue
-from .classify import classify, evaluate
+from .classify import classify, compute_metrics, evaluate
 from .formats import BIT_LENGTH, FORMATS, NOTES
 from .rulesets import RuleSet
 
@@ -108,7 +108,7 @@ def _fmt(x, signed: bool = False) -> str:
 def explain_row(cat: Catalogue, index: int, rules: RuleSet) -> Explanation:
     one = cat.take([index])
     frame = classify(one, rules)
-    ev = evaluate(rules, _metrics_of(one), one.device_type)
+    ev = evaluate(rules, compute_metrics(one), one.device_type)
     m = ev.metrics
     formats = []
     for fname in FORMATS:
@@ -174,8 +174,3 @@ def explain_row(cat: Catalogue, index: int, rules: RuleSet) -> Explanation:
                        exclusions, result, instruments, catalogue=one,
                        extra={"headroom": room_rows, "text_blocks": [lines]})
 
-
-def _metrics_of(cat: Catalogue):
-    from .classify import compute_metrics
-
-    return compute_metrics(cat)

@@ -89,6 +89,7 @@ def test_failed_run_keeps_previous_output(run, tmp_path):
     ("name,fp8\nA,lots\n", "is not a number"),
     ("name,fp8\nA,1\nA,2\n", "duplicate name"),
     ("device,fp8\nA,1\n", "no 'name' column"),
+    ("name,fp8\nA,1\n,2\n", "every row needs a name"),
     ("name,die_area\nA,-4\n", "must be a finite number, zero or more"),
 ])
 def test_bad_input_exits_2_with_one_line(run, tmp_path, text, needle):
@@ -193,3 +194,12 @@ def test_diff_json(run, chips_csv):
     assert rows["A800 SXM"]["from_status"] == "not controlled"
     assert rows["A800 SXM"]["to_clause"] == "3A090.a.1"
     assert rows["A800 SXM"]["from_rule_set"] == "2022-10-acs"
+
+
+def test_progress_only_on_a_terminal(monkeypatch, capsys):
+    from chipclass import cli
+    monkeypatch.setattr(cli.sys.stderr, "isatty", lambda: True, raising=False)
+    cli._progress(quiet=False)(1000, done=True)
+    assert "scored 1,000 rows" in capsys.readouterr().err
+    cli._progress(quiet=True)(1000, done=True)
+    assert capsys.readouterr().err == ""

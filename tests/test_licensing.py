@@ -145,3 +145,25 @@ def test_tiers():
     assert tier_of("DE", d)[0] == 1 and tier_of("SG", d)[0] == 2 and tier_of("CN", d)[0] == 3
     assert tier_of("MO", d)[0] == 3 and tier_of("HK", d)[0] == 3
     assert tier_of("DE", dt.date(2024, 12, 31)) == (None, None)
+
+
+# --- property: more throughput never removes a licence requirement ----------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+DATES = ["2022-12-01", "2023-06-01", "2024-01-01", "2024-06-01", "2025-02-01", "2025-06-01",
+         "2026-03-01", "2026-08-01"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(fp8=st.floats(50, 3000), factor=st.floats(1, 10), area=st.floats(80, 1500), dc=st.booleans(),
+       link=st.sampled_from([64.0, 400.0, 900.0]), day=st.sampled_from(DATES),
+       to=st.sampled_from(["CN", "SA", "IL", "DE", "SG", "AE", "MO", "NI", "KH"]),
+       hq=st.sampled_from([None, "CN", "DE"]))
+def test_raising_throughput_never_removes_a_licence_requirement(fp8, factor, area, dc, link, day, to, hq):
+    df = pd.DataFrame([{"name": n, "fp8": f, "die_area": area, "datacenter": dc, "interconnect_bandwidth": link}
+                       for n, f in (("before", fp8), ("after", fp8 * factor))])
+    for view in ("enforced", "written"):
+        out = determine(df, [to], hq, day, view=view).set_index("name")["license_required"]
+        assert bool(out["after"]) >= bool(out["before"]), (view, out.to_dict())

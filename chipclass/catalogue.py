@@ -26,7 +26,10 @@ column                           meaning                                      de
 
 A cell may carry its own unit (``4 TB/s``, ``2375 TOPS``, ``8.14 cm**2``, ``2,375 TOPS``);
 it wins over the header's. Every other column passes through to the output untouched (CSV
-pass-through columns are read as text, so ``007`` stays ``007``).
+pass-through columns are read as text, so ``007`` stays ``007``); one that looks like a
+throughput but is not in the vocabulary (``fp8 tensor [TFLOPS]``) is reported in
+:attr:`Catalogue.warnings`. CSV files may be comma-, semicolon-, tab- or pipe-separated: the
+delimiter that splits the header line into most fields is used.
 
 Each distinct unit string is parsed once (:func:`chipclass.units.unit_factor`); the
 columns are converted with pyarrow compute kernels and numpy, never a Python loop per row.
@@ -104,6 +107,7 @@ class Catalogue:
     extra: pa.Table
     source: str = "<catalogue>"
     headers: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.datacenter)
@@ -309,7 +313,27 @@ def from_table(table: pa.Table, source: str = "<table>", offset: int = 0) -> Cat
 
     extra = table.select([h for h in headers if h not in vocab])
     return Catalogue(names=names, values=values, datacenter=datacenter, device_type=device_type,
-                     extra=extra, source=source, headers=by_name)
+                     extra=extra, source=source, headers=by_name,
+                     warnings=_near_misses([h for h in headers if h not in vocab], source))
+
+
+def _near_misses(passthrough: list[str], source: str) -> list[str]:
+    """Pass-through columns that look like throughput figures the vocabulary did not take."""
+    out = []
+    for h in passthrough:
+        name, unit = _parse_header(h, source)
+        token = re.split(r"[_\s]+", name)[0]
+        looks = token in FORMATS
+        if unit and not looks:
+            try:
+                unit_factor(unit, "throughput")
+                looks = True
+            except UnitError:
+                pass
+        if looks:
+            out.append(f"{source}: column {h!r} looks like a throughput but is not in the vocabulary "
+                       f"({', '.join(FORMATS)} or <format>_sparse); it was passed through, not scored")
+    return out
 
 
 def from_frame(frame: pd.DataFrame, source: str = "<DataFrame>") -> Catalogue:
@@ -322,10 +346,11 @@ def from_frame(frame: pd.DataFrame, source: str = "<DataFrame>") -> Catalogue:
     return from_table(pa.Table.from_pandas(frame, preserve_index=False), source=source)
 
 
-def _csv_options(header: list[str]) -> tuple[pacsv.ReadOptions, pacsv.ConvertOptions]:
+def _csv_options(header: list[str], delimiter: str = ","
+                 ) -> tuple[pacsv.ReadOptions, pacsv.ParseOptions, pacsv.ConvertOptions]:
     """Read pass-through and text columns as text; let pyarrow infer the numeric ones."""
     text_cols = {h: pa.string() for h in header if _parse_header(h, "")[0] not in NUMERIC}
-    return (pacsv.ReadOptions(block_size=1 << 22),
+    return (pacsv.ReadOptions(block_size=1 << 22), pacsv.ParseOptions(delimiter=delimiter),
             pacsv.ConvertOptions(column_types=text_cols, strings_can_be_null=True))
 
 
@@ -342,7 +367,12 @@ def _open(path) -> tuple[object, str]:
     return str(path), str(path)
 
 
-def _peek_header(src) -> list[str]:
+#: Delimiters recognised from the header line (the one that splits it into most fields wins).
+DELIMITERS = (",", ";", "\t", "|")
+
+
+def _peek_header(src) -> tuple[list[str], str]:
+    """The header fields and the delimiter, from the first line."""
     if isinstance(src, pa.BufferReader):
         data = src.read(1 << 16)
         src.seek(0)
@@ -351,8 +381,9 @@ def _peek_header(src) -> list[str]:
         with open(src, encoding="utf-8-sig", errors="replace", newline="") as fh:
             first = [fh.readline()]
     if not first or not first[0].strip():
-        return []
-    return next(csv.reader(io.StringIO(first[0])))
+        return [], ","
+    delim = max(DELIMITERS, key=lambda d: len(next(csv.reader(io.StringIO(first[0]), delimiter=d))))
+    return next(csv.reader(io.StringIO(first[0]), delimiter=delim)), delim
 
 
 def _is_parquet(path) -> bool:
@@ -369,12 +400,13 @@ def read_table(path) -> tuple[pa.Table, str]:
         except (pa.ArrowInvalid, OSError) as exc:
             raise InputError(f"cannot read Parquet: {exc}", source=str(path)) from None
     src, source = _open(path)
-    header = _peek_header(src)
+    header, delim = _peek_header(src)
     if not header:
         raise InputError("empty file: expected a header row with a 'name' column", source=source)
-    read_opts, convert_opts = _csv_options(header)
+    read_opts, parse_opts, convert_opts = _csv_options(header, delim)
     try:
-        return pacsv.read_csv(src, read_options=read_opts, convert_options=convert_opts), source
+        return pacsv.read_csv(src, read_options=read_opts, parse_options=parse_opts,
+                              convert_options=convert_opts), source
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read CSV: {exc}", source=source) from None
 
@@ -399,15 +431,16 @@ def iter_catalogue(path, batch_rows: int = 1 << 20) -> Iterator[Catalogue]:
         source = str(path)
     else:
         src, source = _open(path)
-        header = _peek_header(src)
+        header, delim = _peek_header(src)
         if not header:
             raise InputError("empty file: expected a header row with a 'name' column", source=source)
-        read_opts, convert_opts = _csv_options(header)
+        read_opts, parse_opts, convert_opts = _csv_options(header, delim)
         # Streaming infers types from the first block; read every vocabulary numeric column
         # as text so a later block cannot disagree, and parse it ourselves.
         convert_opts.column_types = {h: pa.string() for h in header}
         read_opts.block_size = max(1 << 16, min(batch_rows * 64, 1 << 26))
-        batches = pacsv.open_csv(src, read_options=read_opts, convert_options=convert_opts)
+        batches = pacsv.open_csv(src, read_options=read_opts, parse_options=parse_opts,
+                                 convert_options=convert_opts)
     offset = 0
     try:
         for batch in batches:

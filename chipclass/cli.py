@@ -177,7 +177,11 @@ def score(file, fmt, output, as_of, fail_on, tf32_bits, stream, batch_rows, engi
                 show(rows)
         show(rows, done=True)
         sys.exit(EXIT_FINDINGS if hit else EXIT_OK)
-    frame = api.score(file, as_of=as_of, bit_lengths=bits, rules_dir=rules_dir)
+    cat = api.load(file)
+    if not quiet:
+        for w in cat.warnings:
+            click.echo(f"chipclass: warning: {w}", err=True)
+    frame = api.score(cat, as_of=as_of, bit_lengths=bits, rules_dir=rules_dir)
     write_frame(frame, fmt, output)
     if fail_on and matches(frame, fail_on).any():
         sys.exit(EXIT_FINDINGS)

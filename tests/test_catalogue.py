@@ -151,3 +151,16 @@ def test_streaming_error_row_counts_from_file_start(tmp_path):
         for _ in iter_catalogue(p, batch_rows=50):
             pass
     assert info.value.row == 421
+
+
+@pytest.mark.parametrize("sep", [";", "\t", "|"])
+def test_other_delimiters(tmp_path, sep):
+    p = write(tmp_path, sep.join(["name", "fp8", "die_area"]) + "\nH20" + sep + "296" + sep + "814\n")
+    cat = read_catalogue(p)
+    assert cat.values["fp8"][0] == 296.0 and cat.values["die_area"][0] == 814.0
+
+
+def test_near_miss_columns_are_reported(tmp_path):
+    p = write(tmp_path, "name,fp8 tensor [TFLOPS],peak [PFLOPS],vendor\nX,1,2,ACME\n")
+    warnings = read_catalogue(p).warnings
+    assert len(warnings) == 2 and "fp8 tensor [TFLOPS]" in warnings[0] and "peak [PFLOPS]" in warnings[1]

@@ -203,3 +203,11 @@ def test_progress_only_on_a_terminal(monkeypatch, capsys):
     assert "scored 1,000 rows" in capsys.readouterr().err
     cli._progress(quiet=True)(1000, done=True)
     assert capsys.readouterr().err == ""
+
+
+def test_near_miss_warning_on_stderr(tmp_path):
+    p = write(tmp_path, "name,fp8 tensor [TFLOPS]\nX,296\n")
+    r = CliRunner().invoke(main, ["score", p, "-f", "csv"])
+    assert r.exit_code == 0 and "looks like a throughput" in r.stderr
+    r = CliRunner().invoke(main, ["score", p, "-f", "csv", "-q"])
+    assert r.stderr == ""

@@ -19,7 +19,6 @@ import pyarrow as pa
 
 from .catalogue import Catalogue, from_frame, from_table, read_catalogue
 from .classify import classify
-from .errors import InputError
 from .rulesets import rules_in_force
 from .units import ureg
 
@@ -159,11 +158,5 @@ def explain(data=None, name: str | None = None, as_of=None, rules_dir: str | Non
         index = 0
     else:
         cat = load(data)
-        matches = np.flatnonzero(cat.names.to_numpy() == name) if name is not None else np.array([0])
-        if name is not None and not len(matches):
-            lower = cat.names.str.lower().to_numpy()
-            close = [str(n) for n, ln in zip(cat.names, lower) if name.lower() in ln][:5]
-            hint = f"; did you mean: {', '.join(close)}" if close else ""
-            raise InputError(f"no device named {name!r}{hint}", source=cat.source, column="name")
-        index = int(matches[0])
+        index = cat.index_of(name) if name is not None else 0
     return explain_row(cat, index, rules_in_force(as_of, rules_dir))

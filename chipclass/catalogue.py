@@ -112,6 +112,15 @@ class Catalogue:
     def __len__(self) -> int:
         return len(self.datacenter)
 
+    def index_of(self, name: str) -> int:
+        """Row position of the device called ``name``; an error suggesting close names if none."""
+        hits = np.flatnonzero(self.names.to_numpy() == name)
+        if not len(hits):
+            close = [str(n) for n in self.names if name.lower() in str(n).lower()][:5]
+            hint = f"; did you mean: {', '.join(close)}" if close else ""
+            raise InputError(f"no device named {name!r}{hint}", source=self.source, column="name")
+        return int(hits[0])
+
     def slice(self, start: int, stop: int) -> "Catalogue":
         """Rows ``start:stop`` as views (no copies)."""
         return Catalogue(names=self.names.iloc[start:stop], values={k: v[start:stop] for k, v in self.values.items()},

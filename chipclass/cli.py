@@ -447,13 +447,7 @@ def _base_catalogue(base, catalogue, specs):
     if catalogue is None:
         raise click.UsageError("no catalogue to look BASE up in: give --catalogue FILE")
     cat = api.load(catalogue)
-    names = [str(n) for n in cat.names]
-    if base not in names:
-        from .errors import InputError
-        close = [n for n in names if base.lower() in n.lower()][:5]
-        raise InputError(f"no device named {base!r}" + (f"; did you mean: {', '.join(close)}" if close else ""),
-                         source=cat.source, column="name")
-    one = cat.take([names.index(base)])
+    one = cat.take([cat.index_of(base)])
     if specs:  # overrides: rebuild the row from its values and the given specs
         from .catalogue import NUMERIC
         row = {k: one.values[k][0] for k in NUMERIC if not np.isnan(one.values[k][0])}

@@ -156,32 +156,26 @@ def headroom(cat: Catalogue, rules: RuleSet, specs=None) -> pd.DataFrame:
     probe.headers = {**probe.headers, **{s: s for s in SPECS}}
     labels = _label(classify(probe, rules))
     at_edge, past = labels[:len(plan)], labels[len(plan):]
+    def record(i, spec, direction, current, **found):
+        return {"name": str(cat.names.iloc[i]), "spec": spec, "direction": direction,
+                "current": float(current), "limit": None, "limit_inclusive": None, "becomes": None,
+                "binding": None, "current_class": base[i], "unit": UNITS[spec], **found}
+
     out, done = [], set()
     for j, (i, spec, direction, current, v, binding) in enumerate(plan):
         key = (i, spec, direction)
-        if key in done:
+        if key in done or v is None or (at_edge[j] == base[i] and past[j] == base[i]):
             continue
-        rec = {"name": str(cat.names.iloc[i]), "spec": spec, "direction": direction, "current": float(current),
-               "limit": None, "limit_inclusive": None, "becomes": None, "binding": None,
-               "current_class": base[i], "unit": UNITS[spec]}
-        if v is None:
-            out.append(rec)
-            done.add(key)
-            continue
-        if at_edge[j] != base[i] or past[j] != base[i]:
-            becomes = at_edge[j] if at_edge[j] != base[i] else past[j]
-            same = [p[5] for p in plan if p[0] == i and p[1] == spec and p[2] == direction and p[4] == v]
-            # name the condition of the clause the device becomes (or leaves), else all at v
-            own = [b for b in same if b.split(":")[0] in (becomes, base[i])]
-            rec.update(limit=v, limit_inclusive=bool(at_edge[j] == base[i]), becomes=becomes,
-                       binding="; ".join(own or same))
-            out.append(rec)
-            done.add(key)
-    for j, (i, spec, direction, current, v, binding) in enumerate(plan):  # never changed
+        becomes = at_edge[j] if at_edge[j] != base[i] else past[j]
+        same = [p[5] for p in plan if p[0] == i and p[1] == spec and p[2] == direction and p[4] == v]
+        # name the condition of the clause the device becomes (or leaves), else all at v
+        own = [b for b in same if b.split(":")[0] in (becomes, base[i])]
+        out.append(record(i, spec, direction, current, limit=v, limit_inclusive=bool(at_edge[j] == base[i]),
+                          becomes=becomes, binding="; ".join(own or same)))
+        done.add(key)
+    for i, spec, direction, current, _v, _b in plan:  # no candidate changes the class
         if (i, spec, direction) not in done:
-            out.append({"name": str(cat.names.iloc[i]), "spec": spec, "direction": direction,
-                        "current": float(current), "limit": None, "limit_inclusive": None, "becomes": None,
-                        "binding": None, "current_class": base[i], "unit": UNITS[spec]})
+            out.append(record(i, spec, direction, current))
             done.add((i, spec, direction))
     frame = pd.DataFrame(out)
     order = {s: k for k, s in enumerate(SPECS)}

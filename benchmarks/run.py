@@ -96,8 +96,8 @@ def run_process(code: str) -> dict:
 
 def naive_per_row(table: pa.Table, sample: int) -> float:
     """Seconds per row of what a naive tool does: pint per cell, Python max/if per row."""
-    from chipclass.rulesets import rules_in_force
-    from chipclass.units import ureg
+    from chipclass.rules.instruments import rules_in_force
+    from chipclass.core.units import ureg
 
     rules = rules_in_force("2025-06-01")
     thresholds = {(c.metric, c.op): c.value for cl in rules.clauses for c in cl.conditions}
@@ -138,10 +138,10 @@ def naive_per_row(table: pa.Table, sample: int) -> float:
 
 def bench_size(n: int, tmp: str, baseline_per_row: float | None) -> dict:
     import chipclass
-    from chipclass.catalogue import from_table, read_table
-    from chipclass.classify import classify
-    from chipclass.outputs import write_frame
-    from chipclass.rulesets import rules_in_force
+    from chipclass.core.catalogue import from_table, read_table
+    from chipclass.classification.engine import classify
+    from chipclass.outputs.write import write_frame
+    from chipclass.rules.instruments import rules_in_force
 
     table = generate(n)
     csv_path = os.path.join(tmp, f"in-{n}.csv")
@@ -191,7 +191,7 @@ def bench_size(n: int, tmp: str, baseline_per_row: float | None) -> dict:
         res["naive_rows_per_s"] = 1 / baseline_per_row
         res["ratio_score_over_naive"] = (n / t_score) * baseline_per_row
     try:
-        from chipclass.sweep import sweep
+        from chipclass.design.sweep import sweep
         if n == 10**7:
             base = {"fp8": "296 TFLOPS", "die_area": 814}
             t_sweep, out = timed(lambda: sweep(base, {"fp8": np.linspace(100, 2000, 3163),

@@ -6,9 +6,9 @@ Data flows top to bottom: :mod:`~chipclass.units` -> :mod:`~chipclass.catalogue`
 :mod:`~chipclass.api`.
 """
 
-from .api import classify_spec, diff, explain, score, tpp
-from .rulesets import rules_in_force
-from .units import ureg
+from chipclass.api import classify_spec, diff, explain, score, tpp
+from chipclass.rules.instruments import rules_in_force
+from chipclass.core.units import ureg
 
 __all__ = ["score", "diff", "explain", "tpp", "classify_spec", "rules_in_force", "ureg"]
 __version__ = "0.1.0"

@@ -17,10 +17,10 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from .catalogue import Catalogue, from_frame, from_table, read_catalogue
-from .classify import classify
-from .rulesets import rules_in_force
-from .units import ureg
+from chipclass.core.catalogue import Catalogue, from_frame, from_table, read_catalogue
+from chipclass.classification.engine import classify
+from chipclass.rules.instruments import rules_in_force
+from chipclass.core.units import ureg
 
 __all__ = ["load", "score", "score_stream", "diff", "tpp", "spec_catalogue", "classify_spec",
            "explain"]
@@ -70,7 +70,7 @@ def score_stream(path, as_of=None, *, batch_rows: int = 1 << 20,
     Memory is bounded by ``batch_rows``; the results, concatenated, equal :func:`score` on the
     whole file. Names are checked for uniqueness within each batch only.
     """
-    from .catalogue import iter_catalogue
+    from chipclass.core.catalogue import iter_catalogue
 
     rules = rules_in_force(as_of, rules_dir)
     for cat in iter_catalogue(path, batch_rows=batch_rows):
@@ -135,7 +135,7 @@ def tpp(bit_lengths: dict[str, int] | None = None, **throughputs) -> float:
     >>> tpp(fp4_sparse=2375 * ureg.TOPS)   # RTX 5090 D "AI TOPS": sparse FP4
     4750.0
     """
-    from .classify import compute_metrics
+    from chipclass.classification.engine import compute_metrics
 
     cat = spec_catalogue(**throughputs)
     return float(compute_metrics(cat, bit_lengths)["tpp"][0])
@@ -151,7 +151,7 @@ def classify_spec(as_of=None, name: str = "spec", **specs) -> dict:
 def explain(data=None, name: str | None = None, as_of=None, rules_dir: str | None = None, **specs):
     """Step-by-step explanation of one device: a catalogue row (``data`` and ``name``) or
     keyword specs. Returns an :class:`~chipclass.explain.Explanation`."""
-    from .explain import explain_row
+    from chipclass.explain import explain_row
 
     if data is None:
         cat = spec_catalogue(name or "spec", **specs)

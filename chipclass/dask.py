@@ -20,10 +20,10 @@ import tempfile
 import pandas as pd
 import pyarrow as pa
 
-from .catalogue import from_frame
-from .classify import classify
-from .errors import InputError
-from .rulesets import rules_in_force
+from chipclass.core.catalogue import from_frame
+from chipclass.classification.engine import classify
+from chipclass.core.errors import InputError
+from chipclass.rules.instruments import rules_in_force
 
 __all__ = ["score", "score_files"]
 
@@ -52,7 +52,7 @@ def score_files(pattern: str, fmt: str, output: str | None, *, as_of=None, bit_l
     """CLI helper: score the files matching ``pattern`` with Dask; True if ``fail_on`` matched."""
     import dask.dataframe as dd
 
-    from .cli import matches
+    from chipclass.cli import matches
 
     paths = sorted(glob.glob(pattern))
     if not paths:
@@ -66,7 +66,7 @@ def score_files(pattern: str, fmt: str, output: str | None, *, as_of=None, bit_l
                                      meta=(None, bool)).any().compute()) if fail_on else False
     if output in (None, "-"):
         frame = result.compute()
-        from .outputs import write_frame
+        from chipclass.outputs.write import write_frame
         write_frame(frame, fmt if fmt != "table" else "csv", None)
         return hit
     parent = os.path.dirname(os.path.abspath(output)) or "."

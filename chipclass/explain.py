@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .catalogue import DEVICE_TYPES, Catalogue
-from .classify import classify, compute_metrics, evaluate
-from .formats import BIT_LENGTH, FORMATS, NOTES
-from .rulesets import RuleSet
+from chipclass.core.catalogue import DEVICE_TYPES, Catalogue
+from chipclass.classification.engine import classify, compute_metrics, evaluate
+from chipclass.core.formats import BIT_LENGTH, FORMATS, NOTES
+from chipclass.rules.instruments import RuleSet
 
 __all__ = ["Explanation", "explain_row"]
 
@@ -161,7 +161,7 @@ def explain_row(cat: Catalogue, index: int, rules: RuleSet) -> Explanation:
     instruments = [{"id": i.id, "citation": i.citation, "fr_doc": i.fr_doc, "title": i.title,
                     "published": i.published.isoformat(), "effective": i.effective.isoformat(),
                     "confidence": i.confidence} for i in rules.instruments]
-    from .headroom import describe, headroom
+    from chipclass.design.headroom import describe, headroom
 
     room = headroom(one, rules)
     room_rows = [{k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in r.items()}

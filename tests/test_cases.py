@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 import chipclass
-from chipclass.rulesets import load_instruments
+from chipclass.rules.instruments import load_instruments
 
 CASES = Path(__file__).parent / "cases"
 

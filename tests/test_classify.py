@@ -9,9 +9,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import chipclass
-from chipclass.classify import ROUNDING
-from chipclass.formats import BIT_LENGTH, FORMATS
-from chipclass.rulesets import rules_in_force
+from chipclass.classification.engine import ROUNDING
+from chipclass.core.formats import BIT_LENGTH, FORMATS
+from chipclass.rules.instruments import rules_in_force
 
 DATES = ["2023-01-01", "2024-06-01", "2025-06-01"]
 RANK = {"3A090.a": 2, "3A090.b": 1}

@@ -2,8 +2,8 @@ import datetime as dt
 
 import pytest
 
-from chipclass.destinations import country_code, groups_of, in_group
-from chipclass.errors import InputError
+from chipclass.rules.countries import country_code, groups_of, in_group
+from chipclass.core.errors import InputError
 
 D = dt.date.fromisoformat
 

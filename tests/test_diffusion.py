@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from chipclass.cli import main
-from chipclass.diffusion import fleet, framework, model, tiers
+from chipclass.licensing.diffusion import fleet, framework, model, tiers
 
 from .conftest import CHIPS, write
 

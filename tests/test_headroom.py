@@ -4,8 +4,8 @@ import pytest
 
 import chipclass
 from chipclass.api import load, spec_catalogue
-from chipclass.headroom import headroom
-from chipclass.rulesets import rules_in_force
+from chipclass.design.headroom import headroom
+from chipclass.rules.instruments import rules_in_force
 
 from .conftest import CHIPS
 

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from chipclass import tpp, ureg
-from chipclass.metrics import (dense_throughput, memory_bandwidth_density, performance_density,
+from chipclass.core.metrics import (dense_throughput, memory_bandwidth_density, performance_density,
                                total_processing_performance, tpp_per_format)
 
 

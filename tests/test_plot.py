@@ -5,8 +5,8 @@ pytest.importorskip("matplotlib")
 from click.testing import CliRunner  # noqa: E402
 
 from chipclass.cli import main  # noqa: E402
-from chipclass.plot import region_grid  # noqa: E402
-from chipclass.rulesets import rules_in_force  # noqa: E402
+from chipclass.design.plot import region_grid  # noqa: E402
+from chipclass.rules.instruments import rules_in_force  # noqa: E402
 
 from .conftest import CHIPS  # noqa: E402
 

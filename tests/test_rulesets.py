@@ -2,8 +2,8 @@ import datetime as dt
 
 import pytest
 
-from chipclass.errors import AsOfError, RuleDataError
-from chipclass.rulesets import load_file, load_instruments, rules_in_force
+from chipclass.core.errors import AsOfError, RuleDataError
+from chipclass.rules.instruments import load_file, load_instruments, rules_in_force
 
 
 def test_shipped_rules_load_with_citations():
@@ -72,7 +72,7 @@ def test_new_rule_year_is_a_data_file(tmp_path):
     # A hypothetical 2030 rule that lowers a.1 to 4000, added as a file: no engine change.
     import shutil
     from importlib import resources
-    for p in resources.files("chipclass").joinpath("rules").iterdir():
+    for p in resources.files("chipclass").joinpath("data/rules").iterdir():
         if p.name.endswith(".toml"):
             shutil.copy(p, tmp_path / p.name)
     (tmp_path / "2030-01-x.toml").write_text(

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 import chipclass
 from chipclass.cli import main
-from chipclass.sweep import parse_range, sweep
+from chipclass.design.sweep import parse_range, sweep
 
 from .conftest import CHIPS
 

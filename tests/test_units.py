@@ -1,6 +1,6 @@
 import pytest
 
-from chipclass.units import UnitError, normalise_spelling, to_canonical, unit_factor, ureg
+from chipclass.core.units import UnitError, normalise_spelling, to_canonical, unit_factor, ureg
 
 
 @pytest.mark.parametrize("unit,kind,factor", [

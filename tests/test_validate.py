@@ -3,7 +3,7 @@
 
 import chipclass
 from chipclass.api import load
-from chipclass.validate import validate
+from chipclass.core.validate import validate
 
 from .conftest import CHIPS, write
 

@@ -17,11 +17,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from .catalogue import NUMERIC, Catalogue
-from .classify import classify
-from .errors import InputError
-from .rulesets import rules_in_force
-from .units import UnitError, unit_factor
+from chipclass.core.catalogue import NUMERIC, Catalogue
+from chipclass.classification.engine import classify
+from chipclass.core.errors import InputError
+from chipclass.rules.instruments import rules_in_force
+from chipclass.core.units import UnitError, unit_factor
 
 __all__ = ["parse_range", "expand", "sweep", "summarise"]
 
@@ -120,7 +120,7 @@ def sweep(base, vary: dict, as_of=None, *, method: str = "grid", samples: int | 
     Returns one row per variant (the ``variant`` index and the varied specs as columns), or
     with ``summary_only`` the counts per result.
     """
-    from .api import load, spec_catalogue
+    from chipclass.api import load, spec_catalogue
 
     if isinstance(base, dict):
         base = spec_catalogue(str(base.get("name", "base")), **{k: v for k, v in base.items() if k != "name"})

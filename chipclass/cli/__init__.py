@@ -16,10 +16,10 @@ import click
 import numpy as np
 import pandas as pd
 
-from . import api
-from .errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, ChipclassError
-from .outputs import FORMATS, write_frame
-from .rulesets import load_instruments
+from chipclass import api
+from chipclass.core.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, ChipclassError
+from chipclass.outputs.write import FORMATS, write_frame
+from chipclass.rules.instruments import load_instruments
 
 STATUSES = ("controlled", "indeterminate", "not controlled")
 
@@ -155,7 +155,7 @@ def score(file, fmt, output, as_of, fail_on, tf32_bits, stream, batch_rows, engi
     """Classify every device in FILE (CSV, Parquet by extension, or - for stdin)."""
     bits = {"tf32": tf32_bits} if tf32_bits else None
     if engine == "dask":
-        from .dask import score_files
+        from chipclass.dask import score_files
         hit = score_files(file, fmt, output, as_of=as_of, bit_lengths=bits, fail_on=fail_on,
                           rules_dir=rules_dir)
         sys.exit(EXIT_FINDINGS if hit else EXIT_OK)
@@ -165,7 +165,7 @@ def score(file, fmt, output, as_of, fail_on, tf32_bits, stream, batch_rows, engi
     if stream:
         if fmt not in ("csv", "jsonl", "parquet"):
             raise click.UsageError("--stream writes csv, jsonl or parquet (-f)")
-        from .outputs import StreamWriter
+        from chipclass.outputs.write import StreamWriter
 
         show, rows, hit = _progress(quiet), 0, False
         with StreamWriter(fmt, output) as writer:
@@ -225,7 +225,7 @@ def explain(file, name, specs, fmt, as_of, destinations, headquarters, rules_dir
     else:
         raise click.UsageError("give FILE [NAME] or --spec KEY=VALUE")
     if destinations:
-        from .licensing import determine, to_json_rows
+        from chipclass.licensing.determine import determine, to_json_rows
 
         frame = determine(ex.catalogue, destinations, headquarters, as_of, rules_dir=rules_dir)
         rows = to_json_rows(frame)
@@ -255,7 +255,7 @@ def explain(file, name, specs, fmt, as_of, destinations, headquarters, rules_dir
 @reports_errors
 def check(file):
     """Validate a catalogue: vocabulary, units, unique names, sources, sparse = 2 x dense."""
-    from .validate import validate
+    from chipclass.core.validate import validate
 
     cat = api.load(file)
     problems = validate(cat)
@@ -281,7 +281,7 @@ def diff(file, from_date, to_date, fmt, output, rules_dir):
     cols = ["name", "from_clause", "from_status", "to_clause", "to_status", "tpp", "performance_density"]
 
     def table(f):
-        from .outputs import render_table
+        from chipclass.outputs.write import render_table
         head = (f"{len(f)} device(s) changed between {from_date} ({f['from_rule_set'].iloc[0] if len(f) else ''})"
                 f" and {to_date} ({f['to_rule_set'].iloc[0] if len(f) else ''})\n")
         return head + render_table(f, cols)
@@ -290,7 +290,7 @@ def diff(file, from_date, to_date, fmt, output, rules_dir):
 
 
 def _license_output(frame, fmt, output):
-    from .licensing import matrix_text, to_json_rows
+    from chipclass.licensing.determine import matrix_text, to_json_rows
 
     if fmt in ("json", "jsonl"):
         rows = to_json_rows(frame)
@@ -299,7 +299,7 @@ def _license_output(frame, fmt, output):
         if output in (None, "-"):
             click.echo(text)
         else:
-            from .outputs import atomic_path
+            from chipclass.outputs.write import atomic_path
             with atomic_path(output) as tmp, open(tmp, "w", encoding="utf-8") as fh:
                 fh.write(text + "\n")
     else:
@@ -324,7 +324,7 @@ def license_cmd(file, destinations, headquarters, view, fmt, output, as_of, fail
 
     One row per device x destination (a matrix in the table format). `licence` is an alias.
     """
-    from .licensing import determine
+    from chipclass.licensing.determine import determine
 
     if not destinations:
         raise click.UsageError("give at least one --to COUNTRY")
@@ -362,11 +362,11 @@ def _stamp_lines(d: dict) -> list[str]:
 @reports_errors
 def tier(countries, fmt, as_of, rules_dir):
     """AI Diffusion tier (1, 2, 3) of each country, with the instrument and its enforcement."""
-    from .diffusion import tiers
+    from chipclass.licensing.diffusion import tiers
 
     frame = tiers(countries, as_of, rules_dir)
     if fmt == "table":
-        from .outputs import render_table
+        from chipclass.outputs.write import render_table
         click.echo(render_table(frame, ["country", "tier", "enforced"]) + "\n".join(
             _stamp_lines(frame.iloc[0].to_dict())))
     else:
@@ -393,7 +393,7 @@ def tier(countries, fmt, as_of, rules_dir):
 def model(operations, params, tokens, device, count, utilisation, days, train_format, published_weights,
           catalogue, fmt, as_of, fail_on, rules_dir):
     """Would a model's closed weights be ECCN 4E091 (trained with 10^26 or more operations)?"""
-    from .diffusion import model as model_fn
+    from chipclass.licensing.diffusion import model as model_fn
 
     dev = None
     if device is not None:
@@ -416,8 +416,8 @@ def model(operations, params, tokens, device, count, utilisation, days, train_fo
 
 
 def _training_device(name: str, catalogue: str | None, fmt: str | None) -> dict:
-    from .errors import InputError
-    from .metrics import dense_throughput
+    from chipclass.core.errors import InputError
+    from chipclass.core.metrics import dense_throughput
 
     if catalogue is None:
         raise InputError("no catalogue to look the device up in: give --catalogue FILE")
@@ -449,7 +449,7 @@ def _base_catalogue(base, catalogue, specs):
     cat = api.load(catalogue)
     one = cat.take([cat.index_of(base)])
     if specs:  # overrides: rebuild the row from its values and the given specs
-        from .catalogue import NUMERIC
+        from chipclass.core.catalogue import NUMERIC
         row = {k: one.values[k][0] for k in NUMERIC if not np.isnan(one.values[k][0])}
         row["datacenter"] = bool(one.datacenter[0])
         row.update(_parse_specs(specs))
@@ -474,9 +474,9 @@ def _base_catalogue(base, catalogue, specs):
 @reports_errors
 def sweep(base, specs, vary, method, samples, seed, catalogue, fmt, output, as_of, destinations, rules_dir):
     """Score every variant of BASE over the --vary ranges; a summary per paragraph/status."""
-    from .sweep import expand, parse_range, summarise
-    from .classify import classify
-    from .rulesets import rules_in_force
+    from chipclass.design.sweep import expand, parse_range, summarise
+    from chipclass.classification.engine import classify
+    from chipclass.rules.instruments import rules_in_force
 
     one = _base_catalogue(base, catalogue, specs)
     ranges = dict(parse_range(v) for v in vary)
@@ -487,13 +487,13 @@ def sweep(base, specs, vary, method, samples, seed, catalogue, fmt, output, as_o
     variants = expand(one, ranges, method, samples, seed)
     frame = classify(variants, rules_in_force(as_of, rules_dir))
     if destinations:
-        from .licensing import determine
+        from chipclass.licensing.determine import determine
         lic = determine(variants, destinations, None, as_of, rules_dir=rules_dir)
         for d in dict.fromkeys(lic["destination"]):
             frame[f"license_{d}"] = lic.loc[lic["destination"] == d, "license_required"].to_numpy()
     summary = summarise(frame)
     if fmt == "table":
-        from .outputs import render_table
+        from chipclass.outputs.write import render_table
         keys = list(ranges)
         cols = ["variant", *keys, "tpp", "performance_density", "clause", "status"] + \
                [c for c in frame.columns if c.startswith("license_")]
@@ -526,8 +526,8 @@ def render_summary(summary):
 @reports_errors
 def headroom(file, specs_filter, fmt, output, as_of, rules_dir):
     """For every device, how far each spec can move (up/down) before the class changes."""
-    from .headroom import describe, headroom as headroom_fn
-    from .rulesets import rules_in_force
+    from chipclass.design.headroom import describe, headroom as headroom_fn
+    from chipclass.rules.instruments import rules_in_force
 
     frame = headroom_fn(api.load(file), rules_in_force(as_of, rules_dir), specs_filter or None)
     if fmt == "table":
@@ -556,7 +556,7 @@ def headroom(file, specs_filter, fmt, output, as_of, rules_dir):
 @reports_errors
 def plot(file, as_of, compare, sweep_file, output, rules_dir):
     """Draw TPP against performance density with the 3A090 regions and every device."""
-    from .plot import plot_map
+    from chipclass.design.plot import plot_map
 
     plot_map(file, output, as_of=as_of, compare=compare, sweep=sweep_file, rules_dir=rules_dir)
     click.echo(f"wrote {output}")
@@ -576,8 +576,8 @@ def plot(file, as_of, compare, sweep_file, output, rules_dir):
 def fleet(file, catalogue, g2g, fmt, as_of, fail_on, rules_dir):
     """Account a deployment file under the AI Diffusion framework: TPP, H100-equivalents, the
     Tier-2 allocations, LPP, UVEU placement shares and NVEU caps, each against its limit."""
-    from .diffusion import fleet as fleet_fn
-    from .outputs import render_table, to_records
+    from chipclass.licensing.diffusion import fleet as fleet_fn
+    from chipclass.outputs.write import render_table, to_records
 
     res = fleet_fn(file, catalogue, as_of, rules_dir, g2g)
     if fmt == "json":

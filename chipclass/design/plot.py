@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from .catalogue import Catalogue
-from .classify import classify
-from .rulesets import rules_in_force
+from chipclass.core.catalogue import Catalogue
+from chipclass.classification.engine import classify
+from chipclass.rules.instruments import rules_in_force
 
 __all__ = ["plot_map", "region_grid"]
 
@@ -29,7 +29,7 @@ PD_RANGE = (0.5, 50.0)
 def _grid_catalogue(tpp: np.ndarray, pd_: np.ndarray, datacenter: float) -> Catalogue:
     n = len(tpp)
     nan = np.broadcast_to(np.nan, n)
-    from .catalogue import NUMERIC
+    from chipclass.core.catalogue import NUMERIC
     values = {k: nan for k in NUMERIC}
     values["fp8"] = tpp / 8.0
     values["die_area"] = tpp / pd_
@@ -123,8 +123,8 @@ def plot_map(data, output: str, as_of=None, compare=None, sweep=None, rules_dir=
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from .api import load
-    from .outputs import atomic_path
+    from chipclass.api import load
+    from chipclass.outputs.write import atomic_path
 
     cat = load(data)
     dates = [as_of] + ([compare] if compare else [])

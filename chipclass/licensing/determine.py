@@ -32,10 +32,10 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-from .classify import classify, compute_metrics
-from .destinations import ALIASES, Selector, country_code, in_group
-from .errors import RuleDataError
-from .rulesets import Condition, _conditions, as_date, load_instruments, rules_in_force
+from chipclass.classification.engine import classify, compute_metrics
+from chipclass.rules.countries import ALIASES, Selector, country_code, in_group
+from chipclass.core.errors import RuleDataError
+from chipclass.rules.instruments import Condition, _conditions, as_date, load_instruments, rules_in_force
 
 __all__ = ["Record", "records_in_force", "tier_of", "determine", "VIEWS"]
 
@@ -151,7 +151,7 @@ def _matches(sel: Selector | None, code: str | None, day, tiers) -> bool:
 
 def _cond_mask(conds, metrics, n) -> np.ndarray:
     mask = np.ones(n, dtype=bool)
-    from .classify import _condition
+    from chipclass.classification.engine import _condition
     for c in conds:
         val, _known = _condition(c, metrics)
         mask &= val  # unknown counts as not met
@@ -272,7 +272,7 @@ def _notes(frame, day, dest, directory) -> np.ndarray:
 
 @functools.lru_cache(maxsize=1)
 def _product_notes():
-    with resources.files("chipclass").joinpath("data/product_notes.toml").open("rb") as fh:
+    with resources.files("chipclass").joinpath("data/rules/product_notes.toml").open("rb") as fh:
         data = tomllib.load(fh)
     out = []
     for k, rec in enumerate(data.get("note", [])):
@@ -289,7 +289,7 @@ def determine(data, destinations, headquarters: str | None = None, as_of=None, *
     ``view`` picks the primary answer (``enforced`` by default); the other view's answer is in
     the ``written_*`` (or ``enforced_*``) columns where it differs.
     """
-    from .api import load
+    from chipclass.api import load
 
     day = as_date(as_of)
     rules = rules_in_force(day, rules_dir)
@@ -334,7 +334,7 @@ def determine(data, destinations, headquarters: str | None = None, as_of=None, *
 
 def to_json_rows(frame: pd.DataFrame) -> list[dict]:
     """JSON-ready rows: lists for exceptions and rule sets, the other view nested."""
-    from .outputs import to_records
+    from chipclass.outputs.write import to_records
 
     rows = []
     for rec in to_records(frame):  # output formatting of device x destination rows

@@ -52,9 +52,9 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from .errors import InputError
-from .formats import FORMATS
-from .units import UnitError, unit_factor
+from chipclass.core.errors import InputError
+from chipclass.core.formats import FORMATS
+from chipclass.core.units import UnitError, unit_factor
 
 __all__ = ["Catalogue", "NUMERIC", "read_catalogue", "from_table", "from_frame", "iter_catalogue"]
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 import numpy as np
 import pyarrow.compute as pc
 
-from .catalogue import Catalogue
-from .errors import InputError
-from .formats import FORMATS
+from chipclass.core.catalogue import Catalogue
+from chipclass.core.errors import InputError
+from chipclass.core.formats import FORMATS
 
 __all__ = ["validate", "SPARSE_RATIO", "SPARSE_TOLERANCE"]
 

@@ -16,11 +16,11 @@ from importlib import resources
 
 import pycountry
 
-from .errors import InputError, RuleDataError
+from chipclass.core.errors import InputError, RuleDataError
 
 __all__ = ["country_code", "country_name", "in_group", "groups_of", "Selector", "GROUPS"]
 
-with resources.files("chipclass").joinpath("data/country_groups.toml").open("rb") as _fh:
+with resources.files("chipclass").joinpath("data/rules/country_groups.toml").open("rb") as _fh:
     _DATA = tomllib.load(_fh)
 
 GROUPS: dict[str, frozenset[str]] = {g: frozenset(rec["members"]) for g, rec in _DATA["groups"].items()}

@@ -42,9 +42,9 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from .catalogue import DEVICE_TYPES
-from .errors import AsOfError, RuleDataError
-from .units import UnitError, unit_factor
+from chipclass.core.catalogue import DEVICE_TYPES
+from chipclass.core.errors import AsOfError, RuleDataError
+from chipclass.core.units import UnitError, unit_factor
 
 __all__ = ["Condition", "Clause", "Exclusion", "Instrument", "RuleSet", "METRIC_KINDS",
            "load_instruments", "rules_in_force", "first_effective"]
@@ -60,6 +60,8 @@ METRIC_KINDS = {
     "die_area": "area",
     "datacenter": "dimensionless",
 }
+#: Files in a rules directory that are data, not instruments.
+DATA_FILES = ("country_groups.toml", "product_notes.toml")
 OPS = (">=", ">", "<=", "<", "==", "!=")
 CONFIDENCE = ("text", "quoted", "summary", "unconfirmed")
 _TOP = {"id", "title", "citation", "fr_doc", "published", "effective", "compliance", "ends",
@@ -278,10 +280,10 @@ def load_file(path) -> Instrument:
 def load_instruments(directory: str | None = None) -> tuple[Instrument, ...]:
     """Every instrument in ``directory`` (default: the shipped rules), by effective date."""
     if directory is None:
-        root = resources.files("chipclass").joinpath("rules")
-        paths = sorted(p for p in root.iterdir() if p.name.endswith(".toml"))
+        root = resources.files("chipclass").joinpath("data/rules")
+        paths = sorted(p for p in root.iterdir() if p.name.endswith(".toml") and p.name not in DATA_FILES)
     else:
-        paths = sorted(Path(directory).glob("*.toml"))
+        paths = sorted(p for p in Path(directory).glob("*.toml") if p.name not in DATA_FILES)
     instruments = [load_file(p) for p in paths]
     ids = [i.id for i in instruments]
     dupes = {i for i in ids if ids.count(i) > 1}

@@ -24,7 +24,7 @@ from typing import Mapping
 
 import numpy as np
 
-from .formats import BIT_LENGTH, FORMATS
+from chipclass.core.formats import BIT_LENGTH, FORMATS
 
 __all__ = [
     "dense_throughput",

@@ -27,12 +27,12 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from .catalogue import Catalogue, from_table
-from .classify import compute_metrics
-from .destinations import country_code
-from .errors import InputError, RuleDataError
-from .licensing import records_in_force, tier_of
-from .rulesets import as_date, load_instruments
+from chipclass.core.catalogue import Catalogue, from_table
+from chipclass.classification.engine import compute_metrics
+from chipclass.rules.countries import country_code
+from chipclass.core.errors import InputError, RuleDataError
+from chipclass.licensing.determine import records_in_force, tier_of
+from chipclass.rules.instruments import as_date, load_instruments
 
 __all__ = ["framework", "Framework", "tiers", "fleet", "model", "training_operations_6nd",
            "training_operations_hardware"]
@@ -286,7 +286,7 @@ def fleet(deployments, catalogue=None, as_of=None, rules_dir: str | None = None,
     Returns a dict with ``rows`` (per deployment row), ``by_country``, ``by_owner``, ``checks``
     (each with value, limit, margin, unit, passed, citation) and the rule-set stamp.
     """
-    from .api import load
+    from chipclass.api import load
 
     source = deployments if isinstance(deployments, str) else "<deployments>"
     if isinstance(deployments, str):

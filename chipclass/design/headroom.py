@@ -27,10 +27,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .catalogue import DEVICE_TYPES, Catalogue
-from .classify import classify, compute_metrics
-from .formats import BIT_LENGTH, FORMATS
-from .rulesets import RuleSet
+from chipclass.core.catalogue import DEVICE_TYPES, Catalogue
+from chipclass.classification.engine import classify, compute_metrics
+from chipclass.core.formats import BIT_LENGTH, FORMATS
+from chipclass.rules.instruments import RuleSet
 
 __all__ = ["headroom", "SPECS", "describe"]
 

@@ -21,11 +21,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .catalogue import DEVICE_TYPES, Catalogue
-from .formats import BIT_LENGTH, FORMATS
-from .metrics import (best_format, dense_throughput, memory_bandwidth_density,
+from chipclass.core.catalogue import DEVICE_TYPES, Catalogue
+from chipclass.core.formats import BIT_LENGTH, FORMATS
+from chipclass.core.metrics import (best_format, dense_throughput, memory_bandwidth_density,
                       performance_density, tpp_per_format)
-from .rulesets import Clause, Condition, RuleSet
+from chipclass.rules.instruments import Clause, Condition, RuleSet
 
 __all__ = ["compute_metrics", "Evaluation", "evaluate", "classify", "STATUS"]
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-import tomllib
 from dataclasses import dataclass
 from importlib import resources
 
@@ -33,9 +32,9 @@ import numpy as np
 import pandas as pd
 
 from chipclass.classification.engine import classify, compute_metrics
-from chipclass.rules.countries import ALIASES, Selector, country_code, in_group
-from chipclass.core.errors import RuleDataError
-from chipclass.rules.instruments import Condition, _conditions, as_date, load_instruments, rules_in_force
+from chipclass.rules.countries import CountryGroups, Selector, country_code, country_groups
+from chipclass.core import schema
+from chipclass.rules.instruments import Condition, as_date, compile_conditions, load_instruments, rules_in_force
 
 __all__ = ["Record", "records_in_force", "tier_of", "determine", "VIEWS"]
 
@@ -68,43 +67,31 @@ class Record:
         return self.basis
 
 
-def _parse_records(inst) -> list[Record]:
+def _parse_records(inst, groups: CountryGroups) -> list[Record]:
+    """The licence, review and exception records of one instrument, selectors resolved."""
     out = []
-    allowed = {"id", "eccn", "to", "hq", "requires_hq", "items", "conditions", "basis", "policy",
-               "section", "text", "notification", "confidence", "still_enforced"}
-    for kind in ("license", "review", "exception"):
-        for k, rec in enumerate(inst.data.get(kind, [])):
-            where = f"{kind}[{k}]"
-            extra = set(rec) - allowed
-            if extra:
-                raise RuleDataError(f"{inst.path}: {where}: unknown key(s) {sorted(extra)}")
-            if "id" not in rec:
-                raise RuleDataError(f"{inst.path}: {where}: missing 'id'")
-            sel = {key: Selector.parse(rec[key], f"{inst.path}: {where}.{key}") if key in rec else None
-                   for key in ("to", "hq", "requires_hq")}
-            if sel["to"] is None and sel["hq"] is None:
-                raise RuleDataError(f"{inst.path}: {where}: needs 'to' or 'hq'")
-            items = tuple((i["eccn"], i.get("datacenter")) for i in rec.get("items", []))
-            eccn = tuple(rec.get("eccn", [])) or tuple(dict.fromkeys(i[0] for i in items))
-            if not eccn:
-                raise RuleDataError(f"{inst.path}: {where}: needs 'eccn' or 'items'")
-            if kind == "license" and not rec.get("basis"):
-                raise RuleDataError(f"{inst.path}: {where}: a licence record needs a 'basis'")
-            if kind == "review" and not rec.get("policy"):
-                raise RuleDataError(f"{inst.path}: {where}: a review record needs a 'policy'")
-            conds = _conditions(inst.path, where, rec["conditions"]) if "conditions" in rec else ()
-            out.append(Record(kind, rec["id"], inst.id, eccn, sel["to"], sel["hq"], sel["requires_hq"],
-                              items or tuple((e, None) for e in eccn), conds,
-                              " ".join(str(rec.get("basis", "")).split()),
-                              " ".join(str(rec.get("policy", "")).split()), rec.get("section", ""),
-                              " ".join(str(rec.get("text", "")).split()), rec.get("notification", ""),
-                              rec.get("confidence", inst.confidence), bool(rec.get("still_enforced", False))))
+    f = inst.file
+    for kind, recs in (("license", f.license), ("review", f.review), ("exception", f.exception)):
+        for k, rec in enumerate(recs):
+            where = f"{inst.path}: {kind}[{k}]"
+            sel = {key: Selector.parse(getattr(rec, key), f"{where}.{key}", groups)
+                   if getattr(rec, key, None) is not None else None for key in ("to", "hq", "requires_hq")}
+            items = tuple((i.eccn, i.datacenter) for i in getattr(rec, "items", ()))
+            eccn = tuple(getattr(rec, "eccn", ())) or tuple(dict.fromkeys(i[0] for i in items))
+            out.append(Record(kind, rec.id, inst.id, eccn, sel["to"], sel["hq"], sel["requires_hq"],
+                              items or tuple((e, None) for e in eccn),
+                              compile_conditions(inst.path, f"{kind}[{k}]", rec.conditions),
+                              " ".join(getattr(rec, "basis", "").split()),
+                              " ".join(getattr(rec, "policy", "").split()), getattr(rec, "section", ""),
+                              " ".join(getattr(rec, "text", "").split()), getattr(rec, "notification", ""),
+                              rec.confidence or inst.confidence, rec.still_enforced))
     return out
 
 
 @functools.lru_cache(maxsize=8)
 def _all_records(directory: str | None = None):
-    return {inst.id: _parse_records(inst) for inst in load_instruments(directory)}
+    groups = country_groups(directory)
+    return {inst.id: _parse_records(inst, groups) for inst in load_instruments(directory)}
 
 
 @functools.lru_cache(maxsize=256)
@@ -113,13 +100,13 @@ def records_in_force(day: dt.date, view: str = "enforced", directory: str | None
     if view not in VIEWS:
         raise ValueError(f"view must be one of {VIEWS}")
     insts = [i for i in load_instruments(directory) if i.in_force(day)]
-    suspended = {s for i in insts for s in i.data.get("suspends", [])}
+    suspended = {s for i in insts for s in i.file.suspends}
     records: dict[tuple[str, str], Record] = {}
     used = []
     for inst in insts:
         # A suspended instrument's `replaces` still applies: what replaces the old records is
         # marked `still_enforced` where enforcement continued.
-        for rid in inst.data.get("replaces", []):
+        for rid in inst.file.replaces:
             for kind in ("license", "review", "exception"):
                 records.pop((kind, rid), None)
         for r in _all_records(directory)[inst.id]:
@@ -133,20 +120,21 @@ def records_in_force(day: dt.date, view: str = "enforced", directory: str | None
 def tier_of(code: str, day: dt.date, directory: str | None = None) -> tuple[int | None, object]:
     """AI Diffusion tier (1, 2, 3) of a country on ``day`` and the instrument, or (None, None)
     when no tier system is written into the CFR on that date."""
-    code = ALIASES.get(code, (code, ""))[0]
+    groups = country_groups(directory)
+    code = groups.base(code)
     for inst in reversed(load_instruments(directory)):
-        tiers = inst.data.get("tiers")
+        tiers = inst.file.tiers
         if tiers and inst.in_force(day):
-            if code in tiers["tier1"]:
+            if code in tiers.tier1:
                 return 1, inst
-            if Selector.parse(tiers["tier3"], inst.path).matches(code, day):
+            if Selector.parse(tiers.tier3, f"{inst.path}: tiers.tier3", groups).matches(code, day, groups):
                 return 3, inst
             return 2, inst
     return None, None
 
 
 def _matches(sel: Selector | None, code: str | None, day, tiers) -> bool:
-    return sel is not None and code is not None and sel.matches(code, day, tiers)
+    return sel is not None and code is not None and sel.matches(code, day, tiers.groups, tiers)
 
 
 def _cond_mask(conds, metrics, n) -> np.ndarray:
@@ -181,6 +169,7 @@ def _view(frame, metrics, day, view, dest, hq, directory, relied_on=()):
     def tiers(code):
         tier, inst = tier_of(code, day, directory)
         return tier if inst is not None and (view == "written" or inst.id not in suspended) else None
+    tiers.groups = country_groups(directory)
 
     eccn = frame["eccn"].astype(object).fillna("").to_numpy().astype(str)
     status = frame["status"].astype(str).to_numpy()
@@ -193,7 +182,7 @@ def _view(frame, metrics, day, view, dest, hq, directory, relied_on=()):
     lic_bits = np.zeros(n, dtype=np.int64)
     inst_ids = [i.id for i in used]
     inst_bits = np.full(n, sum(1 << inst_ids.index(i) for i in relied_on if i in inst_ids), dtype=np.int64)
-    export = ALIASES.get(dest, (dest, ""))[0] != "US"
+    export = tiers.groups.base(dest) != "US"
     for k, r in enumerate(lic):
         by_dest = _matches(r.to, dest, day, tiers)
         by_hq = _matches(r.hq, hq, day, tiers)
@@ -249,18 +238,19 @@ def _view(frame, metrics, day, view, dest, hq, directory, relied_on=()):
 def _notes(frame, day, dest, directory) -> np.ndarray:
     n = len(frame)
     notes = np.full(n, "", dtype=object)
-    for note in _product_notes():
-        if note["date"] > day or not note["to"].matches(dest, day):
+    groups = country_groups(directory)
+    for note in product_notes(directory):
+        if note["date"] > day or not note["to"].matches(dest, day, groups):
             continue
         pattern = "|".join(f"(?:{p})" for p in note["names"])
         hit = frame["name"].astype(str).str.contains(pattern, flags=re.IGNORECASE, regex=True).to_numpy()
         text = f"{note['date'].isoformat()} {note['id']}: {note['text']} ({note['source']}) [{note['confidence']}]"
         notes[hit] = np.where(notes[hit] == "", text, notes[hit] + " | " + text)
-    base = ALIASES.get(dest, (dest, ""))
+    base = (groups.base(dest), groups.aliases.get(dest, (dest, ""))[1])
     extra = []
     if base[0] != dest:
         extra.append(base[1])
-    embargo = [g for g in ("E:1", "E:2") if in_group(base[0], g, day)]
+    embargo = [g for g in ("E:1", "E:2") if groups.in_group(base[0], g, day)]
     if embargo:
         extra.append(f"{dest} is in Country Group {'/'.join(embargo)}: embargo and sanctions rules "
                      "(15 CFR part 746) require licences for most items regardless of 3A090.")
@@ -270,15 +260,19 @@ def _notes(frame, day, dest, directory) -> np.ndarray:
     return np.where(notes == "", None, notes)
 
 
-@functools.lru_cache(maxsize=1)
-def _product_notes():
-    with resources.files("chipclass").joinpath("data/rules/product_notes.toml").open("rb") as fh:
-        data = tomllib.load(fh)
-    out = []
-    for k, rec in enumerate(data.get("note", [])):
-        out.append({**rec, "text": " ".join(rec["text"].split()),
-                    "to": Selector.parse(rec["to"], f"product_notes.toml: note[{k}].to")})
-    return out
+@functools.lru_cache(maxsize=8)
+def product_notes(directory: str | None = None) -> list[dict]:
+    """Dated product notes (``product_notes.toml`` of the rules directory, else the shipped one)."""
+    from pathlib import Path
+
+    name = "product_notes.toml"
+    path = Path(directory) / name if directory and (Path(directory) / name).exists() else None
+    rec = schema.load(path or resources.files("chipclass").joinpath(f"data/rules/{name}"), schema.ProductNotesFile)
+    groups = country_groups(directory)
+    where = str(path or f"chipclass/data/rules/{name}")
+    return [{"id": n.id, "date": n.date, "names": n.names, "source": n.source, "confidence": n.confidence,
+             "text": " ".join(n.text.split()), "to": Selector.parse(n.to, f"{where}: note[{k}].to", groups)}
+            for k, n in enumerate(rec.note)]
 
 
 def determine(data, destinations, headquarters: str | None = None, as_of=None, *,

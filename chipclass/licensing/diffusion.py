@@ -46,7 +46,7 @@ class Figure:
     per: str
     citation: str
     confidence: str
-    raw: dict
+    raw: object  # the schema record (chipclass.core.schema.FigureRec)
 
 
 @dataclass(frozen=True)
@@ -85,16 +85,12 @@ class Framework:
 def framework(as_of=None, rules_dir: str | None = None) -> Framework:
     """The Diffusion framework's figures and status on ``as_of`` (default today)."""
     day = as_date(as_of)
-    candidates = [i for i in load_instruments(rules_dir) if "diffusion" in i.data]
+    candidates = [i for i in load_instruments(rules_dir) if i.file.diffusion]
     if not candidates:
         raise RuleDataError("no rule file carries [diffusion] figures")
     inst = candidates[-1]
-    figs = {}
-    for key, rec in inst.data["diffusion"].items():
-        if not isinstance(rec, dict) or "value" not in rec or "citation" not in rec:
-            raise RuleDataError(f"{inst.path}: [diffusion.{key}] needs 'value' and 'citation'")
-        figs[key] = Figure(key, float(rec["value"]), rec.get("unit", ""), rec.get("per", ""),
-                           rec["citation"], rec.get("confidence", inst.confidence), rec)
+    figs = {key: Figure(key, rec.value, rec.unit, rec.per, rec.citation, rec.confidence or inst.confidence, rec)
+            for key, rec in inst.file.diffusion.items()}
     written = inst.in_force(day)
     _, _, suspended = records_in_force(day, "enforced", rules_dir)
     return Framework(inst, day, written, written and inst.id not in suspended, figs)
@@ -215,7 +211,7 @@ def model(*, operations: float | None = None, params: float | None = None, token
     return {"operations": ops, "log10_operations": float(np.log10(ops)) if ops > 0 else None,
             "threshold": fig.value, "margin": ops - fig.value, "eccn": eccn, "method": method,
             "published_weights": published_weights, "reason": reason,
-            "exemptions": list(fig.raw.get("exemptions", [])), "threshold_citation": fig.citation,
+            "exemptions": list(fig.raw.exemptions), "threshold_citation": fig.citation,
             "confidence": fig.confidence, **fw.stamp()}
 
 
@@ -312,7 +308,7 @@ def fleet(deployments, catalogue=None, as_of=None, rules_dir: str | None = None,
     # Tier-2 country allocations (licensed shipments in the covered years)
     alloc = fw.fig("tier2_allocation")
     alloc2 = fw.fig("tier2_allocation_g2g")
-    y0, y1 = alloc.raw.get("years", [2025, 2027])
+    y0, y1 = alloc.raw.years or (2025, 2027)
     in_years = rows["year"].isna() | rows["year"].between(y0, y1)
     counted = rows[(rows["tier"] == 2) & (rows["authorization"] == "license") & in_years.fillna(True)]
     for country, tpp in counted.groupby("country")["tpp"].sum().items():

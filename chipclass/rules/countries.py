@@ -10,24 +10,66 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import functools
-import tomllib
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 
 import pycountry
 
+from chipclass.core import schema
 from chipclass.core.errors import InputError, RuleDataError
 
-__all__ = ["country_code", "country_name", "in_group", "groups_of", "Selector", "GROUPS"]
+__all__ = ["country_code", "country_name", "in_group", "groups_of", "Selector", "CountryGroups",
+           "country_groups"]
 
-with resources.files("chipclass").joinpath("data/rules/country_groups.toml").open("rb") as _fh:
-    _DATA = tomllib.load(_fh)
+#: The Country Groups file's name, in the shipped rules directory or one given with --rules.
+FILE = "country_groups.toml"
 
-GROUPS: dict[str, frozenset[str]] = {g: frozenset(rec["members"]) for g, rec in _DATA["groups"].items()}
-_CHANGES = [(c["country"], g, c.get("since"), c.get("until"), c["citation"])
-            for c in _DATA.get("change", []) for g in c["groups"]]
-ALIASES: dict[str, tuple[str, str]] = {k: (v["as"], v["note"]) for k, v in _DATA.get("aliases", {}).items()}
-SOURCE = _DATA.get("source", "")
+
+@dataclass(frozen=True)
+class CountryGroups:
+    """Country Group membership (Supplement No. 1 to part 740) with its dated changes."""
+
+    groups: dict[str, frozenset[str]]
+    changes: tuple[tuple[str, str, dt.date | None, dt.date | None, str], ...]
+    aliases: dict[str, tuple[str, str]]
+    source: str
+    path: str
+
+    def base(self, code: str) -> str:
+        """The country the EAR treats ``code`` as (Hong Kong is China)."""
+        return self.aliases.get(code, (code, ""))[0]
+
+    def check(self, group: str, where: str) -> None:
+        if group not in self.groups:
+            raise RuleDataError(f"{where}: unknown country group {group!r} (known: {', '.join(self.groups)})")
+
+    def in_group(self, code: str, group: str, day: dt.date) -> bool:
+        """Whether ``code`` is in Country Group ``group`` on ``day`` (aliases followed)."""
+        code = self.base(code)
+        self.check(group, self.path)
+        member = code in self.groups[group]
+        for country, g, since, until, _ in self.changes:
+            if country == code and g == group:
+                member = (since is None or day >= since) and (until is None or day < until)
+        return member
+
+    def groups_of(self, code: str, day: dt.date) -> list[str]:
+        return [g for g in self.groups if self.in_group(code, g, day)]
+
+
+@functools.lru_cache(maxsize=8)
+def country_groups(directory: str | None = None) -> CountryGroups:
+    """The Country Groups of ``directory/country_groups.toml`` when a rules directory holds one,
+    else the shipped file."""
+    path = Path(directory) / FILE if directory and (Path(directory) / FILE).exists() else None
+    res = path or resources.files("chipclass").joinpath(f"data/rules/{FILE}")
+    rec = schema.load(res, schema.CountryGroupsFile)
+    return CountryGroups({g: frozenset(r.members) for g, r in rec.groups.items()},
+                         tuple((c.country, g, c.since, c.until, c.citation) for c in rec.change for g in c.groups),
+                         {k: (v.as_, v.note) for k, v in rec.aliases.items()}, rec.source,
+                         str(path or f"chipclass/data/rules/{FILE}"))
+
 
 _EXTRA_NAMES = {"UK": "GB", "USA": "US", "UAE": "AE", "SOUTH KOREA": "KR", "KOREA": "KR",
                 "NORTH KOREA": "KP", "RUSSIA": "RU", "TAIWAN": "TW", "MACAO": "MO", "MACAU": "MO",
@@ -70,24 +112,13 @@ def country_name(code: str) -> str:
     return getattr(rec, "common_name", None) or (rec.name if rec else code)
 
 
-def _as_date(v) -> dt.date | None:
-    return v if isinstance(v, dt.date) or v is None else dt.date.fromisoformat(str(v))
-
-
-def in_group(code: str, group: str, day: dt.date) -> bool:
+def in_group(code: str, group: str, day: dt.date, directory: str | None = None) -> bool:
     """Whether ``code`` is in Country Group ``group`` on ``day`` (aliases followed)."""
-    code = ALIASES.get(code, (code, ""))[0]
-    if group not in GROUPS:
-        raise RuleDataError(f"unknown country group {group!r} (known: {', '.join(GROUPS)})")
-    member = code in GROUPS[group]
-    for country, g, since, until, _ in _CHANGES:
-        if country == code and g == group:
-            member = (since is None or day >= _as_date(since)) and (until is None or day < _as_date(until))
-    return member
+    return country_groups(directory).in_group(code, group, day)
 
 
-def groups_of(code: str, day: dt.date) -> list[str]:
-    return [g for g in GROUPS if in_group(code, g, day)]
+def groups_of(code: str, day: dt.date, directory: str | None = None) -> list[str]:
+    return country_groups(directory).groups_of(code, day)
 
 
 @dataclass(frozen=True)
@@ -102,29 +133,23 @@ class Selector:
     tiers: tuple[int, ...] = ()
 
     @classmethod
-    def parse(cls, raw, where: str) -> "Selector":
+    def parse(cls, raw, where: str, groups: CountryGroups) -> "Selector":
+        """A selector from its schema record (``"worldwide"`` or a :class:`SelectorRec`)."""
         if raw == "worldwide":
             return cls(worldwide=True)
-        if not isinstance(raw, dict):
-            raise RuleDataError(f"{where}: a destination selector is 'worldwide' or a table")
-        extra = set(raw) - {"worldwide", "groups", "countries", "except_groups", "except_countries", "tiers"}
-        if extra:
-            raise RuleDataError(f"{where}: unknown key(s) {sorted(extra)}")
-        for g in list(raw.get("groups", [])) + list(raw.get("except_groups", [])):
-            if g not in GROUPS:
-                raise RuleDataError(f"{where}: unknown country group {g!r} (known: {', '.join(GROUPS)})")
-        return cls(bool(raw.get("worldwide", False)), tuple(raw.get("groups", ())),
-                   tuple(raw.get("countries", ())), tuple(raw.get("except_groups", ())),
-                   tuple(raw.get("except_countries", ())), tuple(raw.get("tiers", ())))
+        for g in list(raw.groups) + list(raw.except_groups):
+            groups.check(g, where)
+        return cls(raw.worldwide, tuple(raw.groups), tuple(raw.countries), tuple(raw.except_groups),
+                   tuple(raw.except_countries), tuple(raw.tiers))
 
-    def matches(self, code: str, day: dt.date, tier_of=None) -> bool:
-        base = ALIASES.get(code, (code, ""))[0]
+    def matches(self, code: str, day: dt.date, groups: CountryGroups, tier_of=None) -> bool:
+        base = groups.base(code)
         hit = (self.worldwide or base in self.countries or code in self.countries
-               or any(in_group(base, g, day) for g in self.groups)
+               or any(groups.in_group(base, g, day) for g in self.groups)
                or (bool(self.tiers) and tier_of is not None and tier_of(base) in self.tiers))
         if not hit:
             return False
-        if base in self.except_countries or any(in_group(base, g, day) for g in self.except_groups):
+        if base in self.except_countries or any(groups.in_group(base, g, day) for g in self.except_groups):
             return False
         return True
 

@@ -37,12 +37,11 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from chipclass.core.catalogue import DEVICE_TYPES
+from chipclass.core import schema
 from chipclass.core.errors import AsOfError, RuleDataError
 from chipclass.core.units import UnitError, unit_factor
 
@@ -62,12 +61,7 @@ METRIC_KINDS = {
 }
 #: Files in a rules directory that are data, not instruments.
 DATA_FILES = ("country_groups.toml", "product_notes.toml")
-OPS = (">=", ">", "<=", "<", "==", "!=")
 CONFIDENCE = ("text", "quoted", "summary", "unconfirmed")
-_TOP = {"id", "title", "citation", "fr_doc", "published", "effective", "compliance", "ends",
-        "mode", "confidence", "summary", "url", "remove", "clause", "exclusion",
-        # read by chipclass.licensing and chipclass.diffusion:
-        "license", "review", "exception", "replaces", "suspends", "tiers", "diffusion"}
 
 
 @dataclass(frozen=True)
@@ -121,7 +115,7 @@ class Instrument:
     compliance: dt.date | None = None
     summary: str = ""
     path: str = ""
-    data: dict = field(default_factory=dict, compare=False, repr=False)
+    file: schema.InstrumentFile | None = field(default=None, compare=False, repr=False)
 
     def in_force(self, day: dt.date) -> bool:
         return self.effective <= day and (self.ends is None or day < self.ends)
@@ -160,120 +154,47 @@ class RuleSet:
         return [(m, v, g) for (m, v), g in seen.items()]
 
 
-def _fail(path: str, where: str, msg: str):
-    raise RuleDataError(f"{path}: {where}: {msg}")
-
-
-def _date(path: str, where: str, value) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            pass
-    _fail(path, where, f"expected a date (YYYY-MM-DD), got {value!r}")
-
-
-def _conditions(path: str, where: str, raw) -> tuple[Condition, ...]:
-    if not isinstance(raw, list) or not raw:
-        _fail(path, where, "'conditions' must be a non-empty list of tables")
+def compile_conditions(path: str, where: str, recs) -> tuple[Condition, ...]:
+    """Schema condition records -> :class:`Condition` with thresholds in canonical units."""
     out = []
-    for k, c in enumerate(raw):
-        w = f"{where}.conditions[{k}]"
-        if not isinstance(c, dict):
-            _fail(path, w, "a condition is a table {metric, op, value[, unit]}")
-        extra = set(c) - {"metric", "op", "value", "unit"}
-        if extra:
-            _fail(path, w, f"unknown key(s) {sorted(extra)}")
-        metric, op, value = c.get("metric"), c.get("op"), c.get("value")
-        if metric not in METRIC_KINDS:
-            _fail(path, w, f"unknown metric {metric!r} (one of: {', '.join(METRIC_KINDS)})")
-        if op not in OPS:
-            _fail(path, w, f"unknown op {op!r} (one of: {' '.join(OPS)})")
-        if isinstance(value, bool):
-            number, given = float(value), str(value).lower()
-        elif isinstance(value, (int, float)):
-            unit = c.get("unit", "")
-            try:
-                factor = unit_factor(unit, METRIC_KINDS[metric]) if unit else 1.0
-            except UnitError as exc:
-                _fail(path, w, str(exc))
-            number, given = float(value) * factor, f"{value:g} {unit}".strip()
+    for k, c in enumerate(recs):
+        if isinstance(c.value, bool):
+            number, given = float(c.value), str(c.value).lower()
         else:
-            _fail(path, w, f"'value' must be a number or true/false, got {value!r}")
-        out.append(Condition(metric, op, number, given))
+            try:
+                factor = unit_factor(c.unit, METRIC_KINDS[c.metric]) if c.unit else 1.0
+            except UnitError as exc:
+                raise RuleDataError(f"{path}: {where}.conditions[{k}].unit: {exc}") from None
+            number, given = float(c.value) * factor, f"{c.value:g} {c.unit}".strip()
+        out.append(Condition(c.metric, c.op, number, given))
     return tuple(out)
 
 
-def _text(path, where, rec, key, required=True) -> str:
-    v = rec.get(key, "")
-    if required and (not isinstance(v, str) or not v.strip()):
-        _fail(path, where, f"missing '{key}'")
-    return " ".join(str(v).split())
+def _squash(text: str) -> str:
+    return " ".join(str(text).split())
 
 
 def parse_instrument(data: dict, path: str) -> Instrument:
-    """Validate one rule file's parsed TOML into an :class:`Instrument`."""
-    extra = set(data) - _TOP
-    if extra:
-        _fail(path, "top level", f"unknown key(s) {sorted(extra)}")
-    iid = _text(path, "top level", data, "id")
-    conf = data.get("confidence", "summary")
-    if conf not in CONFIDENCE:
-        _fail(path, "confidence", f"{conf!r} is not one of {CONFIDENCE}")
-    mode = data.get("mode", "amend")
-    if mode not in ("replace", "amend"):
-        _fail(path, "mode", f"{mode!r} is not 'replace' or 'amend'")
-    clauses = []
-    for k, rec in enumerate(data.get("clause", [])):
-        w = f"clause[{k}]"
-        extra = set(rec) - {"id", "eccn", "applies_to", "conditions", "text", "confidence"}
-        if extra:
-            _fail(path, w, f"unknown key(s) {sorted(extra)}")
-        applies = tuple(rec.get("applies_to", ["processor"]))
-        bad = [a for a in applies if a not in DEVICE_TYPES]
-        if bad:
-            _fail(path, w, f"applies_to {bad} not in {DEVICE_TYPES}")
-        c_conf = rec.get("confidence", conf)
-        if c_conf not in CONFIDENCE:
-            _fail(path, w, f"confidence {c_conf!r} is not one of {CONFIDENCE}")
-        clauses.append(Clause(_text(path, w, rec, "id"), _text(path, w, rec, "eccn"), applies,
-                              _conditions(path, w, rec.get("conditions")),
-                              _text(path, w, rec, "text"), c_conf, iid))
-    exclusions = []
-    for k, rec in enumerate(data.get("exclusion", [])):
-        w = f"exclusion[{k}]"
-        extra = set(rec) - {"id", "excludes", "conditions", "note", "confidence"}
-        if extra:
-            _fail(path, w, f"unknown key(s) {sorted(extra)}")
-        excludes = rec.get("excludes")
-        if not isinstance(excludes, list) or not excludes:
-            _fail(path, w, "'excludes' must list clause ids")
-        exclusions.append(Exclusion(_text(path, w, rec, "id"), tuple(excludes),
-                                    _conditions(path, w, rec.get("conditions")),
-                                    _text(path, w, rec, "note"), rec.get("confidence", conf), iid))
-    return Instrument(
-        id=iid, title=_text(path, "top level", data, "title"),
-        citation=_text(path, "top level", data, "citation"),
-        published=_date(path, "published", data.get("published")),
-        effective=_date(path, "effective", data.get("effective")),
-        ends=_date(path, "ends", data["ends"]) if "ends" in data else None,
-        compliance=_date(path, "compliance", data["compliance"]) if "compliance" in data else None,
-        mode=mode, confidence=conf, clauses=tuple(clauses), exclusions=tuple(exclusions),
-        remove=tuple(data.get("remove", ())), fr_doc=str(data.get("fr_doc", "")),
-        summary=_text(path, "summary", data, "summary", required=False), path=path, data=data)
+    """Validate one rule file's parsed TOML (:class:`~chipclass.core.schema.InstrumentFile`)
+    into an :class:`Instrument`."""
+    rec = schema.convert(data, schema.InstrumentFile, path)
+    return from_record(rec, path)
+
+
+def from_record(rec: schema.InstrumentFile, path: str) -> Instrument:
+    conf = rec.confidence
+    clauses = tuple(Clause(c.id, c.eccn, tuple(c.applies_to), compile_conditions(path, f"clause[{k}]", c.conditions),
+                           _squash(c.text), c.confidence or conf, rec.id) for k, c in enumerate(rec.clause))
+    exclusions = tuple(Exclusion(e.id, tuple(e.excludes), compile_conditions(path, f"exclusion[{k}]", e.conditions),
+                                 _squash(e.note), e.confidence or conf, rec.id) for k, e in enumerate(rec.exclusion))
+    return Instrument(id=rec.id, title=_squash(rec.title), citation=_squash(rec.citation), published=rec.published,
+                      effective=rec.effective, ends=rec.ends, compliance=rec.compliance, mode=rec.mode,
+                      confidence=conf, clauses=clauses, exclusions=exclusions, remove=tuple(rec.remove),
+                      fr_doc=rec.fr_doc, summary=_squash(rec.summary), path=path, file=rec)
 
 
 def load_file(path) -> Instrument:
-    try:
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise RuleDataError(f"{path}: not valid TOML: {exc}") from None
-    return parse_instrument(data, str(path))
+    return from_record(schema.load(path, schema.InstrumentFile), str(path))
 
 
 @functools.lru_cache(maxsize=8)
@@ -285,6 +206,8 @@ def load_instruments(directory: str | None = None) -> tuple[Instrument, ...]:
     else:
         paths = sorted(p for p in Path(directory).glob("*.toml") if p.name not in DATA_FILES)
     instruments = [load_file(p) for p in paths]
+    if not instruments:
+        raise RuleDataError(f"{directory}: no rule files (*.toml) in this rules directory")
     ids = [i.id for i in instruments]
     dupes = {i for i in ids if ids.count(i) > 1}
     if dupes:
@@ -293,7 +216,11 @@ def load_instruments(directory: str | None = None) -> tuple[Instrument, ...]:
 
 
 def first_effective(directory: str | None = None) -> dt.date:
-    return min(i.effective for i in load_instruments(directory) if i.clauses)
+    """Effective date of the first instrument with 3A090 clauses."""
+    dates = [i.effective for i in load_instruments(directory) if i.clauses]
+    if not dates:
+        raise RuleDataError(f"{directory or 'chipclass/data/rules'}: no rule file defines any [[clause]]")
+    return min(dates)
 
 
 def as_date(value) -> dt.date:

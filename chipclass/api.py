@@ -60,7 +60,7 @@ def score(data, as_of=None, *, bit_lengths: dict[str, int] | None = None,
         and the pass-through columns.
     """
     rules = rules_in_force(as_of, rules_dir)
-    return classify(load(data), rules, bit_lengths)
+    return classify(load(data), rules, bit_lengths).to_frame()
 
 
 def score_stream(path, as_of=None, *, batch_rows: int = 1 << 20,
@@ -74,32 +74,25 @@ def score_stream(path, as_of=None, *, batch_rows: int = 1 << 20,
 
     rules = rules_in_force(as_of, rules_dir)
     for cat in iter_catalogue(path, batch_rows=batch_rows):
-        yield classify(cat, rules, bit_lengths)
+        yield classify(cat, rules, bit_lengths).to_frame()
 
 
 def diff(data, from_date, to_date, *, rules_dir: str | None = None) -> pd.DataFrame:
     """Devices whose paragraph, clause or status differs between the rules in force on two
     dates, with both results side by side (``from_*`` and ``to_*`` columns)."""
     cat = load(data)
-    before = classify(cat, rules_in_force(from_date, rules_dir))
-    after = classify(cat, rules_in_force(to_date, rules_dir))
-    keys = ["eccn", "clause", "status"]
-    changed = np.zeros(len(cat), dtype=bool)
-    for k in keys:
-        a = before[k].astype(object).fillna("").to_numpy()
-        b = after[k].astype(object).fillna("").to_numpy()
-        changed |= a != b
+    old = classify(cat, rules_in_force(from_date, rules_dir))
+    new = classify(cat, rules_in_force(to_date, rules_dir))
+    changed = (old.label() != new.label()) | (old.eccn_text() != new.eccn_text())
     rows = np.flatnonzero(changed)
-
-    def label(frame):
-        clause = frame["clause"].astype(object)
-        return np.where(clause.isna(), frame["status"].astype(str), clause.astype(str))
+    before, after = old.to_frame(), new.to_frame()
+    keys = ["eccn", "clause", "status"]
 
     out = pd.DataFrame({"name": after["name"].iloc[rows].to_numpy()})
     for side, frame in (("from", before), ("to", after)):
         for k in keys:
             out[f"{side}_{k}"] = frame[k].iloc[rows].to_numpy()
-    out["change"] = [f"{a} -> {b}" for a, b in zip(label(before.iloc[rows]), label(after.iloc[rows]))]
+    out["change"] = [f"{a} -> {b}" for a, b in zip(old.label()[rows], new.label()[rows])]
     for k in ("tpp", "performance_density", "memory_bandwidth_density", "interconnect_bandwidth"):
         if k in after:
             out[k] = after[k].iloc[rows].to_numpy()
@@ -143,7 +136,7 @@ def tpp(bit_lengths: dict[str, int] | None = None, **throughputs) -> float:
 
 def classify_spec(as_of=None, name: str = "spec", **specs) -> dict:
     """Classify one device given as keyword specs; the result row as a dict."""
-    frame = classify(spec_catalogue(name, **specs), rules_in_force(as_of))
+    frame = classify(spec_catalogue(name, **specs), rules_in_force(as_of)).to_frame()
     row = frame.iloc[0].to_dict()
     return {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in row.items()}
 

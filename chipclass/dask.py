@@ -42,7 +42,7 @@ def score(ddf, as_of=None, *, bit_lengths: dict[str, int] | None = None, rules_d
     rules = rules_in_force(as_of, rules_dir)
 
     def part(df: pd.DataFrame) -> pd.DataFrame:
-        return _plain(classify(from_frame(df, source="<dask partition>"), rules, bit_lengths))
+        return _plain(classify(from_frame(df, source="<dask partition>"), rules, bit_lengths).to_frame())
 
     return ddf.map_partitions(part, meta=part(ddf._meta))
 
@@ -52,7 +52,7 @@ def score_files(pattern: str, fmt: str, output: str | None, *, as_of=None, bit_l
     """CLI helper: score the files matching ``pattern`` with Dask; True if ``fail_on`` matched."""
     import dask.dataframe as dd
 
-    from chipclass.cli import matches
+    from chipclass.classification.result import matches
 
     paths = sorted(glob.glob(pattern))
     if not paths:

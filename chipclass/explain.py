@@ -107,7 +107,7 @@ def _fmt(x, signed: bool = False) -> str:
 
 def explain_row(cat: Catalogue, index: int, rules: RuleSet) -> Explanation:
     one = cat.take([index])
-    frame = classify(one, rules)
+    frame = classify(one, rules).to_frame()
     ev = evaluate(rules, compute_metrics(one), one.device_type)
     m = ev.metrics
     formats = []

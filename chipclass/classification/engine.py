@@ -25,18 +25,14 @@ from chipclass.core.catalogue import DEVICE_TYPES, Catalogue
 from chipclass.core.formats import BIT_LENGTH, FORMATS
 from chipclass.core.metrics import (best_format, dense_throughput, memory_bandwidth_density,
                       performance_density, tpp_per_format)
+from chipclass.classification.result import INPUTS, STATUS, Classification
 from chipclass.rules.instruments import Clause, Condition, RuleSet
 
 __all__ = ["compute_metrics", "Evaluation", "evaluate", "classify", "STATUS"]
 
-#: Status codes -> text.
-STATUS = ("not controlled", "controlled", "indeterminate")
 #: Relative tolerance of threshold comparisons (rounding of unit conversion, not a threshold).
 ROUNDING = 1e-12
 
-#: Inputs whose absence makes a metric unknown, in the order they are named in messages.
-INPUTS = ("throughput", "die_area", "package_area", "memory_bandwidth", "interconnect_bandwidth",
-          "memory")
 _NEEDS = {
     "tpp": ("throughput",),
     "performance_density": ("throughput", "die_area"),
@@ -196,13 +192,12 @@ def _codes(cat: Catalogue, rules: RuleSet, bit_lengths) -> dict[str, np.ndarray]
     return out
 
 
-def classify(cat: Catalogue, rules: RuleSet, bit_lengths: dict[str, int] | None = None) -> pd.DataFrame:
-    """Classify every row of a catalogue under ``rules``; one result row per device.
+def classify(cat: Catalogue, rules: RuleSet, bit_lengths: dict[str, int] | None = None) -> Classification:
+    """Classify every row of a catalogue under ``rules``.
 
-    Columns: ``name device_type datacenter tpp tpp_format performance_density
-    memory_bandwidth_density eccn clause status missing note margin_* rule_set``, then the
-    catalogue's pass-through columns. Rows are evaluated :data:`CHUNK` at a time into
-    preallocated columns; the text columns are categoricals built once.
+    Returns a :class:`~chipclass.classification.result.Classification`: codes and float64
+    arrays, evaluated :data:`CHUNK` rows at a time into preallocated columns;
+    ``.to_frame()`` gives the display table.
     """
     n = len(cat)
     if n <= CHUNK:
@@ -216,38 +211,9 @@ def classify(cat: Catalogue, rules: RuleSet, bit_lengths: dict[str, int] | None 
             for k, v in part.items():
                 cols[k][start:start + len(v)] = v
     formats = [f for f in FORMATS if f in cat.headers or f"{f}_sparse" in cat.headers]
-
-    missing_bits = cols["missing"]
-    distinct_bits = np.flatnonzero(np.bincount(missing_bits, minlength=1))
-    missing_labels = {int(b): ", ".join(x for k, x in enumerate(INPUTS) if b >> k & 1) for b in distinct_bits}
-    labels = [t for b, t in missing_labels.items() if b]
-    lookup = np.full(1 << len(INPUTS), -1, dtype=np.int16)
-    lookup[[b for b in missing_labels if b]] = np.arange(len(labels))
-    notes = [e.note for e in rules.exclusions]
-
-    ids = [c.id for c in rules.clauses]
-    eccns = list(dict.fromkeys(c.eccn for c in rules.clauses))
-    eccn_of_clause = np.array([eccns.index(c.eccn) for c in rules.clauses] + [-1], dtype=np.int16)
-    clause_code = cols["clause"]
-    out = {
-        "name": cat.names.reset_index(drop=True),
-        "device_type": pd.Categorical.from_codes(cat.device_type, categories=list(DEVICE_TYPES)),
-        "datacenter": cat.datacenter.astype(bool),
-        "tpp": cols["tpp"],
-        "tpp_format": pd.Categorical.from_codes(cols["tpp_format"], categories=formats),
-        "performance_density": cols["performance_density"],
-        "memory_bandwidth_density": cols["memory_bandwidth_density"],
-        "eccn": pd.Categorical.from_codes(eccn_of_clause[clause_code], categories=eccns),
-        "clause": pd.Categorical.from_codes(clause_code, categories=ids),
-        "status": pd.Categorical.from_codes(cols["status"], categories=list(STATUS)),
-        "missing": pd.Categorical.from_codes(lookup[missing_bits], categories=labels),
-        "note": pd.Categorical.from_codes(cols["note"], categories=notes) if notes
-        else np.full(n, None, dtype=object),
-    }
-    out.update({k: v for k, v in cols.items() if k.startswith("margin_")})
-    out["rule_set"] = pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=[rules.id])
-    if cat.extra.num_columns:  # pass-through columns stay Arrow-backed: no copy to objects
-        extra = cat.extra.to_pandas(types_mapper=pd.ArrowDtype, split_blocks=True)
-        for col in extra.columns:
-            out[col if col not in out else f"{col} (input)"] = extra[col].reset_index(drop=True)
-    return pd.DataFrame(out, copy=False)
+    return Classification(
+        catalogue=cat, rules=rules, bit_lengths=dict(bit_lengths or {}), formats=formats,
+        tpp=cols["tpp"], tpp_format=cols["tpp_format"], performance_density=cols["performance_density"],
+        memory_bandwidth_density=cols["memory_bandwidth_density"], clause=cols["clause"],
+        status=cols["status"], missing=cols["missing"], note=cols["note"],
+        margins={k: v for k, v in cols.items() if k.startswith("margin_")})

@@ -21,7 +21,7 @@ from chipclass.core.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, ChipclassE
 from chipclass.outputs.write import FORMATS, write_frame
 from chipclass.rules.instruments import load_instruments
 
-STATUSES = ("controlled", "indeterminate", "not controlled")
+from chipclass.classification.result import STATUSES, matches
 
 
 def _fail(message: str) -> None:
@@ -96,20 +96,6 @@ def fail_on_option(fn):
                         help="Exit 1 if any row has this status (controlled, indeterminate) or "
                              "falls in this paragraph or clause (3A090, 3A090.a, 3A090.b.2). "
                              "Repeatable.")(fn)
-
-
-def matches(frame: pd.DataFrame, selectors) -> np.ndarray:
-    """Rows whose status equals, or whose clause or eccn is or falls under, a selector."""
-    hit = np.zeros(len(frame), dtype=bool)
-    clause = frame["clause"].astype(object).fillna("").to_numpy().astype(str)
-    eccn = frame["eccn"].astype(object).fillna("").to_numpy().astype(str)
-    status = frame["status"].astype(str).to_numpy()
-    for s in selectors:
-        if s in STATUSES:
-            hit |= status == s
-        else:
-            hit |= (clause == s) | (eccn == s) | np.char.startswith(clause, s + ".")
-    return hit
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -485,7 +471,7 @@ def sweep(base, specs, vary, method, samples, seed, catalogue, fmt, output, as_o
     if method == "grid" and samples:
         method = "random"
     variants = expand(one, ranges, method, samples, seed)
-    frame = classify(variants, rules_in_force(as_of, rules_dir))
+    frame = classify(variants, rules_in_force(as_of, rules_dir)).to_frame()
     if destinations:
         from chipclass.licensing.determine import determine
         lic = determine(variants, destinations, None, as_of, rules_dir=rules_dir)

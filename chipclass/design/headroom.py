@@ -90,11 +90,6 @@ def _critical(spec: str, m: dict, i: int, cat: Catalogue, rules: RuleSet) -> lis
     return out
 
 
-def _label(frame: pd.DataFrame) -> np.ndarray:
-    clause = frame["clause"].astype(object)
-    return np.where(clause.isna(), frame["status"].astype(str), clause.astype(str))
-
-
 def describe(row: dict, name: str | None = None) -> str:
     """A sentence: 'FP8 can rise to just under 300 TOPS before 3A090.b.1 (...)'."""
     spec, unit = row["spec"], UNITS.get(row["spec"], "")
@@ -112,7 +107,7 @@ def headroom(cat: Catalogue, rules: RuleSet, specs=None) -> pd.DataFrame:
     limit_inclusive becomes binding current_class unit``; ``limit`` is null when no change of
     that spec alone changes the class."""
     m = compute_metrics(cat)
-    base = _label(classify(cat, rules))
+    base = classify(cat, rules).label()
     plan = []  # (device, spec, direction, current, candidate, binding)
     for i in range(len(cat)):  # per device: a handful of closed-form critical values each
         for spec in specs or SPECS:
@@ -154,7 +149,7 @@ def headroom(cat: Catalogue, rules: RuleSet, specs=None) -> pd.DataFrame:
             else:
                 probe.values[spec][k] = at
     probe.headers = {**probe.headers, **{s: s for s in SPECS}}
-    labels = _label(classify(probe, rules))
+    labels = classify(probe, rules).label()
     at_edge, past = labels[:len(plan)], labels[len(plan):]
     def record(i, spec, direction, current, **found):
         return {"name": str(cat.names.iloc[i]), "spec": spec, "direction": direction,

@@ -47,7 +47,7 @@ def region_grid(rules, size: int = 300):
     T, P = np.meshgrid(t, p)
     out = []
     for dc in (1.0, 0.0):
-        frame = classify(_grid_catalogue(T.ravel(), P.ravel(), dc), rules)
+        frame = classify(_grid_catalogue(T.ravel(), P.ravel(), dc), rules).to_frame()
         label = frame["eccn"].astype(object).where(frame["eccn"].notna(), frame["status"].astype(object))
         out.append(label.to_numpy().reshape(T.shape))
     return t, p, out[0], out[1]
@@ -135,7 +135,7 @@ def plot_map(data, output: str, as_of=None, compare=None, sweep=None, rules_dir=
     fig, axes = plt.subplots(1, len(sets), figsize=(11 * len(sets), 8.2), squeeze=False)
     missing_all = set()
     for ax, rules in zip(axes[0], sets):
-        frame = classify(cat, rules)
+        frame = classify(cat, rules).to_frame()
         frame["label"] = frame["eccn"].astype(object).where(frame["eccn"].notna(), frame["status"].astype(object))
         ok = frame["tpp"].gt(0) & frame["performance_density"].gt(0) & (frame["device_type"] == "processor")
         missing_all |= set(frame.loc[~ok & (frame["device_type"] == "processor"), "name"].astype(str))

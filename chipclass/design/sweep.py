@@ -19,6 +19,7 @@ import pyarrow as pa
 
 from chipclass.core.catalogue import NUMERIC, Catalogue
 from chipclass.classification.engine import classify
+from chipclass.classification.result import labels
 from chipclass.core.errors import InputError
 from chipclass.rules.instruments import rules_in_force
 from chipclass.core.units import UnitError, unit_factor
@@ -105,8 +106,7 @@ def expand(base: Catalogue, vary: dict[str, np.ndarray], method: str = "grid",
 
 def summarise(frame: pd.DataFrame) -> pd.DataFrame:
     """How many variants land in each paragraph / clause / status."""
-    key = frame["clause"].astype(object).where(frame["clause"].notna(), frame["status"].astype(object))
-    counts = key.value_counts(sort=False)
+    counts = pd.Series(labels(frame)).value_counts(sort=False)
     out = counts.rename_axis("result").reset_index(name="count")
     out["share"] = out["count"] / len(frame)
     return out.sort_values("count", ascending=False, ignore_index=True)
@@ -132,5 +132,5 @@ def sweep(base, vary: dict, as_of=None, *, method: str = "grid", samples: int | 
             k, v = parse_range(f"{k}={v}")
         ranges[k] = np.asarray(v, dtype=np.float64)
     variants = expand(base, ranges, method, samples, seed)
-    frame = classify(variants, rules_in_force(as_of, rules_dir))
-    return summarise(frame) if summary_only else frame
+    result = classify(variants, rules_in_force(as_of, rules_dir))
+    return result.summary() if summary_only else result.to_frame()

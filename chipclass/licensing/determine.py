@@ -31,7 +31,7 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-from chipclass.classification.engine import classify, compute_metrics
+from chipclass.classification.engine import classify
 from chipclass.rules.countries import CountryGroups, Selector, country_code, country_groups
 from chipclass.core import schema
 from chipclass.rules.instruments import Condition, as_date, compile_conditions, load_instruments, rules_in_force
@@ -162,19 +162,19 @@ def _join_bits(bits: np.ndarray, labels: list[str], sep: str = "; ") -> np.ndarr
     return out
 
 
-def _view(frame, metrics, day, view, dest, hq, directory, relied_on=()):
-    """Vectorised determination for all devices, one destination, one view."""
-    n = len(frame)
+def _view(cl, day, view, dest, hq, directory, relied_on=()):
+    """Vectorised determination for all devices of a Classification, one destination, one view."""
+    n = len(cl)
+    metrics = cl.metrics()
     records, used, suspended = records_in_force(day, view, directory)
     def tiers(code):
         tier, inst = tier_of(code, day, directory)
         return tier if inst is not None and (view == "written" or inst.id not in suspended) else None
     tiers.groups = country_groups(directory)
 
-    eccn = frame["eccn"].astype(object).fillna("").to_numpy().astype(str)
-    status = frame["status"].astype(str).to_numpy()
-    controlled = status == "controlled"
-    dc = frame["datacenter"].to_numpy(dtype=bool)
+    eccn = cl.eccn_text()
+    controlled, indeterminate = cl.controlled, cl.indeterminate
+    dc = cl.catalogue.datacenter.astype(bool)
     lic = [r for r in records if r.kind == "license"]
     rev = [r for r in records if r.kind == "review"]
     exc = [r for r in records if r.kind == "exception"]
@@ -217,11 +217,12 @@ def _view(frame, metrics, day, view, dest, hq, directory, relied_on=()):
         review[m] = k
         inst_bits[m] |= 1 << inst_ids.index(r.instrument)
 
-    lic_req = pd.array(np.where(status == "indeterminate", None, required), dtype="boolean")
+    lic_req = pd.array(np.where(indeterminate, None, required), dtype="boolean")
     basis = _join_bits(lic_bits, [r.basis for r in lic])
+    missing = np.array(["classification indeterminate, missing: " + (m or "") for m in cl.missing_text()],
+                       dtype=object)
     basis = np.where(required, basis, np.where(
-        status == "indeterminate", ("classification indeterminate, missing: "
-                                   + frame["missing"].astype(object).fillna("")).to_numpy(dtype=object),
+        indeterminate, missing,
         np.where(controlled, "no licence requirement for this destination and buyer" if export
                  else "not an export (destination is the United States)",
                  "not in ECCN 3A090: no 3A090/4A090 licence requirement")))
@@ -288,8 +289,8 @@ def determine(data, destinations, headquarters: str | None = None, as_of=None, *
     day = as_date(as_of)
     rules = rules_in_force(day, rules_dir)
     cat = load(data)
-    metrics = compute_metrics(cat)
-    frame = classify(cat, rules)
+    cl = classify(cat, rules)
+    frame = cl.to_frame()
     hq_code = country_code(headquarters) if headquarters else None
     other = "written" if view == "enforced" else "enforced"
     parts = []
@@ -297,8 +298,8 @@ def determine(data, destinations, headquarters: str | None = None, as_of=None, *
         dest = country_code(d)
         hq = hq_code or dest
         relied = [i.id for i in rules.instruments]
-        main = _view(frame, metrics, day, view, dest, hq, rules_dir, relied)
-        alt = _view(frame, metrics, day, other, dest, hq, rules_dir, relied)
+        main = _view(cl, day, view, dest, hq, rules_dir, relied)
+        alt = _view(cl, day, other, dest, hq, rules_dir, relied)
         differs = ((main["license_required"].fillna(False).to_numpy() != alt["license_required"].fillna(False).to_numpy())
                    | (np.asarray(main["exceptions"], dtype=object) != np.asarray(alt["exceptions"], dtype=object))
                    | (np.asarray(main["review_policy"], dtype=object) != np.asarray(alt["review_policy"], dtype=object)))

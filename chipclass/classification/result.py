@@ -1,0 +1,188 @@
+"""The result of classifying a catalogue: arrays and codes, and the display table built from them.
+
+A :class:`Classification` keeps what the engine decided as numpy arrays (codes into the rule
+set's clauses, the status, a bitmask of missing inputs, the exclusion note) beside the metrics
+and margins. Everything downstream (licensing, headroom, sweeps, diff, outputs) reads these
+codes; only :meth:`Classification.to_frame` turns them into text columns, once, for display.
+The "clause, else status" label every report shows is built in one place, :func:`labels`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from chipclass.core.catalogue import DEVICE_TYPES, Catalogue
+
+__all__ = ["Classification", "STATUS", "INPUTS", "labels", "matches", "STATUSES"]
+
+#: Status codes -> text.
+STATUS = ("not controlled", "controlled", "indeterminate")
+#: Statuses a ``--fail-on`` selector may name.
+STATUSES = ("controlled", "indeterminate", "not controlled")
+#: Inputs whose absence makes a metric unknown, in the order they are named in messages.
+INPUTS = ("throughput", "die_area", "package_area", "memory_bandwidth", "interconnect_bandwidth",
+          "memory")
+
+
+@dataclass
+class Classification:
+    """What the rules in force say about every row of a catalogue.
+
+    Attributes
+    ----------
+    catalogue : Catalogue
+        The input, after unit normalisation.
+    rules : RuleSet
+        The composed rule set applied.
+    tpp, performance_density, memory_bandwidth_density : ndarray of float64
+        The metrics. [dimensionless, 1/mm**2, GB/s/mm**2]
+    tpp_format : ndarray of int8
+        Index into ``formats`` of the format that gave the TPP (-1: none).
+    clause : ndarray of int16
+        Index into ``rules.clauses`` of the deciding clause (-1: none).
+    status : ndarray of int8
+        Index into :data:`STATUS`.
+    missing : ndarray of int16
+        Bitmask over :data:`INPUTS` of the inputs an undecided clause needs.
+    note : ndarray of int16
+        Index into ``rules.exclusions`` of the note that took the row out (-1: none).
+    margins : dict of str -> ndarray
+        ``margin_<metric>_<threshold>`` = metric - threshold, in the metric's unit.
+    """
+
+    catalogue: Catalogue
+    rules: object
+    formats: list[str]
+    tpp: np.ndarray
+    tpp_format: np.ndarray
+    performance_density: np.ndarray
+    memory_bandwidth_density: np.ndarray
+    clause: np.ndarray
+    status: np.ndarray
+    missing: np.ndarray
+    note: np.ndarray
+    margins: dict[str, np.ndarray]
+    bit_lengths: dict[str, int] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.status)
+
+    # --- codes as text ------------------------------------------------------------------
+    @property
+    def clause_ids(self) -> list[str]:
+        return [c.id for c in self.rules.clauses]
+
+    @property
+    def eccns(self) -> list[str]:
+        return list(dict.fromkeys(c.eccn for c in self.rules.clauses))
+
+    @property
+    def eccn(self) -> np.ndarray:
+        """Index into :attr:`eccns` of each row's paragraph (-1: none)."""
+        ids = self.eccns
+        of_clause = np.array([ids.index(c.eccn) for c in self.rules.clauses] + [-1], dtype=np.int16)
+        return of_clause[self.clause]
+
+    def eccn_text(self) -> np.ndarray:
+        """Each row's paragraph as text ('' where none), for prefix matching."""
+        return np.asarray(self.eccns + [""], dtype=object)[self.eccn].astype(str)
+
+    def label(self) -> np.ndarray:
+        """Clause id where a clause decided, else the status text: what reports show."""
+        table = np.asarray(self.clause_ids + list(STATUS), dtype=object)
+        return table[np.where(self.clause >= 0, self.clause, len(self.clause_ids) + self.status)]
+
+    @property
+    def controlled(self) -> np.ndarray:
+        return self.status == STATUS.index("controlled")
+
+    @property
+    def indeterminate(self) -> np.ndarray:
+        return self.status == STATUS.index("indeterminate")
+
+    def missing_text(self) -> np.ndarray:
+        """The inputs an undecided row needs, as text (None where nothing is missing)."""
+        out = np.full(len(self), None, dtype=object)
+        for b in np.unique(self.missing):
+            if b:
+                out[self.missing == b] = ", ".join(x for k, x in enumerate(INPUTS) if int(b) >> k & 1)
+        return out
+
+    def metrics(self) -> dict[str, np.ndarray]:
+        """Every metric column a condition may name, full length (no recomputation)."""
+        v = self.catalogue.values
+        return {"tpp": self.tpp, "performance_density": self.performance_density,
+                "memory_bandwidth_density": self.memory_bandwidth_density,
+                "interconnect_bandwidth": v["interconnect_bandwidth"],
+                "memory_bandwidth": v["memory_bandwidth"], "memory": v["memory"],
+                "die_area": v["die_area"], "datacenter": self.catalogue.datacenter}
+
+    # --- display -------------------------------------------------------------------------
+    def to_frame(self) -> pd.DataFrame:
+        """The result table: ``name device_type datacenter tpp tpp_format performance_density
+        memory_bandwidth_density eccn clause status missing note margin_* rule_set``, then the
+        catalogue's pass-through columns (text columns as categoricals, built once)."""
+        cat, rules, n = self.catalogue, self.rules, len(self)
+        distinct_bits = np.flatnonzero(np.bincount(self.missing, minlength=1))
+        missing_labels = {int(b): ", ".join(x for k, x in enumerate(INPUTS) if b >> k & 1) for b in distinct_bits}
+        texts = [t for b, t in missing_labels.items() if b]
+        lookup = np.full(1 << len(INPUTS), -1, dtype=np.int16)
+        lookup[[b for b in missing_labels if b]] = np.arange(len(texts))
+        notes = [e.note for e in rules.exclusions]
+        out = {
+            "name": cat.names.reset_index(drop=True),
+            "device_type": pd.Categorical.from_codes(cat.device_type, categories=list(DEVICE_TYPES)),
+            "datacenter": cat.datacenter.astype(bool),
+            "tpp": self.tpp,
+            "tpp_format": pd.Categorical.from_codes(self.tpp_format, categories=self.formats),
+            "performance_density": self.performance_density,
+            "memory_bandwidth_density": self.memory_bandwidth_density,
+            "eccn": pd.Categorical.from_codes(self.eccn, categories=self.eccns),
+            "clause": pd.Categorical.from_codes(self.clause, categories=self.clause_ids),
+            "status": pd.Categorical.from_codes(self.status, categories=list(STATUS)),
+            "missing": pd.Categorical.from_codes(lookup[self.missing], categories=texts),
+            "note": pd.Categorical.from_codes(self.note, categories=notes) if notes
+            else np.full(n, None, dtype=object),
+        }
+        out.update(self.margins)
+        out["rule_set"] = pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=[rules.id])
+        if cat.extra.num_columns:  # pass-through columns stay Arrow-backed: no copy to objects
+            extra = cat.extra.to_pandas(types_mapper=pd.ArrowDtype, split_blocks=True)
+            for col in extra.columns:
+                out[col if col not in out else f"{col} (input)"] = extra[col].reset_index(drop=True)
+        return pd.DataFrame(out, copy=False)
+
+    def summary(self) -> pd.DataFrame:
+        """How many rows land in each clause or status, most first."""
+        counts = pd.Series(self.label()).value_counts(sort=False)
+        out = counts.rename_axis("result").reset_index(name="count")
+        out["share"] = out["count"] / max(len(self), 1)
+        return out.sort_values("count", ascending=False, ignore_index=True)
+
+    def _repr_html_(self) -> str:  # Jupyter
+        head = (f"<p><b>{len(self):,} device(s)</b> under {self.rules.id} as of "
+                f"{self.rules.as_of.isoformat()}</p>")
+        return head + self.to_frame().head(50)._repr_html_()
+
+
+def labels(frame: pd.DataFrame) -> np.ndarray:
+    """The clause, else the status, of each row of a result table (as :meth:`Classification.label`)."""
+    clause = frame["clause"].astype(object)
+    return np.where(clause.isna(), frame["status"].astype(str), clause.astype(str)).astype(object)
+
+
+def matches(frame: pd.DataFrame, selectors) -> np.ndarray:
+    """Rows whose status equals, or whose clause or paragraph is or falls under, a selector."""
+    hit = np.zeros(len(frame), dtype=bool)
+    clause = frame["clause"].astype(object).fillna("").to_numpy().astype(str)
+    eccn = frame["eccn"].astype(object).fillna("").to_numpy().astype(str)
+    status = frame["status"].astype(str).to_numpy()
+    for s in selectors:
+        if s in STATUSES:
+            hit |= status == s
+        else:
+            hit |= (clause == s) | (eccn == s) | np.char.startswith(clause, s + ".")
+    return hit

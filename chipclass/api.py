@@ -77,12 +77,13 @@ def score_stream(path, as_of=None, *, batch_rows: int = 1 << 20,
         yield classify(cat, rules, bit_lengths).to_frame()
 
 
-def diff(data, from_date, to_date, *, rules_dir: str | None = None) -> pd.DataFrame:
+def diff(data, from_date, to_date, *, rules_dir: str | None = None,
+         bit_lengths: dict[str, int] | None = None) -> pd.DataFrame:
     """Devices whose paragraph, clause or status differs between the rules in force on two
     dates, with both results side by side (``from_*`` and ``to_*`` columns)."""
     cat = load(data)
-    old = classify(cat, rules_in_force(from_date, rules_dir))
-    new = classify(cat, rules_in_force(to_date, rules_dir))
+    old = classify(cat, rules_in_force(from_date, rules_dir), bit_lengths)
+    new = classify(cat, rules_in_force(to_date, rules_dir), bit_lengths)
     changed = (old.label() != new.label()) | (old.eccn_text() != new.eccn_text())
     rows = np.flatnonzero(changed)
     before, after = old.to_frame(), new.to_frame()
@@ -141,7 +142,8 @@ def classify_spec(as_of=None, name: str = "spec", **specs) -> dict:
     return {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in row.items()}
 
 
-def explain(data=None, name: str | None = None, as_of=None, rules_dir: str | None = None, **specs):
+def explain(data=None, name: str | None = None, as_of=None, rules_dir: str | None = None,
+            bit_lengths: dict[str, int] | None = None, **specs):
     """Step-by-step explanation of one device: a catalogue row (``data`` and ``name``) or
     keyword specs. Returns an :class:`~chipclass.explain.Explanation`."""
     from chipclass.explain import explain_row
@@ -152,4 +154,4 @@ def explain(data=None, name: str | None = None, as_of=None, rules_dir: str | Non
     else:
         cat = load(data)
         index = cat.index_of(name) if name is not None else 0
-    return explain_row(cat, index, rules_in_force(as_of, rules_dir))
+    return explain_row(cat, index, rules_in_force(as_of, rules_dir), bit_lengths)

@@ -40,75 +40,20 @@ class Explanation:
                 "result": self.result, "rule_sets": self.instruments, **extra}
 
     def to_text(self) -> str:
-        f = _fmt
-        lines = [f"{self.name} — 3A090 as of {self.as_of}", ""]
-        lines.append("Per-format TPP (dense TOPS x bit length; sparse figures counted at half)")
-        lines.append(f"  {'format':<7} {'dense TOPS':>12} {'from':<8} {'bits':>4} {'TPP':>12}")
-        for r in self.formats:
-            mark = "  <- TPP" if r["format"] == self.metrics["tpp_format"] else ""
-            lines.append(f"  {r['format']:<7} {f(r['dense_tops']):>12} {r['from']:<8} "
-                         f"{r['bits']:>4} {f(r['tpp']):>12}{mark}")
-            if r.get("note"):
-                lines.append(f"          note: {r['note']}")
-        if not self.formats:
-            lines.append("  (no throughput given)")
-        m = self.metrics
-        lines += ["", "Metrics",
-                  f"  TPP                       {f(m['tpp'])}  ({m['tpp_format'] or 'no format'})",
-                  f"  die area                  {f(m['die_area'])} mm²",
-                  f"  performance density       {f(m['performance_density'])} per mm²",
-                  f"  memory bandwidth          {f(m['memory_bandwidth'])} GB/s",
-                  f"  memory bandwidth density  {f(m['memory_bandwidth_density'])} GB/s/mm²",
-                  f"  interconnect bandwidth    {f(m['interconnect_bandwidth'])} GB/s",
-                  f"  designed for datacenters  {'yes' if m['datacenter'] else 'no'}"
-                  f"  device type: {m['device_type']}", "", "Clauses (first one met decides)"]
-        for c in self.clauses:
-            lines.append(f"  {c['id']:<10} {c['state'].upper():<8} {c['text']}")
-            if c["state"] == "not applicable":
-                lines.append(f"      applies to {', '.join(c['applies_to'])} only")
-                continue
-            for cond in c["conditions"]:
-                lines.append(f"      {cond['metric']} = {f(cond['value'])} {cond['op']} {cond['threshold']}"
-                             f": {cond['state']}" + (f", margin {f(cond['margin'], signed=True)}"
-                                                     if cond['margin'] is not None else ""))
-            if c.get("excluded_by"):
-                lines.append(f"      excluded by {c['excluded_by']}")
-        for e in self.exclusions:
-            lines.append(f"  {e['id']}: {e['state']}")
-        r = self.result
-        lines += ["", "Result",
-                  f"  status   {r['status']}",
-                  f"  eccn     {r['eccn'] or '—'}",
-                  f"  clause   {r['clause'] or '—'}"]
-        if r.get("missing"):
-            lines.append(f"  missing  {r['missing']}")
-        if r.get("note"):
-            lines.append(f"  note     {r['note']}")
-        lines += ["", "Margins to each threshold (metric − threshold; positive = at or above)"]
-        for k, v in r["margins"].items():
-            lines.append(f"  {k:<40} {f(v, signed=True)}")
-        for block in self.extra.get("text_blocks", []):
-            lines += [""] + block
-        lines += ["", "Rule sets relied on"]
-        for i in self.instruments:
-            lines.append(f"  {i['id']}: {i['citation']}, effective {i['effective']} [{i['confidence']}]"
-                         f" — {i['title']}")
-        return "\n".join(lines)
+        from chipclass.outputs.reports import explanation_text
+
+        return explanation_text(self)
+
+    def _repr_html_(self) -> str:  # Jupyter
+        import html
+
+        return f"<pre>{html.escape(self.to_text())}</pre>"
 
 
-def _fmt(x, signed: bool = False) -> str:
-    if x is None or (isinstance(x, float) and np.isnan(x)):
-        return "—"
-    text = f"{x:+,.4g}" if signed else f"{x:,.4g}"
-    if abs(x) >= 1e4 and float(x).is_integer():
-        text = f"{x:+,.0f}" if signed else f"{x:,.0f}"
-    return text
-
-
-def explain_row(cat: Catalogue, index: int, rules: RuleSet) -> Explanation:
+def explain_row(cat: Catalogue, index: int, rules: RuleSet, bit_lengths: dict | None = None) -> Explanation:
     one = cat.take([index])
-    frame = classify(one, rules).to_frame()
-    ev = evaluate(rules, compute_metrics(one), one.device_type)
+    frame = classify(one, rules, bit_lengths).to_frame()
+    ev = evaluate(rules, compute_metrics(one, bit_lengths), one.device_type)
     m = ev.metrics
     formats = []
     for fname in FORMATS:
@@ -118,7 +63,7 @@ def explain_row(cat: Catalogue, index: int, rules: RuleSet) -> Explanation:
         used = dense if not np.isnan(dense) else sparse / 2
         formats.append({"format": fname, "dense_tops": float(used),
                         "from": "dense" if not np.isnan(dense) else "sparse/2",
-                        "bits": BIT_LENGTH[fname], "tpp": float(m[f"tpp_{fname}"][0]),
+                        "bits": {**BIT_LENGTH, **(bit_lengths or {})}[fname], "tpp": float(m[f"tpp_{fname}"][0]),
                         "note": NOTES.get(fname)})
     metrics = {k: _num(m[k][0]) for k in ("tpp", "performance_density", "memory_bandwidth_density",
                                           "interconnect_bandwidth", "memory_bandwidth", "memory",
@@ -161,9 +106,10 @@ def explain_row(cat: Catalogue, index: int, rules: RuleSet) -> Explanation:
     instruments = [{"id": i.id, "citation": i.citation, "fr_doc": i.fr_doc, "title": i.title,
                     "published": i.published.isoformat(), "effective": i.effective.isoformat(),
                     "confidence": i.confidence} for i in rules.instruments]
-    from chipclass.design.headroom import describe, headroom
+    from chipclass.design.headroom import headroom
+    from chipclass.outputs.reports import describe_headroom as describe
 
-    room = headroom(one, rules)
+    room = headroom(one, rules, bit_lengths=bit_lengths)
     room_rows = [{k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in r.items()}
                  for r in room.to_dict("records")]
     lines = ["Headroom (each spec alone; solved from the thresholds)"]

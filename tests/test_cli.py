@@ -190,7 +190,7 @@ def test_check_failure_names_row_and_column(tmp_path):
 
 
 def test_diff_json(run, chips_csv):
-    r = run("diff", chips_csv, "--from", "2023-01-01", "--to", "2024-01-01", "-f", "json")
+    r = run("diff", chips_csv, "--before", "2023-01-01", "--after", "2024-01-01", "-f", "json")
     rows = {x["name"]: x for x in json.loads(r.stdout)}
     assert rows["A800 SXM"]["from_status"] == "not controlled"
     assert rows["A800 SXM"]["to_clause"] == "3A090.a.1"
@@ -198,11 +198,16 @@ def test_diff_json(run, chips_csv):
 
 
 def test_progress_only_on_a_terminal(monkeypatch, capsys):
-    from chipclass import cli
-    monkeypatch.setattr(cli.sys.stderr, "isatty", lambda: True, raising=False)
-    cli._progress(quiet=False)(1000, done=True)
-    assert "scored 1,000 rows" in capsys.readouterr().err
-    cli._progress(quiet=True)(1000, done=True)
+    import sys
+
+    from chipclass.outputs.progress import progress
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    progress(quiet=False)(1000, done=True)
+    assert "1.00k rows" in capsys.readouterr().err
+    progress(quiet=True)(1000, done=True)
+    assert capsys.readouterr().err == ""
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False, raising=False)
+    progress(quiet=False)(1000, done=True)
     assert capsys.readouterr().err == ""
 
 

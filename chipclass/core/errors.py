@@ -33,6 +33,11 @@ class InputError(ChipclassError, ValueError):
         self.value = value
         super().__init__(str(self))
 
+    def to_dict(self) -> dict:
+        """The message and its place, for JSON reports."""
+        return {"file": self.source, "row": self.row, "column": self.column,
+                "value": None if self.value is None else str(self.value), "message": self.message}
+
     def __str__(self) -> str:
         where = []
         if self.source:
@@ -52,3 +57,7 @@ class RuleDataError(ChipclassError, ValueError):
 
 class AsOfError(ChipclassError, ValueError):
     """An as-of date outside what the rule data covers."""
+
+
+class UsageError(ChipclassError, ValueError):
+    """A command used in a way it cannot honour (an option combination, a format)."""

@@ -32,7 +32,7 @@ from chipclass.classification.engine import classify, compute_metrics
 from chipclass.core.formats import BIT_LENGTH, FORMATS
 from chipclass.rules.instruments import RuleSet
 
-__all__ = ["headroom", "SPECS", "describe"]
+__all__ = ["headroom", "SPECS"]
 
 SPECS_OTHER = ("die_area", "memory_bandwidth", "package_area", "interconnect_bandwidth")
 SPECS = FORMATS + SPECS_OTHER
@@ -62,7 +62,7 @@ def _critical(spec: str, m: dict, i: int, cat: Catalogue, rules: RuleSet) -> lis
     if spec in FORMATS:
         others = [m[f"tpp_{f}"][i] for f in FORMATS if f != spec and f"tpp_{f}" in m]
         floor = max([x for x in others if x == x], default=0.0)
-        b = BIT_LENGTH[spec]
+        b = m["_bits"][spec]
     for cid, cond in _conditions(rules):
         t, metric, v = cond.value, cond.metric, None
         if spec in FORMATS:
@@ -90,24 +90,14 @@ def _critical(spec: str, m: dict, i: int, cat: Catalogue, rules: RuleSet) -> lis
     return out
 
 
-def describe(row: dict, name: str | None = None) -> str:
-    """A sentence: 'FP8 can rise to just under 300 TOPS before 3A090.b.1 (...)'."""
-    spec, unit = row["spec"], UNITS.get(row["spec"], "")
-    label = spec.upper() if spec in FORMATS else spec.replace("_", " ")
-    verb = "rise" if row["direction"] == "up" else "fall"
-    if row["limit"] is None or row["limit"] != row["limit"]:
-        return f"{label} can {verb} without limit (alone) and keep {row['current_class']}"
-    edge = "to" if row["limit_inclusive"] else "to just " + ("under" if row["direction"] == "up" else "over")
-    return (f"{label} can {verb} {edge} {row['limit']:,.4g} {unit} (now {row['current']:,.4g}) before it "
-            f"becomes {row['becomes']} [{row['binding']}]")
-
-
-def headroom(cat: Catalogue, rules: RuleSet, specs=None) -> pd.DataFrame:
+def headroom(cat: Catalogue, rules: RuleSet, specs=None, bit_lengths: dict | None = None) -> pd.DataFrame:
     """One row per device x spec x direction: ``name spec direction current limit
     limit_inclusive becomes binding current_class unit``; ``limit`` is null when no change of
     that spec alone changes the class."""
-    m = compute_metrics(cat)
-    base = classify(cat, rules).label()
+    bits = {**BIT_LENGTH, **(bit_lengths or {})}
+    m = compute_metrics(cat, bit_lengths)
+    m["_bits"] = bits
+    base = classify(cat, rules, bit_lengths).label()
     plan = []  # (device, spec, direction, current, candidate, binding)
     for i in range(len(cat)):  # per device: a handful of closed-form critical values each
         for spec in specs or SPECS:
@@ -115,7 +105,7 @@ def headroom(cat: Catalogue, rules: RuleSet, specs=None) -> pd.DataFrame:
                 cur = m.get(f"tpp_{spec}")
                 if cur is None or cur[i] != cur[i]:
                     continue
-                current = cur[i] / BIT_LENGTH[spec]
+                current = cur[i] / bits[spec]
             else:
                 current = cat.values[spec][i]
                 if current != current:
@@ -149,7 +139,7 @@ def headroom(cat: Catalogue, rules: RuleSet, specs=None) -> pd.DataFrame:
             else:
                 probe.values[spec][k] = at
     probe.headers = {**probe.headers, **{s: s for s in SPECS}}
-    labels = classify(probe, rules).label()
+    labels = classify(probe, rules, bit_lengths).label()
     at_edge, past = labels[:len(plan)], labels[len(plan):]
     def record(i, spec, direction, current, **found):
         return {"name": str(cat.names.iloc[i]), "spec": spec, "direction": direction,

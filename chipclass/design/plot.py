@@ -117,8 +117,9 @@ def _draw(ax, rules, devices: pd.DataFrame, sweep: pd.DataFrame | None, title: s
     ax.legend(handles=handles, loc="upper left", fontsize=7.5, framealpha=0.9)
 
 
-def plot_map(data, output: str, as_of=None, compare=None, sweep=None, rules_dir=None):
-    """Draw the map of a catalogue to ``output`` (PNG or SVG)."""
+def plot_map(data, output: str, as_of=None, compare=None, sweep=None, rules_dir=None, fmt: str | None = None,
+             bit_lengths: dict | None = None):
+    """Draw the map of a catalogue to ``output`` (PNG, SVG or PDF: ``fmt``, else the suffix)."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -135,7 +136,7 @@ def plot_map(data, output: str, as_of=None, compare=None, sweep=None, rules_dir=
     fig, axes = plt.subplots(1, len(sets), figsize=(11 * len(sets), 8.2), squeeze=False)
     missing_all = set()
     for ax, rules in zip(axes[0], sets):
-        frame = classify(cat, rules).to_frame()
+        frame = classify(cat, rules, bit_lengths).to_frame()
         frame["label"] = frame["eccn"].astype(object).where(frame["eccn"].notna(), frame["status"].astype(object))
         ok = frame["tpp"].gt(0) & frame["performance_density"].gt(0) & (frame["device_type"] == "processor")
         missing_all |= set(frame.loc[~ok & (frame["device_type"] == "processor"), "name"].astype(str))
@@ -148,7 +149,7 @@ def plot_map(data, output: str, as_of=None, compare=None, sweep=None, rules_dir=
         caption += f" Not placed (no die area or no throughput): {len(missing_all)} devices."
     fig.text(0.01, 0.008, caption, fontsize=7.5, wrap=True)
     fig.tight_layout(rect=(0, 0.03, 1, 1))
-    fmt = "svg" if output.lower().endswith(".svg") else "png"
+    fmt = fmt or next((s for s in ("svg", "pdf") if output.lower().endswith("." + s)), "png")
     with atomic_path(output) as tmp:
         fig.savefig(tmp, dpi=130, format=fmt)
     plt.close(fig)

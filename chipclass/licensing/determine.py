@@ -277,7 +277,7 @@ def product_notes(directory: str | None = None) -> list[dict]:
 
 
 def determine(data, destinations, headquarters: str | None = None, as_of=None, *,
-              view: str = "enforced", rules_dir: str | None = None) -> pd.DataFrame:
+              view: str = "enforced", rules_dir: str | None = None, bit_lengths: dict | None = None) -> pd.DataFrame:
     """One row per device x destination: whether a licence is required, why, and what could
     authorise it. See the module docstring for the choices made.
 
@@ -289,7 +289,7 @@ def determine(data, destinations, headquarters: str | None = None, as_of=None, *
     day = as_date(as_of)
     rules = rules_in_force(day, rules_dir)
     cat = load(data)
-    cl = classify(cat, rules)
+    cl = classify(cat, rules, bit_lengths)
     frame = cl.to_frame()
     hq_code = country_code(headquarters) if headquarters else None
     other = "written" if view == "enforced" else "enforced"
@@ -325,64 +325,3 @@ def determine(data, destinations, headquarters: str | None = None, as_of=None, *
         out["not_enforced"] = None
     out["as_of"] = day.isoformat()
     return out
-
-
-def to_json_rows(frame: pd.DataFrame) -> list[dict]:
-    """JSON-ready rows: lists for exceptions and rule sets, the other view nested."""
-    from chipclass.outputs.write import to_records
-
-    rows = []
-    for rec in to_records(frame):  # output formatting of device x destination rows
-        for other in VIEWS:
-            flag = f"{other}_differs"
-            if flag in rec:
-                differs = rec.pop(flag)
-                nested = {k[len(other) + 1:]: rec.pop(k) for k in list(rec) if k.startswith(other + "_")}
-                if nested.get("exceptions"):
-                    nested["exceptions"] = nested["exceptions"].split(" | ")
-                rec[other] = nested if differs else None
-        rec["exceptions"] = rec["exceptions"].split(" | ") if rec.get("exceptions") else []
-        rec["rule_sets"] = rec["rule_sets"].split("+") if rec.get("rule_sets") else []
-        rec["notes"] = rec["notes"].split(" | ") if rec.get("notes") else []
-        rows.append(rec)
-    return rows
-
-
-def matrix_text(frame: pd.DataFrame) -> str:
-    """Devices x destinations: L = licence required (exceptions in brackets), - = none,
-    ? = classification indeterminate, * = the other view (written/enforced) differs."""
-    def cell(r):
-        if pd.isna(r.license_required):
-            text = "?"
-        elif r.license_required:
-            exc = [e.split(" (")[0] for e in str(r.exceptions).split(" | ")] if isinstance(r.exceptions, str) else []
-            text = "L" + (f" ({', '.join(exc)})" if exc else "")
-        else:
-            text = "-"
-        differs = [c for c in frame.columns if c.endswith("_differs")]
-        return text + ("*" if differs and getattr(r, differs[0]) else "")
-
-    cells = frame.assign(cell=[cell(r) for r in frame.itertuples(index=False)])
-    grid = cells.pivot(index="name", columns="destination", values="cell")
-    grid = grid.reindex(index=list(dict.fromkeys(frame["name"])), columns=list(dict.fromkeys(frame["destination"])))
-    eccn = frame.drop_duplicates("name").set_index("name")["clause"].astype(object)
-    status = frame.drop_duplicates("name").set_index("name")["status"].astype(str)
-    label = {n: (eccn[n] if isinstance(eccn[n], str) else ("?" if status[n] == "indeterminate" else "—"))
-             for n in grid.index}
-    head = ["device", "3A090"] + list(grid.columns)
-    rows = [[n, label[n]] + [grid.loc[n, c] for c in grid.columns] for n in grid.index]
-    widths = [max(len(str(x)) for x in col) for col in zip(head, *rows)]
-    lines = ["  ".join(str(x).ljust(w) for x, w in zip(head, widths)).rstrip(),
-             "  ".join("-" * w for w in widths)]
-    lines += ["  ".join(str(x).ljust(w) for x, w in zip(r, widths)).rstrip() for r in rows]
-    view = "enforced" if bool(frame["enforced"].iloc[0]) else "written"
-    hq = sorted(set(frame["headquarters"]) - set(frame["destination"]))
-    lines += ["", f"as of {frame['as_of'].iloc[0]}, {view} rules"
-              + (f"; buyer headquartered in {', '.join(hq)}" if hq else "; buyer headquartered in the destination"),
-              "L licence required (licence exceptions that could apply in brackets); - none; "
-              "? classification indeterminate; * the " + ("written" if view == "enforced" else "enforced")
-              + " rules give another answer (see -f json)"]
-    notes = frame.dropna(subset=["notes"]).drop_duplicates(["name", "notes"])
-    for r in notes.itertuples(index=False):
-        lines.append(f"note [{r.name} -> {r.destination}]: {r.notes}")
-    return "\n".join(lines) + "\n"

@@ -34,7 +34,7 @@ from chipclass.core.errors import InputError, RuleDataError
 from chipclass.licensing.determine import records_in_force, tier_of
 from chipclass.rules.instruments import as_date, load_instruments
 
-__all__ = ["framework", "Framework", "tiers", "fleet", "model", "training_operations_6nd",
+__all__ = ["training_device", "framework", "Framework", "tiers", "fleet", "model", "training_operations_6nd",
            "training_operations_hardware"]
 
 
@@ -220,7 +220,7 @@ def model(*, operations: float | None = None, params: float | None = None, token
 _AUTH = ("license", "lpp", "aia", "veu")
 
 
-def _deployments(frame: pd.DataFrame, catalogue: Catalogue | None, source: str) -> pd.DataFrame:
+def _deployments(frame: pd.DataFrame, catalogue: Catalogue | None, source: str, bit_lengths=None) -> pd.DataFrame:
     """Per-row TPP of a deployment table: catalogue names or inline specs."""
     cols = {c.strip().lower(): c for c in frame.columns}
     for need in ("device", "count", "country"):
@@ -232,7 +232,7 @@ def _deployments(frame: pd.DataFrame, catalogue: Catalogue | None, source: str) 
     tpp = np.full(n, np.nan)
     if catalogue is not None:
         names = pd.Index(catalogue.names.astype(object))
-        cat_tpp = compute_metrics(catalogue)["tpp"]
+        cat_tpp = compute_metrics(catalogue, bit_lengths)["tpp"]
         pos = names.get_indexer(df["device"].astype(str))
         tpp = np.where(pos >= 0, cat_tpp[np.maximum(pos, 0)], np.nan)
     spec_cols = [c for c in df.columns if c not in ("device", "count", "country", "owner", "owner_hq",
@@ -241,7 +241,7 @@ def _deployments(frame: pd.DataFrame, catalogue: Catalogue | None, source: str) 
         table = pa.table({"name": pa.array([f"row {i + 1}" for i in range(n)]),
                           **{c: pa.array(df[c].astype(object).where(df[c].notna(), None).astype(str)
                                          .where(df[c].notna(), None), pa.string()) for c in spec_cols}})
-        inline = compute_metrics(from_table(table, source=source))["tpp"]
+        inline = compute_metrics(from_table(table, source=source), bit_lengths)["tpp"]
         tpp = np.where(np.isnan(tpp), inline, tpp)
     missing = np.isnan(tpp)
     if missing.any():
@@ -276,7 +276,7 @@ def _deployments(frame: pd.DataFrame, catalogue: Catalogue | None, source: str) 
 
 
 def fleet(deployments, catalogue=None, as_of=None, rules_dir: str | None = None,
-          g2g_countries=()) -> dict:
+          g2g_countries=(), bit_lengths: dict | None = None) -> dict:
     """Account a fleet under the Diffusion framework: totals and every limit check.
 
     Returns a dict with ``rows`` (per deployment row), ``by_country``, ``by_owner``, ``checks``
@@ -293,7 +293,7 @@ def fleet(deployments, catalogue=None, as_of=None, rules_dir: str | None = None,
     fw = framework(as_of, rules_dir)
     day = fw.as_of
     h100 = fw.fig("h100_equivalent").value
-    rows = _deployments(frame, cat, source)
+    rows = _deployments(frame, cat, source, bit_lengths)
     rows["tier"] = [tier_of(c, day, rules_dir)[0] for c in rows["country"]]
     rows["h100_equivalents"] = rows["tpp"] / h100
     g2g = {country_code(c) for c in g2g_countries}
@@ -354,3 +354,23 @@ def fleet(deployments, catalogue=None, as_of=None, rules_dir: str | None = None,
             "rows": rows, "by_country": by_country.reset_index(), "by_owner": by_owner.reset_index(),
             "checks": pd.DataFrame(checks, columns=["check", "scope", "value", "limit", "unit", "margin",
                                                     "passed", "citation", "confidence"])}
+
+
+def training_device(cat, name: str, fmt: str | None = None) -> dict:
+    """``{name, tops, format}`` of a catalogue device for :func:`model` (exact name, else a prefix)."""
+    from chipclass.core.metrics import dense_throughput
+
+    names = [str(n) for n in cat.names]
+    exact = [i for i, n in enumerate(names) if n.lower() == name.lower()]
+    near = exact or [i for i, n in enumerate(names) if n.lower().startswith(name.lower())]
+    if not near:
+        raise InputError(f"no device named {name!r} in the catalogue", source=cat.source, column="name")
+    i = near[0]
+    formats = [fmt] if fmt else ["bf16", "fp16", "tf32", "fp8"]
+    for f in formats:
+        t = float(dense_throughput(cat.values[f][i:i + 1], cat.values[f"{f}_sparse"][i:i + 1])[0])
+        if t == t:
+            label = names[i] + (f" (matched {name!r}; also: {', '.join(names[j] for j in near[1:])})"
+                                if len(near) > 1 and not exact else "")
+            return {"name": label, "tops": t, "format": f}
+    raise InputError(f"{names[i]} has no dense {'/'.join(formats)} figure", source=cat.source, column="name")

@@ -1,7 +1,12 @@
-"""Outputs: table, CSV, JSON, JSON Lines and Parquet, written atomically.
+"""Writers: every output goes through here, to stdout or, atomically, to a file.
 
-A file output is written to a temporary file beside the target and renamed over it only
-when complete, so a failed or interrupted run never leaves a half-written file.
+:func:`atomic_output` is the one atomic-write helper: a regular file is written to a
+temporary file beside it and renamed over it only when complete (a failed or interrupted run
+never leaves a half-written or replaced file; the temporary file is removed on errors and on
+SIGINT/SIGTERM, which the CLI turns into exceptions). ``-o`` through a symbolic link writes
+the link's target and keeps the link; a FIFO or a device (``/dev/null``) is written to
+directly, never replaced. A new file gets the mode the umask gives; a replaced one keeps its
+mode.
 """
 
 from __future__ import annotations
@@ -10,39 +15,68 @@ import contextlib
 import io
 import json
 import os
+import stat
 import sys
 import tempfile
-from typing import Callable, Iterable
+from typing import Callable
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
-__all__ = ["FORMATS", "atomic_path", "write_frame", "to_records", "to_arrow", "render_table",
-           "StreamWriter"]
+from chipclass.outputs.formats import Format
 
-FORMATS = ("table", "csv", "json", "jsonl", "parquet")
+__all__ = ["atomic_output", "atomic_path", "write_frame", "write_text", "write_json", "to_records",
+           "to_arrow", "StreamWriter", "frame_bytes"]
 
-#: Columns the table view shows (others are in csv/json).
-TABLE_COLUMNS = ("name", "tpp", "tpp_format", "performance_density", "memory_bandwidth_density",
-                 "eccn", "clause", "status", "missing")
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 @contextlib.contextmanager
 def atomic_path(path: str):
-    """Yield a temporary path beside ``path``; rename it over ``path`` on success only."""
-    directory = os.path.dirname(os.path.abspath(path)) or "."
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
+    """Yield a path to write; it becomes ``path`` only if the block completes.
+
+    A FIFO, a device or another non-regular file at ``path`` is yielded as itself (written in
+    place); a symbolic link is followed to its target.
+    """
+    target = os.path.realpath(path)
+    try:
+        st = os.stat(target)
+    except FileNotFoundError:
+        st = None
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        yield target  # FIFO, character device ...: write in place, never replace
+        return
+    directory = os.path.dirname(target) or "."
+    if not os.path.isdir(directory):
+        from chipclass.core.errors import InputError
+
+        raise InputError("cannot write: the directory does not exist", source=path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=directory)
     os.close(fd)
     try:
+        os.chmod(tmp, stat.S_IMODE(st.st_mode) if st is not None else 0o666 & ~_umask())
         yield tmp
-        os.replace(tmp, path)
+        os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+@contextlib.contextmanager
+def atomic_output(output: str | None):
+    """A binary stream: stdout for ``None``/``-``, else a file written atomically."""
+    if output in (None, "-"):
+        yield sys.stdout.buffer
+        sys.stdout.flush()
+        return
+    with atomic_path(output) as tmp, open(tmp, "wb") as fh:
+        yield fh
 
 
 def to_arrow(frame: pd.DataFrame) -> pa.Table:
@@ -63,76 +97,85 @@ def to_records(frame: pd.DataFrame) -> list[dict]:
     return json.loads(frame.to_json(orient="records", double_precision=15, force_ascii=False))
 
 
-def _fmt_cell(v) -> str:
-    if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
-        return "—"
-    if isinstance(v, (float, np.floating)):
-        return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.3g}"
-    return str(v)
+def _json_default(o):
+    if isinstance(o, np.generic):
+        return o.item()
+    if isinstance(o, float) and o != o:
+        return None
+    if hasattr(o, "isoformat"):
+        return o.isoformat()
+    if isinstance(o, pd.DataFrame):
+        return to_records(o)
+    return str(o)
 
 
-def render_table(frame: pd.DataFrame, columns: Iterable[str] = TABLE_COLUMNS) -> str:
-    """A readable fixed-width table of the main columns."""
-    cols = [c for c in columns if c in frame.columns]
-    header = {"performance_density": "PD", "memory_bandwidth_density": "MBD", "tpp_format": "fmt"}
-    cells = [[header.get(c, c) for c in cols]]
-    data = frame[cols]
-    for row in data.itertuples(index=False):  # display only: a person reads these rows
-        cells.append([_fmt_cell(v) for v in row])
-    widths = [max(len(r[i]) for r in cells) for i in range(len(cols))]
-    numeric = [pd.api.types.is_numeric_dtype(data[c]) for c in cols]
-    lines = []
-    for k, r in enumerate(cells):
-        lines.append("  ".join(v.rjust(w) if numeric[i] and k else v.ljust(w)
-                               for i, (v, w) in enumerate(zip(r, widths))).rstrip())
-        if k == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    return "\n".join(lines) + "\n"
+def json_text(obj, lines: bool = False) -> str:
+    """JSON (indented) or JSON Lines text of a dict or a list of dicts."""
+    if lines:
+        rows = obj if isinstance(obj, list) else [obj]
+        return "".join(json.dumps(r, ensure_ascii=False, default=_json_default) + "\n" for r in rows)
+    return json.dumps(obj, indent=1, ensure_ascii=False, default=_json_default) + "\n"
 
 
-def _write_to(stream_or_path, fmt: str, frame: pd.DataFrame, table_text: Callable[[pd.DataFrame], str]):
-    if fmt == "csv":
-        pacsv.write_csv(to_arrow(frame), stream_or_path)
-    elif fmt == "parquet":
-        pq.write_table(to_arrow(frame), stream_or_path)
+def frame_bytes(frame: pd.DataFrame, fmt: Format, table_text: Callable[[pd.DataFrame], str] | None = None) -> bytes:
+    """The bytes of ``frame`` in ``fmt``."""
+    fmt = Format(fmt)
+    if fmt in (Format.CSV, Format.PARQUET):
+        buf = io.BytesIO()
+        if fmt is Format.CSV:
+            import pyarrow.csv as pacsv
+
+            pacsv.write_csv(to_arrow(frame), buf)
+        else:
+            import pyarrow.parquet as pq
+
+            pq.write_table(to_arrow(frame), buf)
+        return buf.getvalue()
+    if fmt is Format.JSON:
+        text = frame.to_json(orient="records", double_precision=15, force_ascii=False, indent=1)
+    elif fmt is Format.JSONL:
+        text = frame.to_json(orient="records", lines=True, double_precision=15, force_ascii=False)
     else:
-        if fmt == "json":
-            text = frame.to_json(orient="records", double_precision=15, force_ascii=False, indent=1)
-        elif fmt == "jsonl":
-            text = frame.to_json(orient="records", lines=True, double_precision=15, force_ascii=False)
-        else:
-            text = table_text(frame)
-        if isinstance(stream_or_path, str):
-            with open(stream_or_path, "w", encoding="utf-8") as fh:
-                fh.write(text if text.endswith("\n") else text + "\n")
-        else:
-            stream_or_path.write((text if text.endswith("\n") else text + "\n").encode("utf-8"))
+        from chipclass.outputs.tables import render_table
+
+        text = (table_text or render_table)(frame)
+    return (text if text.endswith("\n") or not text else text + "\n").encode("utf-8")
 
 
-def write_frame(frame: pd.DataFrame, fmt: str = "table", output: str | None = None,
-                table_text: Callable[[pd.DataFrame], str] = render_table) -> None:
+def write_frame(frame: pd.DataFrame, fmt: Format = Format.TABLE, output: str | None = None,
+                table_text: Callable[[pd.DataFrame], str] | None = None) -> None:
     """Write ``frame`` as ``fmt`` to ``output`` (a path, atomically) or stdout (None or '-')."""
-    if fmt not in FORMATS:
-        raise ValueError(f"unknown format {fmt!r} (one of: {', '.join(FORMATS)})")
-    if output in (None, "-"):
-        if fmt == "parquet":
-            buf = io.BytesIO()
-            _write_to(buf, fmt, frame, table_text)
-            sys.stdout.buffer.write(buf.getvalue())
-        else:
-            _write_to(sys.stdout.buffer, fmt, frame, table_text)
-        sys.stdout.flush()
+    fmt = Format(fmt)
+    if fmt in (Format.CSV, Format.PARQUET) and output not in (None, "-"):
+        import pyarrow.csv as pacsv
+        import pyarrow.parquet as pq
+
+        with atomic_path(output) as tmp:  # large tables: write straight to the file
+            (pacsv.write_csv if fmt is Format.CSV else pq.write_table)(to_arrow(frame), tmp)
         return
-    with atomic_path(output) as tmp:
-        _write_to(tmp, fmt, frame, table_text)
+    data = frame_bytes(frame, fmt, table_text)
+    with atomic_output(output) as fh:
+        fh.write(data)
+
+
+def write_text(text: str, output: str | None = None) -> None:
+    """Write text (a newline added if missing) to ``output`` or stdout."""
+    with atomic_output(output) as fh:
+        fh.write((text if text.endswith("\n") else text + "\n").encode("utf-8"))
+
+
+def write_json(obj, output: str | None = None, lines: bool = False) -> None:
+    """Write a dict or list of dicts as JSON (or JSON Lines) to ``output`` or stdout."""
+    write_text(json_text(obj, lines), output)
 
 
 class StreamWriter:
     """Write result batches incrementally (CSV, JSON Lines, Parquet) to a file, atomically."""
 
-    def __init__(self, fmt: str, output: str | None):
-        if fmt not in ("csv", "jsonl", "parquet"):
-            raise ValueError(f"streaming output supports csv, jsonl and parquet, not {fmt!r}")
+    def __init__(self, fmt: Format, output: str | None):
+        fmt = Format(fmt)
+        if fmt not in (Format.CSV, Format.JSONL, Format.PARQUET):
+            raise ValueError(f"streaming output supports csv, jsonl and parquet, not {fmt}")
         self.fmt, self.output = fmt, output
         self._ctx = atomic_path(output) if output not in (None, "-") else None
         self._path = self._ctx.__enter__() if self._ctx else None
@@ -141,18 +184,19 @@ class StreamWriter:
         self._schema = None
 
     def write(self, frame: pd.DataFrame) -> None:
-        if self.fmt == "jsonl":
-            text = frame.to_json(orient="records", lines=True, double_precision=15, force_ascii=False)
-            data = (text if text.endswith("\n") else text + "\n").encode("utf-8")
+        if self.fmt is Format.JSONL:
             if self._sink is None:
                 self._sink = open(self._path, "wb") if self._path else sys.stdout.buffer
-            self._sink.write(data)
+            self._sink.write(frame_bytes(frame, Format.JSONL))
             return
         table = to_arrow(frame)
         if self._writer is None:
+            import pyarrow.csv as pacsv
+            import pyarrow.parquet as pq
+
             self._schema = table.schema
             target = self._path if self._path else sys.stdout.buffer
-            self._writer = (pacsv.CSVWriter(target, self._schema) if self.fmt == "csv"
+            self._writer = (pacsv.CSVWriter(target, self._schema) if self.fmt is Format.CSV
                             else pq.ParquetWriter(target, self._schema))
         elif table.schema != self._schema:
             table = table.cast(self._schema)

@@ -1,0 +1,217 @@
+"""Commands on a catalogue: ``score``, ``check``, ``diff`` and ``explain``."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from chipclass.cli import findings, main
+from chipclass.cli.options import (as_of_option, bit_lengths, catalogue_option, date_type, env_int,
+                                   fail_on_option, format_option, headquarters_option, output_option,
+                                   quiet_option, rules_option, shipped_catalogue, tf32_option, to_option)
+from chipclass.core.errors import UsageError
+from chipclass.outputs.formats import Format
+
+
+def _warn(cat, quiet):
+    if not quiet:
+        from chipclass.outputs.tables import safe
+
+        for w in cat.warnings:
+            click.echo(f"chipclass: warning: {safe(w)}", err=True)
+
+
+def match_counts(frame, selectors) -> dict:
+    from chipclass.classification.result import matches
+
+    return {s: int(matches(frame, [s]).sum()) for s in selectors}
+
+
+STREAMABLE = (Format.CSV, Format.JSONL, Format.PARQUET)
+
+
+@main.command()
+@click.argument("file", required=False)
+@format_option(Format.TABLE, Format.CSV, Format.JSON, Format.JSONL, Format.PARQUET)
+@output_option
+@as_of_option
+@fail_on_option()
+@tf32_option
+@click.option("--stream/--no-stream", default=None,
+              help="Score in record batches with bounded memory (default: for inputs over 256 MiB, "
+                   "with csv, jsonl or parquet output).")
+@click.option("--batch-rows", type=click.IntRange(1), default=1 << 20, show_default=True,
+              help="Rows per batch when streaming.")
+@click.option("--engine", type=click.Choice(["pandas", "dask"]), default="pandas", show_default=True,
+              help="dask: FILE may be a glob ('dir/*.parquet'); partitions are scored in parallel "
+                   "(pip install 'chipclass[dask]').")
+@quiet_option
+@rules_option
+def score(file, fmt, output, as_of, fail_on, tf32_bits, stream, batch_rows, engine, quiet, rules_dir):
+    """Classify every device in FILE (CSV, Parquet by suffix, - for stdin; default: the shipped
+    catalogue)."""
+    from chipclass import api
+    from chipclass.outputs.formats import choose
+    from chipclass.outputs.write import StreamWriter, write_frame
+
+    file = file or shipped_catalogue()
+    bits = bit_lengths(tf32_bits)
+    fmt = choose(fmt, output, [Format.TABLE, *STREAMABLE, Format.JSON])
+    if engine == "dask":
+        from chipclass.dask import score_files
+
+        hit = score_files(file, fmt, output, as_of=as_of, bit_lengths=bits, fail_on=fail_on, rules_dir=rules_dir)
+        findings(hit, fail_on)
+        return
+    if stream is None:
+        limit = env_int("CHIPCLASS_STREAM_BYTES", 256 * 2**20)
+        stream = file != "-" and os.path.isfile(file) and os.path.getsize(file) >= limit and fmt in STREAMABLE
+    if stream:
+        if fmt not in STREAMABLE:
+            raise UsageError("--stream writes csv, jsonl or parquet (-f)")
+        from chipclass.outputs.progress import progress
+
+        show, rows, counts = progress(quiet), 0, dict.fromkeys(fail_on, 0)
+        with StreamWriter(fmt, output) as writer:
+            for frame in api.score_stream(file, as_of, batch_rows=batch_rows, bit_lengths=bits,
+                                          rules_dir=rules_dir):
+                writer.write(frame)
+                for k, v in match_counts(frame, fail_on).items():
+                    counts[k] += v
+                rows += len(frame)
+                show(rows)
+        show(rows, done=True)
+        findings(counts, fail_on)
+        return
+    cat = api.load(file)
+    _warn(cat, quiet)
+    frame = api.score(cat, as_of=as_of, bit_lengths=bits, rules_dir=rules_dir)
+    write_frame(frame, fmt, output)
+    findings(match_counts(frame, fail_on), fail_on)
+
+
+def parse_specs(specs) -> dict:
+    out = {}
+    for s in specs:
+        if "=" not in s:
+            raise click.BadParameter(f"{s!r} is not KEY=VALUE (e.g. 'fp8=296 TFLOPS')", param_hint="--spec")
+        k, v = s.split("=", 1)
+        out[k.strip()] = v.strip()
+    return out
+
+
+@main.command()
+@click.argument("file", required=False)
+@click.argument("name", required=False)
+@click.option("--spec", "specs", multiple=True, metavar="KEY=VALUE",
+              help="A spec instead of a catalogue row, e.g. --spec 'fp8=296 TFLOPS' --spec 'die_area=814 mm**2'. "
+                   "Repeatable.")
+@format_option(Format.TABLE, Format.JSON)
+@output_option
+@as_of_option
+@to_option
+@headquarters_option
+@fail_on_option("license")
+@tf32_option
+@catalogue_option
+@quiet_option
+@rules_option
+def explain(file, name, specs, fmt, output, as_of, destinations, headquarters, fail_on, tf32_bits, catalogue,
+            quiet, rules_dir):
+    """Show one device step by step: per-format TPP, metrics, every clause, margins, headroom,
+    citations (and licences with --to).
+
+    FILE NAME picks a catalogue row (chipclass explain data/chips.csv H20); NAME alone looks it up
+    in --catalogue (default: the shipped one); --spec gives a device on the command line.
+    """
+    from chipclass import api
+    from chipclass.outputs.formats import choose
+    from chipclass.outputs.reports import licence_explain_lines, licence_rows
+    from chipclass.outputs.write import write_json, write_text
+
+    fmt = choose(fmt, output, [Format.TABLE, Format.JSON])
+    bits = bit_lengths(tf32_bits)
+    if specs:
+        ex = api.explain(as_of=as_of, name=name or file or "spec", rules_dir=rules_dir, bit_lengths=bits,
+                         **parse_specs(specs))
+    elif file and name is None and not os.path.exists(file):
+        ex = api.explain(catalogue or shipped_catalogue(), file, as_of=as_of, rules_dir=rules_dir, bit_lengths=bits)
+    elif file:
+        ex = api.explain(file, name, as_of=as_of, rules_dir=rules_dir, bit_lengths=bits)
+    else:
+        raise click.UsageError("give FILE [NAME], NAME, or --spec KEY=VALUE")
+    frame = None
+    if destinations:
+        from chipclass.licensing.determine import determine
+
+        frame = determine(ex.catalogue, destinations, headquarters, as_of, rules_dir=rules_dir, bit_lengths=bits)
+        rows = licence_rows(frame)
+        ex.extra["licenses"] = rows
+        ex.extra.setdefault("text_blocks", []).append(licence_explain_lines(rows))
+    if fmt is Format.JSON:
+        write_json(ex.to_dict(), output)
+    else:
+        write_text(ex.to_text(), output)
+    hits = {}
+    if fail_on:
+        status, clause, eccn = ex.result["status"], ex.result["clause"] or "", ex.result["eccn"] or ""
+        for s in fail_on:
+            if s == "license":
+                hits[s] = int(frame is not None and bool(frame["license_required"].fillna(False).any()))
+            else:
+                hits[s] = int(s == status or s in (clause, eccn) or clause.startswith(s + "."))
+    findings(hits, fail_on)
+
+
+@main.command()
+@click.argument("file", required=False)
+@format_option(Format.TABLE, Format.JSON)
+@output_option
+@quiet_option
+def check(file, fmt, output, quiet):
+    """Validate a catalogue: vocabulary, units, unique names, sources, sparse = 2 x dense."""
+    from chipclass import api
+    from chipclass.core.validate import validate
+    from chipclass.outputs.formats import choose
+    from chipclass.outputs.write import write_json, write_text
+
+    fmt = choose(fmt, output, [Format.TABLE, Format.JSON])
+    cat = api.load(file or shipped_catalogue())
+    problems = validate(cat)
+    if fmt is Format.JSON:
+        write_json({"file": cat.source, "devices": len(cat), "ok": not problems,
+                    "problems": [p.to_dict() for p in problems]}, output)
+    elif not problems:
+        write_text(f"{cat.source}: {len(cat)} devices, all checks passed", output)
+    for p in problems:
+        click.echo(f"chipclass: error: {p}", err=True)
+    if problems:
+        raise SystemExit(2)
+
+
+@main.command()
+@click.argument("file", required=False)
+@click.option("--before", "from_date", type=date_type, required=True, help="The earlier date.")
+@click.option("--after", "to_date", type=date_type, required=True, help="The later date.")
+@format_option(Format.TABLE, Format.CSV, Format.JSON, Format.JSONL, Format.PARQUET)
+@output_option
+@fail_on_option()
+@tf32_option
+@quiet_option
+@rules_option
+def diff(file, from_date, to_date, fmt, output, fail_on, tf32_bits, quiet, rules_dir):
+    """Devices whose 3A090 paragraph, clause or status changed between the rules in force on
+    two dates (--before, --after), side by side; --fail-on looks at the later date."""
+    from chipclass import api
+    from chipclass.outputs.formats import choose
+    from chipclass.outputs.reports import diff_text
+    from chipclass.outputs.write import write_frame
+
+    fmt = choose(fmt, output, [Format.TABLE, Format.CSV, Format.JSON, Format.JSONL, Format.PARQUET])
+    frame = api.diff(file or shipped_catalogue(), from_date, to_date, rules_dir=rules_dir,
+                     bit_lengths=bit_lengths(tf32_bits))
+    write_frame(frame, fmt, output, table_text=lambda f: diff_text(f, from_date, to_date))
+    if fail_on:
+        to = frame.rename(columns={"to_clause": "clause", "to_eccn": "eccn", "to_status": "status"})
+        findings(match_counts(to, fail_on), fail_on)

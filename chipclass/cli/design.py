@@ -1,0 +1,140 @@
+"""Commands on the design space: ``sweep``, ``headroom`` and ``plot``."""
+
+from __future__ import annotations
+
+import click
+
+from chipclass.cli import main
+from chipclass.cli.options import (as_of_option, bit_lengths, catalogue_option, format_option, output_option,
+                                   quiet_option, rules_option, shipped_catalogue, tf32_option, to_option)
+from chipclass.outputs.formats import Format
+
+TABULAR = (Format.TABLE, Format.CSV, Format.JSON, Format.JSONL, Format.PARQUET)
+
+
+def base_catalogue(base, catalogue, specs):
+    """A one-row catalogue: a catalogue row by name, with --spec overrides, or specs alone."""
+    import numpy as np
+
+    from chipclass import api
+    from chipclass.cli.catalogue import parse_specs
+    from chipclass.core.catalogue import NUMERIC
+
+    if base is None:
+        if not specs:
+            raise click.UsageError("give BASE (a catalogue device) or --spec KEY=VALUE")
+        return api.spec_catalogue("spec", **parse_specs(specs))
+    cat = api.load(catalogue or shipped_catalogue())
+    one = cat.take([cat.index_of(base)])
+    if specs:  # overrides: rebuild the row from its values and the given specs
+        row = {k: one.values[k][0] for k in NUMERIC if not np.isnan(one.values[k][0])}
+        row["datacenter"] = bool(one.datacenter[0])
+        row.update(parse_specs(specs))
+        return api.spec_catalogue(base, **row)
+    return one
+
+
+@main.command()
+@click.argument("base", required=False)
+@click.option("--spec", "specs", multiple=True, metavar="KEY=VALUE", help="Base spec (or override). Repeatable.")
+@click.option("--vary", multiple=True, required=True, metavar="SPEC=RANGE",
+              help="fp8=200:600:5 (5 values, inclusive), fp8=200,300 (list), fp8=@file; a unit may follow.")
+@click.option("--method", type=click.Choice(["grid", "random", "lhs"]), default="grid", show_default=True)
+@click.option("--samples", type=click.IntRange(1), default=None, help="Variants to draw (random, lhs).")
+@click.option("--seed", type=int, default=0, show_default=True)
+@catalogue_option
+@format_option(*TABULAR)
+@output_option
+@as_of_option
+@to_option
+@tf32_option
+@quiet_option
+@rules_option
+def sweep(base, specs, vary, method, samples, seed, catalogue, fmt, output, as_of, destinations, tf32_bits,
+          quiet, rules_dir):
+    """Score every variant of BASE over the --vary ranges; a summary per paragraph/status."""
+    from chipclass.classification.engine import classify
+    from chipclass.design.sweep import expand, parse_range
+    from chipclass.outputs.formats import choose
+    from chipclass.outputs.reports import sweep_summary_line, sweep_text
+    from chipclass.outputs.write import write_frame
+    from chipclass.rules.instruments import rules_in_force
+
+    fmt = choose(fmt, output, TABULAR)
+    bits = bit_lengths(tf32_bits)
+    one = base_catalogue(base, catalogue, specs)
+    ranges = dict(parse_range(v) for v in vary)
+    if method != "grid" and not samples:
+        raise click.UsageError(f"--method {method} needs --samples N")
+    if method == "grid" and samples:
+        method = "random"
+    variants = expand(one, ranges, method, samples, seed)
+    rules = rules_in_force(as_of, rules_dir)
+    result = classify(variants, rules, bits)
+    frame = result.to_frame()
+    if destinations:
+        from chipclass.licensing.determine import determine
+
+        lic = determine(variants, destinations, None, as_of, rules_dir=rules_dir, bit_lengths=bits)
+        for d in dict.fromkeys(lic["destination"]):
+            frame[f"license_{d}"] = lic.loc[lic["destination"] == d, "license_required"].to_numpy()
+    summary = result.summary()
+    name = str(one.names.iloc[0])
+    if fmt is Format.TABLE:
+        write_frame(frame, fmt, output, table_text=lambda f: sweep_text(
+            f, summary, list(ranges), name, method, rules.as_of, rules.id))
+    else:
+        write_frame(frame, fmt, output)
+        if not quiet:
+            click.echo(sweep_summary_line(summary), err=True)
+
+
+@main.command()
+@click.argument("file", required=False)
+@click.option("--spec-only", "specs_filter", multiple=True, metavar="SPEC", help="Only these specs.")
+@format_option(Format.TABLE, Format.CSV, Format.JSON, Format.JSONL, Format.PARQUET)
+@output_option
+@as_of_option
+@tf32_option
+@quiet_option
+@rules_option
+def headroom(file, specs_filter, fmt, output, as_of, tf32_bits, quiet, rules_dir):
+    """For every device of FILE (default: the shipped catalogue), how far each spec can move
+    (up/down) before the class changes."""
+    from chipclass import api
+    from chipclass.design.headroom import headroom as headroom_fn
+    from chipclass.outputs.formats import choose
+    from chipclass.outputs.reports import headroom_text
+    from chipclass.outputs.write import write_frame
+    from chipclass.rules.instruments import rules_in_force
+
+    fmt = choose(fmt, output, [Format.TABLE, Format.CSV, Format.JSON, Format.JSONL, Format.PARQUET])
+    frame = headroom_fn(api.load(file or shipped_catalogue()), rules_in_force(as_of, rules_dir),
+                        specs_filter or None, bit_lengths=bit_lengths(tf32_bits))
+    write_frame(frame, fmt, output, table_text=headroom_text)
+
+
+@main.command()
+@click.argument("file", required=False)
+@as_of_option
+@click.option("--compare", "compare", default=None, metavar="YYYY-MM-DD",
+              help="Also draw the regions in force on this date, beside the first (how they moved).")
+@click.option("--sweep", "sweep_file", default=None, metavar="FILE",
+              help="A sweep result (csv/parquet from chipclass sweep) drawn as a density layer.")
+@format_option(Format.PNG, Format.SVG, Format.PDF)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default="map.png", show_default=True,
+              help="Write to this file (atomically; a link's target, a FIFO or device in place) instead of stdout.")
+@tf32_option
+@quiet_option
+@rules_option
+def plot(file, as_of, compare, sweep_file, fmt, output, tf32_bits, quiet, rules_dir):
+    """Draw TPP against performance density with the 3A090 regions and every device of FILE
+    (default: the shipped catalogue)."""
+    from chipclass.design.plot import plot_map
+    from chipclass.outputs.formats import choose
+
+    fmt = choose(fmt, output, [Format.PNG, Format.SVG, Format.PDF], default=Format.PNG)
+    plot_map(file or shipped_catalogue(), output, as_of=as_of, compare=compare, sweep=sweep_file,
+             rules_dir=rules_dir, fmt=str(fmt), bit_lengths=bit_lengths(tf32_bits))
+    if not quiet:
+        click.echo(f"wrote {output}", err=True)

@@ -1,0 +1,252 @@
+"""The text every command shows people: one renderer per report, beside the shared table.
+
+Machine formats (CSV, JSON, Parquet) are written from the same frames by
+:mod:`chipclass.outputs.write`; the functions here only make text.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from chipclass.licensing.determine import VIEWS
+from chipclass.outputs.tables import render_table, safe
+from chipclass.outputs.write import to_records
+
+__all__ = ["fleet_json", "sweep_summary_line", "explanation_text", "fmt_number", "licence_rows", "matrix_text", "licence_explain_lines",
+           "headroom_text", "describe_headroom", "fleet_text", "tier_text", "model_text", "diff_text",
+           "sweep_text", "stamp_lines"]
+
+
+def fmt_number(x, signed: bool = False) -> str:
+    """A number for people: 4 significant figures, thousands separated; '—' for missing."""
+    if x is None or (isinstance(x, float) and np.isnan(x)):
+        return "—"
+    text = f"{x:+,.4g}" if signed else f"{x:,.4g}"
+    if abs(x) >= 1e4 and float(x).is_integer():
+        text = f"{x:+,.0f}" if signed else f"{x:,.0f}"
+    return text
+
+
+
+def explanation_text(ex) -> str:
+    """The text of an :class:`~chipclass.explain.Explanation`."""
+    f = fmt_number
+    lines = [f"{safe(ex.name)} — 3A090 as of {ex.as_of}", ""]
+    lines.append("Per-format TPP (dense TOPS x bit length; sparse figures counted at half)")
+    lines.append(f"  {'format':<7} {'dense TOPS':>12} {'from':<8} {'bits':>4} {'TPP':>12}")
+    for r in ex.formats:
+        mark = "  <- TPP" if r["format"] == ex.metrics["tpp_format"] else ""
+        lines.append(f"  {r['format']:<7} {f(r['dense_tops']):>12} {r['from']:<8} "
+                     f"{r['bits']:>4} {f(r['tpp']):>12}{mark}")
+        if r.get("note"):
+            lines.append(f"          note: {r['note']}")
+    if not ex.formats:
+        lines.append("  (no throughput given)")
+    m = ex.metrics
+    lines += ["", "Metrics",
+              f"  TPP                       {f(m['tpp'])}  ({m['tpp_format'] or 'no format'})",
+              f"  die area                  {f(m['die_area'])} mm²",
+              f"  performance density       {f(m['performance_density'])} per mm²",
+              f"  memory bandwidth          {f(m['memory_bandwidth'])} GB/s",
+              f"  memory bandwidth density  {f(m['memory_bandwidth_density'])} GB/s/mm²",
+              f"  interconnect bandwidth    {f(m['interconnect_bandwidth'])} GB/s",
+              f"  designed for datacenters  {'yes' if m['datacenter'] else 'no'}"
+              f"  device type: {m['device_type']}", "", "Clauses (first one met decides)"]
+    for c in ex.clauses:
+        lines.append(f"  {c['id']:<10} {c['state'].upper():<8} {c['text']}")
+        if c["state"] == "not applicable":
+            lines.append(f"      applies to {', '.join(c['applies_to'])} only")
+            continue
+        for cond in c["conditions"]:
+            lines.append(f"      {cond['metric']} = {f(cond['value'])} {cond['op']} {cond['threshold']}"
+                         f": {cond['state']}" + (f", margin {f(cond['margin'], signed=True)}"
+                                                 if cond['margin'] is not None else ""))
+        if c.get("excluded_by"):
+            lines.append(f"      excluded by {c['excluded_by']}")
+    for e in ex.exclusions:
+        lines.append(f"  {e['id']}: {e['state']}")
+    r = ex.result
+    lines += ["", "Result",
+              f"  status   {r['status']}",
+              f"  eccn     {r['eccn'] or '—'}",
+              f"  clause   {r['clause'] or '—'}"]
+    if r.get("missing"):
+        lines.append(f"  missing  {r['missing']}")
+    if r.get("note"):
+        lines.append(f"  note     {r['note']}")
+    lines += ["", "Margins to each threshold (metric − threshold; positive = at or above)"]
+    for k, v in r["margins"].items():
+        lines.append(f"  {k:<40} {f(v, signed=True)}")
+    for block in ex.extra.get("text_blocks", []):
+        lines += [""] + block
+    lines += ["", "Rule sets relied on"]
+    for i in ex.instruments:
+        lines.append(f"  {i['id']}: {i['citation']}, effective {i['effective']} [{i['confidence']}]"
+                     f" — {i['title']}")
+    return "\n".join(lines)
+
+
+def licence_rows(frame: pd.DataFrame) -> list[dict]:
+    """JSON-ready rows: lists for exceptions and rule sets, the other view nested."""
+    rows = []
+    for rec in to_records(frame):  # output formatting of device x destination rows
+        for other in VIEWS:
+            flag = f"{other}_differs"
+            if flag in rec:
+                differs = rec.pop(flag)
+                nested = {k[len(other) + 1:]: rec.pop(k) for k in list(rec) if k.startswith(other + "_")}
+                if nested.get("exceptions"):
+                    nested["exceptions"] = nested["exceptions"].split(" | ")
+                rec[other] = nested if differs else None
+        rec["exceptions"] = rec["exceptions"].split(" | ") if rec.get("exceptions") else []
+        rec["rule_sets"] = rec["rule_sets"].split("+") if rec.get("rule_sets") else []
+        rec["notes"] = rec["notes"].split(" | ") if rec.get("notes") else []
+        rows.append(rec)
+    return rows
+
+
+def matrix_text(frame: pd.DataFrame) -> str:
+    """Devices x destinations: L = licence required (exceptions in brackets), - = none,
+    ? = classification indeterminate, * = the other view (written/enforced) differs."""
+    def cell(r):
+        if pd.isna(r.license_required):
+            text = "?"
+        elif r.license_required:
+            exc = [e.split(" (")[0] for e in str(r.exceptions).split(" | ")] if isinstance(r.exceptions, str) else []
+            text = "L" + (f" ({', '.join(exc)})" if exc else "")
+        else:
+            text = "-"
+        differs = [c for c in frame.columns if c.endswith("_differs")]
+        return text + ("*" if differs and getattr(r, differs[0]) else "")
+
+    cells = frame.assign(cell=[cell(r) for r in frame.itertuples(index=False)])
+    grid = cells.pivot(index="name", columns="destination", values="cell")
+    grid = grid.reindex(index=list(dict.fromkeys(frame["name"])), columns=list(dict.fromkeys(frame["destination"])))
+    eccn = frame.drop_duplicates("name").set_index("name")["clause"].astype(object)
+    status = frame.drop_duplicates("name").set_index("name")["status"].astype(str)
+    label = {n: (eccn[n] if isinstance(eccn[n], str) else ("?" if status[n] == "indeterminate" else "—"))
+             for n in grid.index}
+    head = ["device", "3A090"] + list(grid.columns)
+    rows = [[n, label[n]] + [grid.loc[n, c] for c in grid.columns] for n in grid.index]
+    widths = [max(len(str(x)) for x in col) for col in zip(head, *rows)]
+    lines = ["  ".join(str(x).ljust(w) for x, w in zip(head, widths)).rstrip(),
+             "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(str(x).ljust(w) for x, w in zip(r, widths)).rstrip() for r in rows]
+    view = "enforced" if bool(frame["enforced"].iloc[0]) else "written"
+    hq = sorted(set(frame["headquarters"]) - set(frame["destination"]))
+    lines += ["", f"as of {frame['as_of'].iloc[0]}, {view} rules"
+              + (f"; buyer headquartered in {', '.join(hq)}" if hq else "; buyer headquartered in the destination"),
+              "L licence required (licence exceptions that could apply in brackets); - none; "
+              "? classification indeterminate; * the " + ("written" if view == "enforced" else "enforced")
+              + " rules give another answer (see -f json)"]
+    notes = frame.dropna(subset=["notes"]).drop_duplicates(["name", "notes"])
+    for r in notes.itertuples(index=False):
+        lines.append(f"note [{r.name} -> {r.destination}]: {r.notes}")
+    return "\n".join(lines) + "\n"
+
+
+def licence_explain_lines(rows: list[dict]) -> list[str]:
+    """The licence block of ``explain --to``."""
+    block = ["Licences (enforced rules; * where the written rules differ)"]
+    for r in rows:
+        need = {True: "licence required", False: "no licence", None: "indeterminate"}[r["license_required"]]
+        block.append(f"  -> {r['destination']} (buyer HQ {r['headquarters']}): {need}"
+                     + ("  *" if r.get("written") else ""))
+        block.append(f"       basis: {r['basis']}")
+        if r["exceptions"]:
+            block.append(f"       exceptions: {'; '.join(r['exceptions'])}")
+        if r.get("review_policy"):
+            block.append(f"       review policy: {r['review_policy']}")
+        if r.get("written"):
+            w = r["written"]
+            block.append(f"       written (not enforced): licence required={w.get('license_required')}; "
+                         f"{w.get('basis') or ''}; exceptions: {'; '.join(w.get('exceptions') or []) or 'none'}")
+        for note in r["notes"]:
+            block.append(f"       note: {note}")
+    return block
+
+
+#: Unit shown beside each spec in headroom sentences.
+def describe_headroom(row: dict) -> str:
+    """A sentence: 'FP8 can rise to just under 300 TOPS (now 296) before it becomes 3A090.b.1 [...]'."""
+    from chipclass.core.formats import FORMATS
+
+    spec, unit = row["spec"], row.get("unit") or ""
+    label = spec.upper() if spec in FORMATS else spec.replace("_", " ")
+    verb = "rise" if row["direction"] == "up" else "fall"
+    if row["limit"] is None or row["limit"] != row["limit"]:
+        return f"{label} can {verb} without limit (alone) and keep {row['current_class']}"
+    edge = "to" if row["limit_inclusive"] else "to just " + ("under" if row["direction"] == "up" else "over")
+    return (f"{label} can {verb} {edge} {row['limit']:,.4g} {unit} (now {row['current']:,.4g}) before it "
+            f"becomes {row['becomes']} [{row['binding']}]")
+
+
+def headroom_text(frame: pd.DataFrame) -> str:
+    lines = []
+    for name, grp in frame.groupby("name", sort=False):
+        lines.append(f"{safe(name)} ({grp['current_class'].iloc[0]})")
+        moved = [describe_headroom(r) for r in grp.to_dict("records")
+                 if r["limit"] is not None and r["limit"] == r["limit"]]
+        lines += ["  " + m for m in moved] or ["  no single spec change alters the class"]
+    return "\n".join(lines) + "\n"
+
+
+def stamp_lines(d: dict) -> list[str]:
+    """Which rule set answered, its citation, and its enforcement on the as-of date."""
+    return [f"rule set {d['rule_set']}: {d['citation']}", f"as of {d['as_of']}: {d['enforcement']}"]
+
+
+def tier_text(frame: pd.DataFrame) -> str:
+    return render_table(frame, ["country", "tier", "enforced"]) + "\n".join(stamp_lines(frame.iloc[0].to_dict())) + "\n"
+
+
+def model_text(result: dict) -> str:
+    lines = [f"operations  {result['operations']:.3e}  ({result['method']})",
+             f"threshold   {result['threshold']:.0e} or more  [{result['threshold_citation']}]",
+             f"eccn        {result['eccn'] or 'not 4E091'}: {result['reason']}"]
+    lines += stamp_lines(result)
+    lines += [f"exemption: {e}" for e in result["exemptions"]]
+    return "\n".join(lines) + "\n"
+
+
+def fleet_text(res: dict) -> str:
+    t = res["total"]
+    lines = [f"fleet: {t['devices']:,.0f} devices, TPP {t['tpp']:,.0f} = {t['h100_equivalents']:,.1f} "
+             f"H100-equivalents (1 H100-equivalent = TPP {res['h100_equivalent_tpp']:,.0f})"]
+    lines += stamp_lines(res)
+    checks = res["checks"].copy()
+    checks["result"] = np.where(checks["passed"], "pass", "FAIL")
+    text = "\n".join(lines) + "\n\nby country\n"
+    text += render_table(res["by_country"], ["country", "tier", "devices", "tpp", "h100_equivalents"])
+    text += "\nby owner\n" + render_table(res["by_owner"], ["owner", "devices", "tpp", "h100_equivalents"])
+    text += "\nlimit checks\n" + render_table(checks, ["check", "scope", "value", "limit", "unit", "margin", "result"])
+    text += "".join(f"\n  [{c}]" for c in dict.fromkeys(res["checks"]["citation"]))
+    return text + "\n"
+
+
+def fleet_json(res: dict) -> dict:
+    return {k: (to_records(v) if isinstance(v, pd.DataFrame) else v) for k, v in res.items()}
+
+
+def diff_text(frame: pd.DataFrame, from_date, to_date) -> str:
+    cols = ["name", "from_clause", "from_status", "to_clause", "to_status", "tpp", "performance_density"]
+    head = (f"{len(frame)} device(s) changed between {from_date} "
+            f"({frame['from_rule_set'].iloc[0] if len(frame) else ''}) and {to_date} "
+            f"({frame['to_rule_set'].iloc[0] if len(frame) else ''})\n")
+    return head + render_table(frame, cols)
+
+
+def sweep_text(frame: pd.DataFrame, summary: pd.DataFrame, keys, base_name: str, method: str, as_of,
+               rule_set: str, max_rows: int = 200) -> str:
+    cols = ["variant", *keys, "tpp", "performance_density", "clause", "status"] + \
+        [c for c in frame.columns if c.startswith("license_")]
+    text = (f"{len(frame):,} variants of {safe(base_name)} ({method}), as of {as_of} ({rule_set})\n\n"
+            + render_table(summary, ["result", "count", "share"]))
+    if len(frame) <= max_rows:
+        text += "\n" + render_table(frame, cols)
+    return text
+
+
+def sweep_summary_line(summary: pd.DataFrame) -> str:
+    return "; ".join(f"{r.result}: {r.count:,}" for r in summary.itertuples())

@@ -1,0 +1,127 @@
+"""Reading catalogue files: CSV (comma, semicolon, tab or pipe separated), Parquet by suffix,
+or ``-`` for stdin, whole or in record batches; :func:`~chipclass.core.catalogue.from_table`
+normalises what is read.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import sys
+from typing import Iterator
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from chipclass.core.catalogue import NUMERIC, Catalogue, _parse_header, from_table
+from chipclass.core.errors import InputError
+
+__all__ = ["read_table", "read_catalogue", "iter_catalogue", "DELIMITERS"]
+
+
+def _csv_options(header: list[str], delimiter: str = ","
+                 ) -> tuple[pacsv.ReadOptions, pacsv.ParseOptions, pacsv.ConvertOptions]:
+    """Read pass-through and text columns as text; let pyarrow infer the numeric ones."""
+    text_cols = {h: pa.string() for h in header if _parse_header(h, "")[0] not in NUMERIC}
+    return (pacsv.ReadOptions(block_size=1 << 22), pacsv.ParseOptions(delimiter=delimiter),
+            pacsv.ConvertOptions(column_types=text_cols, strings_can_be_null=True))
+
+
+def _open(path) -> tuple[object, str]:
+    if isinstance(path, (str, os.PathLike)) and str(path) == "-":
+        return pa.BufferReader(sys.stdin.buffer.read()), "<stdin>"
+    if isinstance(path, (bytes, bytearray)):
+        return pa.BufferReader(bytes(path)), "<bytes>"
+    if hasattr(path, "read"):
+        data = path.read()
+        return pa.BufferReader(data.encode() if isinstance(data, str) else data), getattr(path, "name", "<stream>")
+    if not os.path.exists(path):
+        raise InputError("no such file", source=str(path))
+    return str(path), str(path)
+
+
+#: Delimiters recognised from the header line (the one that splits it into most fields wins).
+DELIMITERS = (",", ";", "\t", "|")
+
+
+def _peek_header(src) -> tuple[list[str], str]:
+    """The header fields and the delimiter, from the first line."""
+    if isinstance(src, pa.BufferReader):
+        data = src.read(1 << 16)
+        src.seek(0)
+        first = data.decode("utf-8-sig", errors="replace").splitlines()[:1]
+    else:
+        with open(src, encoding="utf-8-sig", errors="replace", newline="") as fh:
+            first = [fh.readline()]
+    if not first or not first[0].strip():
+        return [], ","
+    delim = max(DELIMITERS, key=lambda d: len(next(csv.reader(io.StringIO(first[0]), delimiter=d))))
+    return next(csv.reader(io.StringIO(first[0]), delimiter=delim)), delim
+
+
+def _is_parquet(path) -> bool:
+    return isinstance(path, (str, os.PathLike)) and str(path).lower().endswith((".parquet", ".pq"))
+
+
+def read_table(path) -> tuple[pa.Table, str]:
+    """Read a CSV (or Parquet, by extension) file, ``-`` for stdin, into a pyarrow Table."""
+    if _is_parquet(path):
+        if not os.path.exists(path):
+            raise InputError("no such file", source=str(path))
+        try:
+            return pq.read_table(path), str(path)
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise InputError(f"cannot read Parquet: {exc}", source=str(path)) from None
+    src, source = _open(path)
+    header, delim = _peek_header(src)
+    if not header:
+        raise InputError("empty file: expected a header row with a 'name' column", source=source)
+    read_opts, parse_opts, convert_opts = _csv_options(header, delim)
+    try:
+        return pacsv.read_csv(src, read_options=read_opts, parse_options=parse_opts,
+                              convert_options=convert_opts), source
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read CSV: {exc}", source=source) from None
+
+
+def read_catalogue(path) -> Catalogue:
+    """Read and normalise a catalogue file (CSV, Parquet by extension, or ``-`` for stdin)."""
+    table, source = read_table(path)
+    return from_table(table, source=source)
+
+
+def iter_catalogue(path, batch_rows: int = 1 << 20) -> Iterator[Catalogue]:
+    """Stream a catalogue file in record batches of about ``batch_rows`` rows.
+
+    Memory is bounded by the batch size; row numbers in messages still count from the start
+    of the file. Names are checked for uniqueness within each batch only.
+    """
+    if _is_parquet(path):
+        if not os.path.exists(path):
+            raise InputError("no such file", source=str(path))
+        pf = pq.ParquetFile(path)
+        batches = pf.iter_batches(batch_size=batch_rows)
+        source = str(path)
+    else:
+        src, source = _open(path)
+        header, delim = _peek_header(src)
+        if not header:
+            raise InputError("empty file: expected a header row with a 'name' column", source=source)
+        read_opts, parse_opts, convert_opts = _csv_options(header, delim)
+        # Streaming infers types from the first block; read every vocabulary numeric column
+        # as text so a later block cannot disagree, and parse it ourselves.
+        convert_opts.column_types = {h: pa.string() for h in header}
+        read_opts.block_size = max(1 << 16, min(batch_rows * 64, 1 << 26))
+        batches = pacsv.open_csv(src, read_options=read_opts, parse_options=parse_opts,
+                                 convert_options=convert_opts)
+    offset = 0
+    try:
+        for batch in batches:
+            for start in range(0, batch.num_rows, batch_rows):
+                table = pa.Table.from_batches([batch.slice(start, batch_rows)])
+                yield from_table(table, source=source, offset=offset)
+                offset += table.num_rows
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read: {exc}", source=source) from None

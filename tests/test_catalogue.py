@@ -164,3 +164,24 @@ def test_near_miss_columns_are_reported(tmp_path):
     p = write(tmp_path, "name,fp8 tensor [TFLOPS],peak [PFLOPS],vendor\nX,1,2,ACME\n")
     warnings = read_catalogue(p).warnings
     assert len(warnings) == 2 and "fp8 tensor [TFLOPS]" in warnings[0] and "peak [PFLOPS]" in warnings[1]
+
+
+def test_new_vocabulary_columns(tmp_path):
+    # transistor counts in billions (H100: 80 billion, NVIDIA Hopper whitepaper), process node in nm,
+    # yes/no flags where empty means unknown.
+    p = write(tmp_path, "name,transistor_count,process_node,non_planar,has_hbm,device_type\n"
+                        "A,80,4,yes,true,processor\nB,2.1e10 [dimensionless],16 nm,no,,system\nC,,,,,\n".replace(
+                            "2.1e10 [dimensionless]", "21 billion"))
+    cat = read_catalogue(p)
+    assert cat.values["transistor_count"].tolist()[:2] == [80.0, 21.0]
+    assert cat.values["process_node"].tolist()[:2] == [4.0, 16.0]
+    assert cat.values["non_planar"][0] == 1.0 and cat.values["non_planar"][1] == 0.0
+    assert np.isnan(cat.values["non_planar"][2]) and np.isnan(cat.values["has_hbm"][1])
+    assert list(cat.device_type) == [0, DEVICE_TYPES.index("system"), 0]
+
+
+def test_flag_column_refuses_other_words(tmp_path):
+    p = write(tmp_path, "name,non_planar\nA,maybe\n")
+    with pytest.raises(InputError, match="yes/no") as info:
+        read_catalogue(p)
+    assert info.value.row == 1 and info.value.column == "non_planar"

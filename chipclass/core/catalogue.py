@@ -60,9 +60,14 @@ NUMERIC: dict[str, tuple[str, str]] = {
     "memory": ("memory", "GB"),
     "memory_bandwidth": ("bandwidth", "GB/s"),
     "interconnect_bandwidth": ("bandwidth", "GB/s"),
+    "transistor_count": ("count", "billion"),
+    "process_node": ("length", "nm"),
+    "tpp_published": ("dimensionless", ""),
 }
-TEXT = ("name", "datacenter", "device_type")
-DEVICE_TYPES = ("processor", "hbm")
+#: Yes/no facts about a device; empty means unknown (NaN), unlike ``datacenter``.
+FLAGS = ("non_planar", "has_hbm")
+TEXT = ("name", "datacenter", "device_type") + FLAGS
+DEVICE_TYPES = ("processor", "hbm", "system")
 _TRUE = ("true", "yes", "1", "y", "t")
 _FALSE = ("false", "no", "0", "n", "f")
 
@@ -306,6 +311,13 @@ def from_table(table: pa.Table, source: str = "<table>", offset: int = 0) -> Cat
         datacenter = np.where(idx >= len(_TRUE), 0.0, 1.0)  # empty (-1) reads as true
     else:
         datacenter = np.ones(n)
+    for flag in FLAGS:  # yes/no with unknown: 1.0, 0.0, NaN
+        if flag in by_name:
+            idx = _choice(table.column(by_name[flag]), _TRUE + _FALSE, source=source, column=by_name[flag],
+                          offset=offset, what="a yes/no value")
+            values[flag] = np.where(idx < 0, np.nan, np.where(idx >= len(_TRUE), 0.0, 1.0))
+        else:
+            values[flag] = np.broadcast_to(np.nan, n)
     if "device_type" in by_name:
         idx = _choice(table.column(by_name["device_type"]), DEVICE_TYPES, source=source,
                       column=by_name["device_type"], offset=offset, what="a device type")

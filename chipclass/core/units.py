@@ -14,6 +14,8 @@ throughput             TOPS (10^12 operations/s)       TPP = TOPS x bit length
 area                   mm**2                           3A090 Technical Notes
 memory                 GB (10^9 bytes)                 datasheets
 bandwidth              GB/s (10^9 bytes/s)             3A090.c, 87 FR 62186
+count (transistors)    billion (10^9)                  how datasheets state it
+length (process node)  nm                              the node's name (16/14 nm)
 =====================  ==============================  ==============================
 
 ``bit`` is given its own dimension ``[information]`` (pint's default makes it
@@ -48,6 +50,8 @@ def _make_registry() -> pint.UnitRegistry:
         "operation = [operation] = op = OP",
         "FLOP = operation",
         "FLOPS = operation / second",
+        "billion = 1e9 = bn",
+        "million = 1e6",
         "OPS = operation / second",
     ]
     reg = pint.UnitRegistry(None, cache_folder=None)
@@ -68,6 +72,8 @@ CANONICAL = {
     "bandwidth_density": "GB/s/mm**2",
     "density": "1/mm**2",
     "dimensionless": "dimensionless",
+    "count": "billion",
+    "length": "nm",
 }
 
 #: The pint dimensionality each kind of quantity must have, as text for messages.

@@ -7,151 +7,280 @@
 >>> row = chipclass.classify_spec(fp8="1979 TFLOPS", die_area="814 mm**2", as_of="2024-01-01")
 >>> row["clause"], row["status"]
 ('3A090.a.1', 'controlled')
+>>> row = chipclass.classify_spec(fp8=1979 * ureg.TFLOPS, die_area=8.14 * ureg.cm**2, as_of="2024-01-01")
+>>> f"{row['performance_density']:.3g~P}"           # Quantities in, Quantities out
+'19.4 1/mm²'
 """
 
 from __future__ import annotations
 
-import os
-
-import numpy as np
-import pandas as pd
-import pyarrow as pa
-
-from chipclass.core.catalogue import Catalogue, from_frame, from_table, read_catalogue
-from chipclass.classification.engine import classify
+from chipclass.classification import engine
+from chipclass.core.readers import load, spec_catalogue
 from chipclass.rules.instruments import rules_in_force
-from chipclass.core.units import ureg
 
-__all__ = ["load", "score", "score_stream", "diff", "tpp", "spec_catalogue", "classify_spec",
-           "explain"]
+__all__ = ["load", "score", "score_stream", "diff", "tpp", "spec_catalogue", "classify_spec", "explain",
+           "classify"]
 
-
-def load(data) -> Catalogue:
-    """A :class:`~chipclass.catalogue.Catalogue` from a path, ``-``, DataFrame or Catalogue."""
-    if isinstance(data, Catalogue):
-        return data
-    if isinstance(data, pd.DataFrame):
-        return from_frame(data)
-    if isinstance(data, pa.Table):
-        return from_table(data)
-    if isinstance(data, (str, os.PathLike)) or hasattr(data, "read"):
-        return read_catalogue(data)
-    raise TypeError(f"cannot read a catalogue from {type(data).__name__}")
+#: Canonical unit of each numeric result, for Quantity outputs.
+RESULT_UNITS = {"tpp": "dimensionless", "performance_density": "1/mm**2",
+                "memory_bandwidth_density": "GB/s/mm**2"}
 
 
-def score(data, as_of=None, *, bit_lengths: dict[str, int] | None = None,
-          rules_dir: str | None = None) -> pd.DataFrame:
+def classify(data, as_of=None, *, bit_lengths: dict[str, int] | None = None,
+                   rules_dir: str | None = None):
+    """Classify a catalogue and keep the result as arrays and codes.
+
+    Parameters
+    ----------
+    data : path, ``-``, pandas.DataFrame, pyarrow.Table or Catalogue
+        The catalogue (the column vocabulary is in :mod:`chipclass.core.catalogue`).
+    as_of : date or 'YYYY-MM-DD', optional
+        The date whose rules apply (default: today).
+    bit_lengths : dict, optional
+        Bit lengths that differ from the defaults, e.g. ``{'tf32': 19}``.
+    rules_dir : str, optional
+        A directory of rule files to use instead of the shipped ones.
+
+    Returns
+    -------
+    chipclass.classification.result.Classification
+        Codes and float64 arrays; ``.to_frame()`` for a table, and an HTML view in Jupyter.
+
+    Raises
+    ------
+    chipclass.core.errors.InputError
+        A cell, column or file that cannot be scored (file, row, column and value named).
+    chipclass.core.errors.AsOfError
+        A date before the first rule (2022-10-07).
+    chipclass.core.errors.RuleDataError
+        Malformed rule data.
+    """
+    return engine.classify(load(data), rules_in_force(as_of, rules_dir), bit_lengths)
+
+
+def score(data, as_of=None, *, bit_lengths: dict[str, int] | None = None, rules_dir: str | None = None):
     """Classify every device of a catalogue under the 3A090 rules in force on ``as_of``.
 
     Parameters
     ----------
     data : path, ``-``, pandas.DataFrame, pyarrow.Table or Catalogue
-        The catalogue (see :mod:`chipclass.catalogue` for the column vocabulary).
+        The catalogue (the column vocabulary is in :mod:`chipclass.core.catalogue`).
     as_of : date or 'YYYY-MM-DD', optional
         The date whose rules apply (default: today). Before 2022-10-07 is an error.
     bit_lengths : dict, optional
-        Override bit lengths per format, e.g. ``{'tf32': 19}``.
+        Bit lengths that differ from the defaults, e.g. ``{'tf32': 19}``.
+    rules_dir : str, optional
+        A directory of rule files to use instead of the shipped ones.
 
     Returns
     -------
     pandas.DataFrame
-        One row per device: ``name, tpp, tpp_format, performance_density,
-        memory_bandwidth_density, eccn, clause, status, missing, note, margin_*, rule_set``
-        and the pass-through columns.
+        One row per device: ``name, device_type, datacenter, tpp, tpp_format,
+        performance_density, memory_bandwidth_density, eccn, clause, status, missing, note,
+        margin_*, rule_set`` and the pass-through columns. Given a DataFrame, the result keeps
+        its index, and its columns follow the result's (a name both use gets `` (input)``).
+
+    Raises
+    ------
+    chipclass.core.errors.InputError
+        A cell, column or file that cannot be scored (file, row, column and value named).
+    chipclass.core.errors.AsOfError
+        A date before the first rule.
+    chipclass.core.errors.RuleDataError
+        Malformed rule data.
     """
-    rules = rules_in_force(as_of, rules_dir)
-    return classify(load(data), rules, bit_lengths).to_frame()
+    import pandas as pd
+
+    frame = classify(data, as_of, bit_lengths=bit_lengths, rules_dir=rules_dir).to_frame()
+    if isinstance(data, pd.DataFrame):
+        frame.index = data.index
+        for col in data.columns:
+            key = str(col)
+            if key not in frame.columns:
+                frame[key] = data[col].to_numpy()
+            elif f"{key} (input)" not in frame.columns and not frame[key].equals(data[col]):
+                frame[f"{key} (input)"] = data[col].to_numpy()
+    return frame
 
 
 def score_stream(path, as_of=None, *, batch_rows: int = 1 << 20,
                  bit_lengths: dict[str, int] | None = None, rules_dir: str | None = None):
-    """Score a catalogue file batch by batch: yields one result DataFrame per record batch.
+    """Score a catalogue file batch by batch, with memory bounded by ``batch_rows``.
 
-    Memory is bounded by ``batch_rows``; the results, concatenated, equal :func:`score` on the
-    whole file. Names are checked for uniqueness within each batch only.
+    Parameters
+    ----------
+    path : str
+        A CSV or Parquet file, or ``-`` for stdin.
+    as_of, bit_lengths, rules_dir
+        As for :func:`score`.
+    batch_rows : int, optional
+        Rows per batch.
+
+    Returns
+    -------
+    iterator of pandas.DataFrame
+        One result table per batch; concatenated, they equal :func:`score` on the whole file.
+
+    Raises
+    ------
+    chipclass.core.errors.InputError
+        As for :func:`score`, with rows counted from the start of the file.
     """
-    from chipclass.core.catalogue import iter_catalogue
+    from chipclass.core.readers import iter_catalogue
 
     rules = rules_in_force(as_of, rules_dir)
     for cat in iter_catalogue(path, batch_rows=batch_rows):
-        yield classify(cat, rules, bit_lengths).to_frame()
+        yield engine.classify(cat, rules, bit_lengths).to_frame()
 
 
-def diff(data, from_date, to_date, *, rules_dir: str | None = None,
-         bit_lengths: dict[str, int] | None = None) -> pd.DataFrame:
-    """Devices whose paragraph, clause or status differs between the rules in force on two
-    dates, with both results side by side (``from_*`` and ``to_*`` columns)."""
+def diff(data, from_date, to_date, *, rules_dir: str | None = None, bit_lengths: dict[str, int] | None = None):
+    """Devices whose paragraph, clause or status differs between the rules of two dates.
+
+    Parameters
+    ----------
+    data : path, DataFrame, pyarrow.Table or Catalogue
+        The catalogue.
+    from_date, to_date : date or 'YYYY-MM-DD'
+        The earlier and the later date.
+    rules_dir, bit_lengths
+        As for :func:`score`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``name``, ``from_eccn from_clause from_status``, ``to_eccn to_clause to_status``,
+        ``change`` ('— -> 3A090.a.1'), the metrics, and both rule-set ids.
+
+    Raises
+    ------
+    chipclass.core.errors.InputError, chipclass.core.errors.AsOfError
+        As for :func:`score`.
+    """
+    import numpy as np
+    import pandas as pd
+
     cat = load(data)
-    old = classify(cat, rules_in_force(from_date, rules_dir), bit_lengths)
-    new = classify(cat, rules_in_force(to_date, rules_dir), bit_lengths)
-    changed = (old.label() != new.label()) | (old.eccn_text() != new.eccn_text())
-    rows = np.flatnonzero(changed)
+    old = engine.classify(cat, rules_in_force(from_date, rules_dir), bit_lengths)
+    new = engine.classify(cat, rules_in_force(to_date, rules_dir), bit_lengths)
+    rows = np.flatnonzero((old.label() != new.label()) | (old.eccn_text() != new.eccn_text()))
     before, after = old.to_frame(), new.to_frame()
-    keys = ["eccn", "clause", "status"]
-
     out = pd.DataFrame({"name": after["name"].iloc[rows].to_numpy()})
     for side, frame in (("from", before), ("to", after)):
-        for k in keys:
+        for k in ("eccn", "clause", "status"):
             out[f"{side}_{k}"] = frame[k].iloc[rows].to_numpy()
     out["change"] = [f"{a} -> {b}" for a, b in zip(old.label()[rows], new.label()[rows])]
-    for k in ("tpp", "performance_density", "memory_bandwidth_density", "interconnect_bandwidth"):
-        if k in after:
-            out[k] = after[k].iloc[rows].to_numpy()
-    out["from_rule_set"] = before["rule_set"].iloc[0] if len(before) else None
-    out["to_rule_set"] = after["rule_set"].iloc[0] if len(after) else None
+    for k in ("tpp", "performance_density", "memory_bandwidth_density"):
+        out[k] = after[k].iloc[rows].to_numpy()
+    out["interconnect_bandwidth"] = cat.values["interconnect_bandwidth"][rows]
+    out["from_rule_set"] = old.rules.id
+    out["to_rule_set"] = new.rules.id
     return out
 
 
-def _scalar_text(value) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, ureg.Quantity):
-        return f"{value.magnitude!r} {value.units}"
-    if isinstance(value, bool):
-        return str(value).lower()
-    return str(value)
-
-
-def spec_catalogue(name: str = "spec", **specs) -> Catalogue:
-    """A one-row catalogue from keyword specs: Quantities, strings with units, or numbers in
-    the default units (``fp8=296 * ureg.TFLOPS``, ``die_area="8.14 cm**2"``, ``fp8=296``)."""
-    cols = {"name": [name]}
-    cols.update({k: [_scalar_text(v)] for k, v in specs.items()})
-    table = pa.table({k: pa.array(v, pa.string()) for k, v in cols.items()})
-    return from_table(table, source="<spec>")
-
-
 def tpp(bit_lengths: dict[str, int] | None = None, **throughputs) -> float:
-    """TPP of one device from its per-format throughputs (Quantities, strings or TOPS).
+    """TPP of one device from its per-format throughputs.
 
-    Keys are format names (``fp8``) or ``<format>_sparse`` (counted at half).
+    Parameters
+    ----------
+    bit_lengths : dict, optional
+        Bit lengths that differ from the defaults, e.g. ``{'tf32': 19}``.
+    **throughputs : Quantity, str or number
+        Format names (``fp8``) or ``<format>_sparse`` (counted at half): pint Quantities
+        (``296 * ureg.TFLOPS``), strings with units (``'296 TFLOPS'``) or numbers in TOPS.
 
+    Returns
+    -------
+    float
+        The highest per-format TPP (dense TOPS x bit length). [dimensionless]
+
+    Raises
+    ------
+    chipclass.core.errors.InputError
+        A value that is not a throughput.
+
+    Examples
+    --------
     >>> tpp(fp4_sparse=2375 * ureg.TOPS)   # RTX 5090 D "AI TOPS": sparse FP4
     4750.0
     """
     from chipclass.classification.engine import compute_metrics
 
-    cat = spec_catalogue(**throughputs)
-    return float(compute_metrics(cat, bit_lengths)["tpp"][0])
+    return float(compute_metrics(spec_catalogue(**throughputs), bit_lengths)["tpp"][0])
 
 
-def classify_spec(as_of=None, name: str = "spec", **specs) -> dict:
-    """Classify one device given as keyword specs; the result row as a dict."""
-    frame = classify(spec_catalogue(name, **specs), rules_in_force(as_of)).to_frame()
-    row = frame.iloc[0].to_dict()
-    return {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in row.items()}
+def classify_spec(as_of=None, name: str = "spec", *, rules_dir: str | None = None,
+                  bit_lengths: dict[str, int] | None = None, **specs) -> dict:
+    """Classify one device given as keyword specs.
+
+    Parameters
+    ----------
+    as_of : date or 'YYYY-MM-DD', optional
+        The date whose rules apply (default: today).
+    name : str, optional
+        The device's name in the result.
+    rules_dir, bit_lengths
+        As for :func:`score`.
+    **specs : Quantity, str, number or bool
+        Catalogue columns: ``fp8=296 * ureg.TFLOPS``, ``die_area='8.14 cm**2'``,
+        ``datacenter=False``; numbers are in the column's default unit.
+
+    Returns
+    -------
+    dict
+        The result row. When any spec is a pint Quantity, ``tpp``, ``performance_density``
+        and ``memory_bandwidth_density`` come back as Quantities in their canonical units.
+
+    Raises
+    ------
+    chipclass.core.errors.InputError
+        A spec that cannot be read.
+    """
+    import math
+
+    from chipclass.core.units import ureg
+
+    frame = engine.classify(spec_catalogue(name, **specs), rules_in_force(as_of, rules_dir), bit_lengths).to_frame()
+    row = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in frame.iloc[0].to_dict().items()}
+    if any(isinstance(v, ureg.Quantity) for v in specs.values()):
+        for key, unit in RESULT_UNITS.items():
+            if row.get(key) is not None:
+                row[key] = ureg.Quantity(row[key], unit)
+    return row
 
 
 def explain(data=None, name: str | None = None, as_of=None, rules_dir: str | None = None,
             bit_lengths: dict[str, int] | None = None, **specs):
-    """Step-by-step explanation of one device: a catalogue row (``data`` and ``name``) or
-    keyword specs. Returns an :class:`~chipclass.explain.Explanation`."""
-    from chipclass.explain import explain_row
+    """Step-by-step explanation of one device.
+
+    Parameters
+    ----------
+    data : path, DataFrame, pyarrow.Table or Catalogue, optional
+        A catalogue; with ``name``, the device to explain (else its first row).
+    name : str, optional
+        The device's name (exact).
+    as_of, rules_dir, bit_lengths
+        As for :func:`score`.
+    **specs
+        Without ``data``: the device as keyword specs, as for :func:`classify_spec`.
+
+    Returns
+    -------
+    chipclass.explanation.Explanation
+        ``.to_text()``, ``.to_dict()``, and an HTML view in Jupyter.
+
+    Raises
+    ------
+    chipclass.core.errors.InputError
+        No device of that name (close names suggested), or a spec that cannot be read.
+    """
+    from chipclass.explanation import explain_row
 
     if data is None:
-        cat = spec_catalogue(name or "spec", **specs)
-        index = 0
+        cat, index = spec_catalogue(name or "spec", **specs), 0
     else:
         cat = load(data)
         index = cat.index_of(name) if name is not None else 0
     return explain_row(cat, index, rules_in_force(as_of, rules_dir), bit_lengths)
+
+
+from chipclass.core.units import ureg  # noqa: E402  (for the doctests above)

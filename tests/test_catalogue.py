@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from chipclass.core.catalogue import DEVICE_TYPES, from_frame, iter_catalogue, read_catalogue
+from chipclass.core.catalogue import DEVICE_TYPES, from_frame
+from chipclass.core.readers import iter_catalogue, read_catalogue
 from chipclass.core.errors import InputError
 
 from .conftest import write

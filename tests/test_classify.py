@@ -12,6 +12,7 @@ import chipclass
 from chipclass.classification.engine import ROUNDING
 from chipclass.core.formats import BIT_LENGTH, FORMATS
 from chipclass.rules.instruments import rules_in_force
+from .conftest import CHIPS
 
 DATES = ["2023-01-01", "2024-06-01", "2025-06-01"]
 RANK = {"3A090.a": 2, "3A090.b": 1}
@@ -169,3 +170,21 @@ def test_same_chip_in_other_units(tmp_path_factory, fp8, fp16, area, bw, dc, sty
            (b["status"], b["clause"] if not pd.isna(b["clause"]) else None)
     assert math.isclose(a["tpp"], b["tpp"], rel_tol=1e-12)
     assert math.isclose(a["performance_density"], b["performance_density"], rel_tol=1e-12)
+
+
+def test_score_keeps_the_callers_index_and_columns():
+    import pandas as pd
+    df = pd.DataFrame({"name": ["H20", "H100"], "fp8": ["296 TFLOPS", "1979 TFLOPS"], "die_area": [814, 814],
+                       "owner": ["a", "b"]}, index=pd.Index([10, 20], name="sku"))
+    out = chipclass.score(df, as_of="2024-01-01")
+    assert list(out.index) == [10, 20] and out.index.name == "sku"
+    assert list(out["fp8"]) == ["296 TFLOPS", "1979 TFLOPS"] and list(out["owner"]) == ["a", "b"]
+    # H20: 296 x 8 = 2,368, below 2,400 (outside 3A090); H100: 15,832 (3A090.a.1)
+    assert list(out["tpp"]) == [2368.0, 15832.0] and out.loc[20, "clause"] == "3A090.a.1"
+
+
+def test_classification_renders_in_a_notebook():
+    res = chipclass.classify(chipclass.load(str(CHIPS)), as_of="2024-01-01")
+    html = res._repr_html_()
+    assert "<table" in html and "H100 SXM" in html and "2023-11-acs" in html
+    assert "<pre>" in chipclass.explain(str(CHIPS), "H20", as_of="2024-01-01")._repr_html_()

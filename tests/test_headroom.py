@@ -3,7 +3,7 @@
 import pytest
 
 import chipclass
-from chipclass.api import load, spec_catalogue
+from chipclass.core.readers import load, spec_catalogue
 from chipclass.design.headroom import headroom
 from chipclass.rules.instruments import rules_in_force
 

@@ -74,3 +74,20 @@ def test_metrics_work_on_scalars_lists_arrays_series(kind):
     assert out[0] == pytest.approx(2368 / 814)
     out = np.asarray(memory_bandwidth_density(a, b)).ravel()
     assert out[0] == pytest.approx(2368 / 814)
+
+
+def test_formulas_take_and_return_quantities():
+    # H100 SXM: 1,979 dense FP8 TFLOPS x 8 = TPP 15,832 on 814 mm² (NVIDIA datasheet and Hopper whitepaper)
+    t = tpp_per_format(1.979 * ureg.PFLOPS, 8)
+    assert t.units == ureg.dimensionless and float(t.magnitude) == pytest.approx(15832.0)
+    pd_ = performance_density(15832.0 * ureg.dimensionless, 8.14 * ureg.cm**2)
+    assert str(pd_.units) == "1 / millimeter ** 2" and float(pd_.magnitude) == pytest.approx(19.45, abs=0.01)
+    mbd = memory_bandwidth_density(0.8192 * ureg.TB / ureg.s, 121 * ureg.mm**2)   # HBM3 stack, 819.2 GB/s
+    assert float(mbd.to("GB/s/mm**2").magnitude) == pytest.approx(6.77, abs=0.01)
+    # plain numbers stay plain (the bulk path never touches pint)
+    assert not hasattr(performance_density(15832.0, 814.0), "units")
+
+
+def test_formula_refuses_a_quantity_of_the_wrong_dimension():
+    with pytest.raises(ValueError, match="die_area needs a area"):
+        performance_density(15832.0, 4 * ureg.TB / ureg.s)

@@ -49,7 +49,7 @@ from chipclass.core.errors import InputError
 from chipclass.core.formats import FORMATS
 from chipclass.core.units import UnitError, unit_factor
 
-__all__ = ["Catalogue", "NUMERIC", "from_table", "from_frame", "read_catalogue", "iter_catalogue"]
+__all__ = ["Catalogue", "NUMERIC", "FLAGS", "from_table", "from_frame"]
 
 #: Numeric vocabulary: column -> (kind of quantity, default unit).
 NUMERIC: dict[str, tuple[str, str]] = {
@@ -358,17 +358,3 @@ def from_frame(frame: pd.DataFrame, source: str = "<DataFrame>") -> Catalogue:
         if frame[c].dtype == object:
             frame[c] = frame[c].astype("string")
     return from_table(pa.Table.from_pandas(frame, preserve_index=False), source=source)
-
-
-def read_catalogue(path) -> Catalogue:
-    """Read and normalise a catalogue file (see :mod:`chipclass.core.readers`)."""
-    from chipclass.core.readers import read_catalogue as read
-
-    return read(path)
-
-
-def iter_catalogue(path, batch_rows: int = 1 << 20):
-    """Stream a catalogue file in record batches (see :mod:`chipclass.core.readers`)."""
-    from chipclass.core.readers import iter_catalogue as it
-
-    return it(path, batch_rows)

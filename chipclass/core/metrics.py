@@ -20,6 +20,7 @@ References
 
 from __future__ import annotations
 
+import functools
 from typing import Mapping
 
 import numpy as np
@@ -27,6 +28,7 @@ import numpy as np
 from chipclass.core.formats import BIT_LENGTH, FORMATS
 
 __all__ = [
+    "quantity_aware",
     "dense_throughput",
     "tpp_per_format",
     "total_processing_performance",
@@ -35,6 +37,42 @@ __all__ = [
 ]
 
 
+def _is_quantity(x) -> bool:
+    return type(x).__module__.startswith("pint") and hasattr(x, "magnitude")
+
+
+def quantity_aware(*kinds, result: str):
+    """Let a formula take pint Quantities as well as plain numbers (the MetPy pattern).
+
+    Plain numbers and arrays are taken as already in canonical units and the plain result is
+    returned: bulk paths never touch pint. When any argument is a Quantity, each Quantity is
+    converted to its kind's canonical unit (``kinds``, :data:`chipclass.core.units.CANONICAL`;
+    a dimension error names the argument), and the result comes back as a Quantity in
+    ``result``. The unit-free function stays reachable as ``fn.nounit``.
+    """
+    def wrap(fn):
+        @functools.wraps(fn)
+        def inner(*args, **kwargs):
+            if not any(_is_quantity(a) for a in (*args, *kwargs.values())):
+                return fn(*args, **kwargs)
+            from chipclass.core.units import CANONICAL, ureg
+
+            names = fn.__code__.co_varnames[:fn.__code__.co_argcount]
+            bound = dict(zip(names, args), **kwargs)
+            for name, kind in zip(names, kinds):
+                value = bound.get(name)
+                if kind is not None and _is_quantity(value):
+                    if not value.check(ureg.parse_units(CANONICAL[kind]).dimensionality):
+                        raise ValueError(f"{fn.__name__}: {name} needs a {kind} ({CANONICAL[kind]}), "
+                                         f"got {value.units}")
+                    bound[name] = np.asarray(value.to(CANONICAL[kind]).magnitude, dtype=np.float64)
+            return ureg.Quantity(fn(**bound), result)
+        inner.nounit = fn
+        return inner
+    return wrap
+
+
+@quantity_aware("throughput", "throughput", result="TOPS")
 def dense_throughput(dense, sparse=None):
     r"""Dense throughput from a dense figure, else half the vendor's "with sparsity" figure.
 
@@ -69,6 +107,7 @@ def dense_throughput(dense, sparse=None):
     return np.where(np.isnan(dense), np.asarray(sparse, dtype=np.float64) / 2.0, dense)
 
 
+@quantity_aware("throughput", None, result="dimensionless")
 def tpp_per_format(throughput, bit_length):
     r"""TPP of one numeric format: dense throughput times the bit length of the operation.
 
@@ -136,6 +175,7 @@ def total_processing_performance(throughputs: Mapping[str, object],
     return tpp, fmt
 
 
+@quantity_aware("dimensionless", "area", result="1/mm**2")
 def performance_density(tpp, die_area):
     r"""Performance density: TPP per mm² of applicable die area.
 
@@ -166,6 +206,7 @@ def performance_density(tpp, die_area):
     return np.asarray(tpp, dtype=np.float64) / np.asarray(die_area, dtype=np.float64)
 
 
+@quantity_aware("bandwidth", "area", result="GB/s/mm**2")
 def memory_bandwidth_density(memory_bandwidth, area):
     r"""Memory bandwidth density: memory bandwidth per mm² of package or stack area.
 

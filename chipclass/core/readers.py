@@ -15,10 +15,10 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from chipclass.core.catalogue import NUMERIC, Catalogue, _parse_header, from_table
+from chipclass.core.catalogue import NUMERIC, Catalogue, _parse_header, from_frame, from_table
 from chipclass.core.errors import InputError
 
-__all__ = ["read_table", "read_catalogue", "iter_catalogue", "DELIMITERS"]
+__all__ = ["load", "spec_catalogue", "read_table", "read_catalogue", "iter_catalogue", "DELIMITERS"]
 
 
 def _csv_options(header: list[str], delimiter: str = ","
@@ -125,3 +125,39 @@ def iter_catalogue(path, batch_rows: int = 1 << 20) -> Iterator[Catalogue]:
                 offset += table.num_rows
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read: {exc}", source=source) from None
+
+
+def load(data) -> Catalogue:
+    """A :class:`~chipclass.catalogue.Catalogue` from a path, ``-``, DataFrame or Catalogue."""
+    if isinstance(data, Catalogue):
+        return data
+    import pandas as pd
+
+    if isinstance(data, pd.DataFrame):
+        return from_frame(data)
+    if isinstance(data, pa.Table):
+        return from_table(data)
+    if isinstance(data, (str, os.PathLike)) or hasattr(data, "read"):
+        return read_catalogue(data)
+    raise TypeError(f"cannot read a catalogue from {type(data).__name__}")
+
+
+def _scalar_text(value) -> str | None:
+    if value is None:
+        return None
+    from chipclass.core.units import ureg
+
+    if isinstance(value, ureg.Quantity):
+        return f"{value.magnitude!r} {value.units}"
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value)
+
+
+def spec_catalogue(name: str = "spec", **specs) -> Catalogue:
+    """A one-row catalogue from keyword specs: Quantities, strings with units, or numbers in
+    the default units (``fp8=296 * ureg.TFLOPS``, ``die_area="8.14 cm**2"``, ``fp8=296``)."""
+    cols = {"name": [name]}
+    cols.update({k: [_scalar_text(v)] for k, v in specs.items()})
+    table = pa.table({k: pa.array(v, pa.string()) for k, v in cols.items()})
+    return from_table(table, source="<spec>")

@@ -124,7 +124,7 @@ def plot_map(data, output: str, as_of=None, compare=None, sweep=None, rules_dir=
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from chipclass.api import load
+    from chipclass.core.readers import load
     from chipclass.outputs.write import atomic_path
 
     cat = load(data)

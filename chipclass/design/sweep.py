@@ -120,7 +120,7 @@ def sweep(base, vary: dict, as_of=None, *, method: str = "grid", samples: int | 
     Returns one row per variant (the ``variant`` index and the varied specs as columns), or
     with ``summary_only`` the counts per result.
     """
-    from chipclass.api import load, spec_catalogue
+    from chipclass.core.readers import load, spec_catalogue
 
     if isinstance(base, dict):
         base = spec_catalogue(str(base.get("name", "base")), **{k: v for k, v in base.items() if k != "name"})

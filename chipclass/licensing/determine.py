@@ -284,7 +284,7 @@ def determine(data, destinations, headquarters: str | None = None, as_of=None, *
     ``view`` picks the primary answer (``enforced`` by default); the other view's answer is in
     the ``written_*`` (or ``enforced_*``) columns where it differs.
     """
-    from chipclass.api import load
+    from chipclass.core.readers import load
 
     day = as_date(as_of)
     rules = rules_in_force(day, rules_dir)

@@ -282,7 +282,7 @@ def fleet(deployments, catalogue=None, as_of=None, rules_dir: str | None = None,
     Returns a dict with ``rows`` (per deployment row), ``by_country``, ``by_owner``, ``checks``
     (each with value, limit, margin, unit, passed, citation) and the rule-set stamp.
     """
-    from chipclass.api import load
+    from chipclass.core.readers import load
 
     source = deployments if isinstance(deployments, str) else "<deployments>"
     if isinstance(deployments, str):

@@ -30,7 +30,7 @@ def fmt_number(x, signed: bool = False) -> str:
 
 
 def explanation_text(ex) -> str:
-    """The text of an :class:`~chipclass.explain.Explanation`."""
+    """The text of an :class:`~chipclass.explanation.Explanation`."""
     f = fmt_number
     lines = [f"{safe(ex.name)} — 3A090 as of {ex.as_of}", ""]
     lines.append("Per-format TPP (dense TOPS x bit length; sparse figures counted at half)")

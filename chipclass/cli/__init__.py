@@ -12,96 +12,10 @@ explain), :mod:`.licensing` (license, tier, fleet, model) and :mod:`.design` (sw
 plot); their shared options are in :mod:`.options`.
 """
 
-from __future__ import annotations
-
-import signal
-import sys
-
-import click
-
-from chipclass.core.errors import EXIT_ERROR, EXIT_FINDINGS, ChipclassError
+from chipclass.cli import catalogue, design, licensing  # noqa: F401  (they register their commands)
+from chipclass.cli.base import findings, main, run
 
 __all__ = ["main", "run", "findings"]
-
-#: Exit code on Ctrl-C (128 + SIGINT) and on SIGTERM (128 + SIGTERM).
-EXIT_INTERRUPTED = 130
-EXIT_TERMINATED = 143
-
-
-def _one_line(text: str) -> str:
-    from chipclass.outputs.tables import safe
-
-    return safe(" ".join(str(text).split()))
-
-
-def _terminate(signum, frame):  # pragma: no cover - exercised through a real process
-    raise SystemExit(EXIT_TERMINATED)
-
-
-class _Group(click.Group):
-    """Turns every failure into an exit code and one line on stderr."""
-
-    def invoke(self, ctx):
-        try:
-            return super().invoke(ctx)
-        except ChipclassError as exc:
-            click.echo(f"chipclass: error: {_one_line(exc)}", err=True)
-            sys.exit(EXIT_ERROR)
-        except KeyboardInterrupt:
-            click.echo("chipclass: interrupted", err=True)
-            sys.exit(EXIT_INTERRUPTED)
-        except BrokenPipeError:
-            sys.stderr.close()  # the reader left (| head): not an error
-            sys.exit(0)
-        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
-            raise
-        except MemoryError:
-            click.echo("chipclass: error: out of memory (a smaller input, --stream, or fewer variants)", err=True)
-            sys.exit(EXIT_ERROR)
-        except OSError as exc:
-            if (ctx.obj or {}).get("debug"):
-                raise
-            where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
-            click.echo(f"chipclass: error:{_one_line(where)}: {_one_line(exc.strerror or exc)}", err=True)
-            sys.exit(EXIT_ERROR)
-        except Exception as exc:
-            if (ctx.obj or {}).get("debug"):
-                raise
-            click.echo(f"chipclass: internal error: {type(exc).__name__}: {_one_line(exc)} "
-                       "(run with --debug for the traceback)", err=True)
-            sys.exit(EXIT_ERROR)
-
-
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="chipclass")
-@click.option("--debug", is_flag=True, help="Show the traceback of an internal error.")
-@click.pass_context
-def main(ctx, debug):
-    """How US export controls (ECCN 3A090) treat a chip, from its specification sheet."""
-    ctx.obj = {"debug": debug}
-    try:
-        signal.signal(signal.SIGTERM, _terminate)
-    except ValueError:  # not the main thread (tests)
-        pass
-
-
-def findings(hit, selectors) -> None:
-    """Exit 1 with one line on stderr when rows matched ``--fail-on``; ``hit`` is a count or
-    a mapping selector -> count."""
-    counts = hit if isinstance(hit, dict) else {", ".join(selectors): int(hit)}
-    counts = {k: int(v) for k, v in counts.items() if v}
-    if counts:
-        text = "; ".join(f"{v:,} row(s) matched {k}" for k, v in counts.items())
-        click.echo(f"chipclass: --fail-on: {text}", err=True)
-        sys.exit(EXIT_FINDINGS)
-
-
-def run() -> None:
-    """Console entry point."""
-    main(prog_name="chipclass")
-
-
-from chipclass.cli import catalogue as _catalogue, design as _design, licensing as _licensing  # noqa: E402,F401
 
 if __name__ == "__main__":  # pragma: no cover
     run()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from chipclass.cli import main
+from chipclass.cli.base import main
 from chipclass.cli.options import (as_of_option, bit_lengths, catalogue_option, format_option, output_option,
                                    quiet_option, rules_option, shipped_catalogue, tf32_option, to_option)
 from chipclass.outputs.formats import Format
@@ -130,11 +130,15 @@ def headroom(file, specs_filter, fmt, output, as_of, tf32_bits, quiet, rules_dir
 def plot(file, as_of, compare, sweep_file, fmt, output, tf32_bits, quiet, rules_dir):
     """Draw TPP against performance density with the 3A090 regions and every device of FILE
     (default: the shipped catalogue)."""
-    from chipclass.design.plot import plot_map
+    from chipclass.design.plot import render_map
     from chipclass.outputs.formats import choose
 
     fmt = choose(fmt, output, [Format.PNG, Format.SVG, Format.PDF], default=Format.PNG)
-    plot_map(file or shipped_catalogue(), output, as_of=as_of, compare=compare, sweep=sweep_file,
-             rules_dir=rules_dir, fmt=str(fmt), bit_lengths=bit_lengths(tf32_bits))
+    from chipclass.outputs.write import atomic_output
+
+    data = render_map(file or shipped_catalogue(), str(fmt), as_of=as_of, compare=compare, sweep=sweep_file,
+                      rules_dir=rules_dir, bit_lengths=bit_lengths(tf32_bits))
+    with atomic_output(output) as fh:
+        fh.write(data)
     if not quiet:
         click.echo(f"wrote {output}", err=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from chipclass.cli import findings, main
+from chipclass.cli.base import findings, main
 from chipclass.cli.options import (as_of_option, bit_lengths, catalogue_option, fail_on_option, format_option,
                                    headquarters_option, output_option, quiet_option, rules_option,
                                    shipped_catalogue, tf32_option, to_option)

@@ -18,7 +18,7 @@ from chipclass.core.catalogue import Catalogue
 from chipclass.classification.engine import classify
 from chipclass.rules.instruments import rules_in_force
 
-__all__ = ["plot_map", "region_grid"]
+__all__ = ["render_map", "region_grid"]
 
 COLOURS = {"3A090.a": "#d62728", "3A090.b": "#ff7f0e", "3A090.c": "#9467bd", "not controlled": "#2ca02c",
            "indeterminate": "#7f7f7f"}
@@ -117,15 +117,14 @@ def _draw(ax, rules, devices: pd.DataFrame, sweep: pd.DataFrame | None, title: s
     ax.legend(handles=handles, loc="upper left", fontsize=7.5, framealpha=0.9)
 
 
-def plot_map(data, output: str, as_of=None, compare=None, sweep=None, rules_dir=None, fmt: str | None = None,
-             bit_lengths: dict | None = None):
-    """Draw the map of a catalogue to ``output`` (PNG, SVG or PDF: ``fmt``, else the suffix)."""
+def render_map(data, fmt: str = "png", as_of=None, compare=None, sweep=None, rules_dir=None,
+               bit_lengths: dict | None = None) -> bytes:
+    """The map of a catalogue as the bytes of a PNG, SVG or PDF file (``fmt``)."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     from chipclass.core.readers import load
-    from chipclass.outputs.write import atomic_path
 
     cat = load(data)
     dates = [as_of] + ([compare] if compare else [])
@@ -149,8 +148,9 @@ def plot_map(data, output: str, as_of=None, compare=None, sweep=None, rules_dir=
         caption += f" Not placed (no die area or no throughput): {len(missing_all)} devices."
     fig.text(0.01, 0.008, caption, fontsize=7.5, wrap=True)
     fig.tight_layout(rect=(0, 0.03, 1, 1))
-    fmt = fmt or next((s for s in ("svg", "pdf") if output.lower().endswith("." + s)), "png")
-    with atomic_path(output) as tmp:
-        fig.savefig(tmp, dpi=130, format=fmt)
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, dpi=130, format=fmt)
     plt.close(fig)
-    return output
+    return buf.getvalue()

@@ -1,0 +1,5 @@
+"""``python -m chipclass``: the command line."""
+
+from chipclass.cli import run
+
+run()

@@ -1,0 +1,134 @@
+"""The README cannot drift from the program: every ``$ command`` shown in a ```text block is run
+(from the repository root) and its output compared with what the README shows.
+
+A line that is only ``...`` stands for any number of lines (an output shortened in the README);
+a command followed directly by another command (or the block's end) must merely succeed.
+``chipclass`` commands run in process through click's CliRunner (stdout and stderr together, as
+a terminal shows them); others (``cat``) through the shell.
+
+To refresh the outputs after a deliberate change: ``python tests/test_readme.py --update``
+(then read the diff: the README is documentation, not a snapshot to accept blindly).
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+FENCE = re.compile(r"^```text\n(.*?)^```", re.S | re.M)
+
+
+def examples(text: str):
+    """(command, shown output lines, line number) for every ``$`` line of every text block."""
+    out = []
+    for block in FENCE.finditer(text):
+        start = text[:block.start()].count("\n") + 2
+        lines = block.group(1).splitlines()
+        i = 0
+        while i < len(lines):
+            if lines[i].startswith("$ "):
+                j = i + 1
+                while j < len(lines) and not lines[j].startswith("$ "):
+                    j += 1
+                out.append((lines[i][2:], lines[i + 1:j], start + i))
+                i = j
+            else:
+                i += 1
+    return out
+
+
+def run(command: str) -> tuple[int, str]:
+    if command.startswith("chipclass "):
+        from click.testing import CliRunner
+
+        from chipclass.cli import main
+
+        import os
+        cwd = os.getcwd()
+        os.chdir(ROOT)
+        try:
+            r = CliRunner().invoke(main, shlex.split(command)[1:], prog_name="chipclass")
+        finally:
+            os.chdir(cwd)
+        return r.exit_code, r.output
+    p = subprocess.run(command, shell=True, cwd=ROOT, capture_output=True, text=True)
+    return p.returncode, p.stdout + p.stderr
+
+
+def matches(shown: list[str], got: list[str]) -> bool:
+    """Whether ``got`` fits ``shown``, where a lone '...' line matches any run of lines."""
+    shown = [s.rstrip() for s in shown]
+    got = [g.rstrip() for g in got]
+    while shown and not shown[-1]:
+        shown.pop()
+    while got and not got[-1]:
+        got.pop()
+
+    def fit(i, j):
+        if i == len(shown):
+            return j == len(got)
+        if shown[i] == "...":
+            return any(fit(i + 1, k) for k in range(j, len(got) + 1))
+        return j < len(got) and shown[i] == got[j] and fit(i + 1, j + 1)
+
+    return fit(0, 0)
+
+
+CASES = examples(README.read_text(encoding="utf-8"))
+
+
+def test_readme_has_examples():
+    assert len(CASES) >= 10
+
+
+@pytest.mark.parametrize("command,shown,line", CASES, ids=[f"L{c[2]}" for c in CASES])
+def test_readme_example(command, shown, line):
+    code, output = run(command)
+    assert code in (0, 1), f"README line {line}: `{command}` exited {code}:\n{output}"
+    if shown:
+        assert matches(shown, output.splitlines()), (
+            f"README line {line}: `{command}` prints something else now:\n{output}")
+
+
+def update() -> None:
+    """Rewrite the shown outputs with what the commands print (keeps '...' shortening rules out)."""
+    text = README.read_text(encoding="utf-8")
+    pieces, pos = [], 0
+    for block in FENCE.finditer(text):
+        body = block.group(1).splitlines()
+        new, i = [], 0
+        while i < len(body):
+            if body[i].startswith("$ "):
+                j = i + 1
+                while j < len(body) and not body[j].startswith("$ "):
+                    j += 1
+                new.append(body[i])
+                shown = body[i + 1:j]
+                if shown:
+                    _, output = run(body[i][2:])
+                    got = output.rstrip("\n").splitlines()
+                    if "..." in [s.strip() for s in shown] and matches(shown, got):
+                        new += shown  # shortened and still true: keep the shortening
+                    else:
+                        new += [g.rstrip() for g in got]
+                i = j
+            else:
+                new.append(body[i])
+                i += 1
+        pieces.append(text[pos:block.start(1)] + "\n".join(new) + "\n")
+        pos = block.end(1)
+    pieces.append(text[pos:])
+    README.write_text("".join(pieces), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    if "--update" in sys.argv:
+        update()

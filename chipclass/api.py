@@ -200,6 +200,7 @@ def tpp(bit_lengths: dict[str, int] | None = None, **throughputs) -> float:
 
     Examples
     --------
+    >>> from chipclass import ureg
     >>> tpp(fp4_sparse=2375 * ureg.TOPS)   # RTX 5090 D "AI TOPS": sparse FP4
     4750.0
     """
@@ -236,6 +237,7 @@ def classify_spec(as_of=None, name: str = "spec", *, rules_dir: str | None = Non
         A spec that cannot be read.
     """
     import math
+
 
     from chipclass.core.units import ureg
 
@@ -283,4 +285,3 @@ def explain(data=None, name: str | None = None, as_of=None, rules_dir: str | Non
     return explain_row(cat, index, rules_in_force(as_of, rules_dir), bit_lengths)
 
 
-from chipclass.core.units import ureg  # noqa: E402  (for the doctests above)

@@ -52,8 +52,9 @@ class Explanation:
 
 def explain_row(cat: Catalogue, index: int, rules: RuleSet, bit_lengths: dict | None = None) -> Explanation:
     one = cat.take([index])
-    frame = classify(one, rules, bit_lengths).to_frame()
-    ev = evaluate(rules, compute_metrics(one, bit_lengths), one.device_type)
+    m = compute_metrics(one, bit_lengths)
+    frame = classify(one, rules, bit_lengths, metrics=m).to_frame()
+    ev = evaluate(rules, m, one.device_type)
     m = ev.metrics
     formats = []
     for fname in FORMATS:

@@ -4,7 +4,8 @@ import datetime as dt
 
 import pandas as pd
 
-from chipclass.licensing.determine import determine, tier_of
+from chipclass.licensing.determine import determine
+from chipclass.rules.licences import tier_of
 
 # Dense figures: H100 SXM (NVIDIA datasheet: FP8 3,958 with sparsity, 814 mm², NVLink 900 GB/s,
 # 3.35 TB/s); H20 (296 dense FP8, 4.0 TB/s, NVLink 900; press); RTX 4090 (Ada whitepaper FP8

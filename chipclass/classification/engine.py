@@ -158,9 +158,9 @@ def evaluate(rules: RuleSet, m: dict[str, np.ndarray], device_type: np.ndarray) 
 CHUNK = 1 << 18
 
 
-def _codes(cat: Catalogue, rules: RuleSet, bit_lengths) -> dict[str, np.ndarray]:
+def _codes(cat: Catalogue, rules: RuleSet, bit_lengths, m=None) -> dict[str, np.ndarray]:
     """The numeric result columns (metrics, margins, codes) of one chunk."""
-    m = compute_metrics(cat, bit_lengths)
+    m = compute_metrics(cat, bit_lengths) if m is None else m
     ev = evaluate(rules, m, cat.device_type)
     n = len(cat)
     clause_code = np.full(n, -1, dtype=np.int16)
@@ -192,16 +192,19 @@ def _codes(cat: Catalogue, rules: RuleSet, bit_lengths) -> dict[str, np.ndarray]
     return out
 
 
-def classify(cat: Catalogue, rules: RuleSet, bit_lengths: dict[str, int] | None = None) -> Classification:
+def classify(cat: Catalogue, rules: RuleSet, bit_lengths: dict[str, int] | None = None,
+             metrics: dict[str, np.ndarray] | None = None) -> Classification:
     """Classify every row of a catalogue under ``rules``.
 
     Returns a :class:`~chipclass.classification.result.Classification`: codes and float64
     arrays, evaluated :data:`CHUNK` rows at a time into preallocated columns;
-    ``.to_frame()`` gives the display table.
+    ``.to_frame()`` gives the display table. ``metrics``, from :func:`compute_metrics` on the
+    same catalogue and bit lengths, saves computing them again (callers that also need the
+    per-format TPP).
     """
     n = len(cat)
     if n <= CHUNK:
-        cols = _codes(cat, rules, bit_lengths)
+        cols = _codes(cat, rules, bit_lengths, metrics)
     else:
         cols = None
         for start in range(0, n, CHUNK):

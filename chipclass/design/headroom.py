@@ -97,7 +97,7 @@ def headroom(cat: Catalogue, rules: RuleSet, specs=None, bit_lengths: dict | Non
     bits = {**BIT_LENGTH, **(bit_lengths or {})}
     m = compute_metrics(cat, bit_lengths)
     m["_bits"] = bits
-    base = classify(cat, rules, bit_lengths).label()
+    base = classify(cat, rules, bit_lengths, metrics=m).label()
     plan = []  # (device, spec, direction, current, candidate, binding)
     for i in range(len(cat)):  # per device: a handful of closed-form critical values each
         for spec in specs or SPECS:

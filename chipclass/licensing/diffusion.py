@@ -31,7 +31,7 @@ from chipclass.core.catalogue import Catalogue, from_table
 from chipclass.classification.engine import compute_metrics
 from chipclass.rules.countries import country_code
 from chipclass.core.errors import InputError, RuleDataError
-from chipclass.licensing.determine import records_in_force, tier_of
+from chipclass.rules.licences import records_in_force, tier_of
 from chipclass.rules.instruments import as_date, load_instruments
 
 __all__ = ["training_device", "framework", "Framework", "tiers", "fleet", "model", "training_operations_6nd",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from chipclass.licensing.determine import VIEWS
+from chipclass.rules.licences import VIEWS
 from chipclass.outputs.tables import render_table, safe
 from chipclass.outputs.write import to_records
 

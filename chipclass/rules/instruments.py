@@ -1,4 +1,4 @@
-"""Rule sets as dated data: load ``chipclass/rules/*.toml``, validate, and compose by date.
+"""Rule sets as dated data: load ``chipclass/data/rules/*.toml``, validate, and compose by date.
 
 One TOML file per instrument (a Federal Register rule). Each file carries its id, title,
 citation, dates and confidence, and the clauses it adds or replaces::

@@ -4,10 +4,12 @@
 >>> import chipclass.dask
 >>> chipclass.dask.score(dd.read_parquet("catalogue/*.parquet"), as_of="2025-06-01")  # doctest: +SKIP
 
-Each partition goes through :func:`chipclass.catalogue.from_frame` and
-:func:`chipclass.classify.classify` exactly as the pandas path does; text results come back
-as Arrow strings rather than categoricals so every partition has the same schema. Names are
-checked for uniqueness within each partition. Needs ``pip install 'chipclass[dask]'``.
+:func:`score` maps each partition of a Dask DataFrame through the same normalisation and
+engine as the pandas path; text results come back as Arrow strings rather than categoricals
+so every partition has the same schema. :func:`score_files` (``chipclass score --engine
+dask``) reads each file with the pandas engine's reader, one task per file, so the two engines
+give the same rows, exit code and message (naming the file and row, never a partition).
+Needs ``pip install 'chipclass[dask]'``.
 """
 
 from __future__ import annotations

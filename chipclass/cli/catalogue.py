@@ -174,6 +174,7 @@ def check(file, fmt, output, quiet):
     from chipclass import api
     from chipclass.core.validate import validate
     from chipclass.outputs.formats import choose
+    from chipclass.outputs.tables import safe
     from chipclass.outputs.write import write_json, write_text
 
     fmt = choose(fmt, output, [Format.TABLE, Format.JSON])
@@ -185,7 +186,7 @@ def check(file, fmt, output, quiet):
     elif not problems:
         write_text(f"{cat.source}: {len(cat)} devices, all checks passed", output)
     for p in problems:
-        click.echo(f"chipclass: error: {p}", err=True)
+        click.echo(f"chipclass: error: {safe(' '.join(str(p).split()))}", err=True)
     if problems:
         raise SystemExit(2)
 

@@ -25,7 +25,8 @@ column                           meaning                                      de
 ===============================  ===========================================  =============
 
 A cell may carry its own unit (``4 TB/s``, ``2375 TOPS``, ``8.14 cm**2``, ``2,375 TOPS``);
-it wins over the header's. Every other column passes through to the output untouched (CSV
+it wins over the header's. What a cell may hold (and what is refused, and the spellings of
+"not given") is one grammar for every engine: :mod:`chipclass.core.cells`. Every other column passes through to the output untouched (CSV
 pass-through columns are read as text, so ``007`` stays ``007``); one that looks like a
 throughput but is not in the vocabulary (``fp8 tensor [TFLOPS]``) is reported in
 :attr:`Catalogue.warnings`. CSV files may be comma-, semicolon-, tab- or pipe-separated: the
@@ -229,22 +230,23 @@ def from_table(table: pa.Table, source: str = "<table>", offset: int = 0,
         cell_shape(table, source, offset)
 
     def name_check():
-        name_col = text_column(table.column(by_name["name"]))
+        column = table.column(by_name["name"])
+        name_col = text_column(column)
         missing = np.asarray(pc.is_null(name_col))
-        if missing.any():
-            i = _first(missing)
-            raise InputError("every row needs a name", source=source, row=offset + i + 1,
-                             column=by_name["name"], value=table.column(by_name["name"])[i].as_py() or "")
+        stop = _first(missing) if missing.any() else n  # names before the first missing one
         names = name_col.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
         out["names"] = names
+        head = names.iloc[:stop]
         index = seen if seen is not None else NameIndex()
-        if seen is None and len(pc.dictionary_encode(name_col.combine_chunks()).dictionary) == n:
-            return  # all distinct: the fast path of a single table
-        hit = index.first_repeat(names, offset)
-        if hit is not None:
-            i, first_row = hit
-            raise InputError(f"duplicate name (also at row {first_row}); names must be unique",
-                             source=source, row=offset + i + 1, column=by_name["name"], value=names.iloc[i])
+        if seen is not None or len(pc.dictionary_encode(name_col.slice(0, stop).combine_chunks()).dictionary) < stop:
+            hit = index.first_repeat(head, offset)
+            if hit is not None:
+                i, first_row = hit
+                raise InputError(f"duplicate name (also at row {first_row}); names must be unique",
+                                 source=source, row=offset + i + 1, column=by_name["name"], value=names.iloc[i])
+        if stop < n:
+            raise InputError("every row needs a name", source=source, row=offset + stop + 1,
+                             column=by_name["name"], value=column[stop].as_py() or "")
 
     def numeric(name, kind, default):
         def run():

@@ -96,8 +96,11 @@ def numeric_column(arr: pa.ChunkedArray, kind: str, unit: str | None, default: s
         shown = lambda i: str(arr[i].as_py())  # noqa: E731
     else:
         raw = text_column(arr)
-        values = _cells(raw, arr, kind, header_factor, source=source, column=column, offset=offset)
+        values, grammar_error = _cells(raw, arr, kind, header_factor, source=source, column=column,
+                                       offset=offset)
         shown = lambda i: arr[i].as_py()  # noqa: E731
+    if not pa.types.is_string(t) and not pa.types.is_large_string(t):
+        grammar_error = None
     with np.errstate(invalid="ignore"):
         given = ~np.isnan(values)
         infinite = given & ~np.isfinite(values)
@@ -105,6 +108,8 @@ def numeric_column(arr: pa.ChunkedArray, kind: str, unit: str | None, default: s
         zero_area = given & (values == 0) if kind == "area" else np.zeros(len(values), bool)
         out_of_range = given & ((values > MAX_MAGNITUDE) | ((values < 1 / MAX_MAGNITUDE) & (values > 0) & (kind == "area")))
     bad = infinite | negative | zero_area | out_of_range
+    if grammar_error is not None and (not bad.any() or grammar_error.row <= offset + _first(bad) + 1):
+        raise grammar_error  # the earliest bad cell of the column, whatever the kind of fault
     if bad.any():
         i = _first(bad)
         why = ("is too large: it overflows a 64-bit float once converted to the canonical unit"
@@ -124,23 +129,25 @@ _PLAIN_NUMBER = r"^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d{1,3})?$"
 
 
 def _cells(raw, original, kind: str, header_factor: float, *, source: str, column: str,
-           offset: int) -> np.ndarray:
-    """Text cells ('296', '4 TB/s', '2,375 TOPS') to float64 in the canonical unit of ``kind``.
+           offset: int) -> tuple[np.ndarray, InputError | None]:
+    """Text cells ('296', '4 TB/s', '2,375 TOPS') to float64 in the canonical unit of ``kind``,
+    NaN where a cell is refused, and the error of the first refused cell (outside the grammar
+    or with a bad unit), or None.
 
     Two vectorised paths: when every cell is a plain number (the grammar checked by a regular
-    expression, then cast), else the full grammar by ``extract_regex``; the first cell outside
-    it is reported with its original text.
+    expression, then cast), else the full grammar by ``extract_regex``.
     """
     valid = pc.is_valid(raw)
     plain = pc.match_substring_regex(raw, _PLAIN_NUMBER)
     if pc.all(pc.or_kleene(plain, pc.invert(valid))).as_py() is not False:
         with np.errstate(over="ignore"):
-            return pc.cast(raw, pa.float64()).to_numpy(zero_copy_only=False) * header_factor
+            return pc.cast(raw, pa.float64()).to_numpy(zero_copy_only=False) * header_factor, None
     parts = pc.extract_regex(raw, _CELL)
     unmatched = np.asarray(pc.and_(valid, pc.is_null(parts)))
+    errors: list[tuple[int, InputError]] = []
     if unmatched.any():
         i = _first(unmatched)
-        raise _refuse_cell(original[i].as_py(), source=source, row=offset + i + 1, column=column)
+        errors.append((i, _refuse_cell(original[i].as_py(), source=source, row=offset + i + 1, column=column)))
     numbers = pc.replace_substring(pc.struct_field(parts, "num"), ",", "")
     values = pc.cast(numbers, pa.float64()).to_numpy(zero_copy_only=False)
     units = pc.utf8_trim_whitespace(pc.struct_field(parts, "unit"))
@@ -153,13 +160,14 @@ def _cells(raw, original, kind: str, header_factor: float, *, source: str, colum
         try:
             factors[j] = unit_factor(u, kind)
         except UnitError as exc:
+            factors[j] = np.nan
             i = _first(np.asarray(pc.equal(units, u).fill_null(False)))
-            raise _refuse_cell(original[i].as_py(), source=source, row=offset + i + 1, column=column,
-                               why=str(exc)) from None
+            errors.append((i, _refuse_cell(original[i].as_py(), source=source, row=offset + i + 1,
+                                           column=column, why=str(exc))))
     idx = 0 if len(distinct) == 1 else np.asarray(
         pc.index_in(units, value_set=pa.array(distinct, pa.string())).fill_null(0))
-    with np.errstate(over="ignore"):
-        return values * factors[idx]
+    with np.errstate(over="ignore", invalid="ignore"):
+        return values * factors[idx], (min(errors, key=lambda e: e[0])[1] if errors else None)
 
 
 def text_column(arr: pa.ChunkedArray) -> pa.ChunkedArray:

@@ -180,8 +180,7 @@ def determine(data, destinations, headquarters: str | None = None, as_of=None, *
     hq_code = country_code(headquarters) if headquarters else None
     other = "written" if view == "enforced" else "enforced"
     parts = []
-    for d in destinations:
-        dest = country_code(d)
+    for dest in dict.fromkeys(country_code(d) for d in destinations):  # CN and China are one destination
         hq = hq_code or dest
         relied = [i.id for i in rules.instruments]
         main = _view(cl, day, view, dest, hq, rules_dir, relied)

@@ -89,12 +89,26 @@ def test_6nd_estimate():
 
 
 def test_every_answer_names_rule_set_citation_and_enforcement():
-    for day, enforced in (("2025-03-01", True), ("2025-06-01", False)):
+    # 90 FR 4544 DATES: effective 2025-01-13, no compliance required before 2025-05-15 (120 days
+    # after publication, BIS page quoted in the research note); BIS stopped enforcing on
+    # 2025-05-13, so the rule never bound anyone: enforced is False on every date.
+    for day in ("2025-01-13", "2025-03-01", "2025-05-12", "2025-05-13", "2025-05-14", "2025-05-15",
+                "2025-06-01"):
         for out in (model(operations=1e26, as_of=day), _fleet([{"device": "H100 SXM", "count": 1,
                                                                   "country": "SG"}], as_of=day),
                     tiers(["SG"], day).iloc[0].to_dict()):
             assert out["rule_set"] == "2025-01-diffusion" and "90 FR 4544" in out["citation"]
-            assert out["enforced"] is enforced or out["enforced"] == enforced
+            assert out["enforced"] is False or out["enforced"] == False  # noqa: E712
+            assert out["in_cfr"] is True or out["in_cfr"] == True  # noqa: E712
+            assert out["enforcement"].startswith("written in the CFR but not enforced"), out["enforcement"]
+
+
+def test_model_never_says_4e091_is_enforced():
+    before = model(operations=1e26, as_of="2025-03-01")
+    assert before["eccn"] == "4E091" and "written rules only" in before["reason"]
+    assert "2025-05-15" in before["enforcement"]
+    after = model(operations=1e26, as_of="2025-06-01")
+    assert "never bound anyone" in after["enforcement"]
 
 
 def test_tiers_by_date():

@@ -97,16 +97,25 @@ def test_nac_splits_into_aca_on_2024_04_04():
     assert need("RTX 4090", "CN", "2024-04-04", field="exceptions").startswith("NAC")
 
 
-def test_hbm_to_china_from_2024_12_02():
-    assert need("HBM3 stack", "CN", "2024-12-01") is False
-    assert need("HBM3 stack", "CN", "2024-12-02") is True
-    assert need("HBM3 stack", "SA", "2024-12-02") is False  # 3A090.c scope: Macau and D:5 only
+def test_hbm_to_china_enforced_from_its_compliance_date_2024_12_31():
+    # 89 FR 96790 DATES: effective 2024-12-02, compliance for the HBM amendments 2024-12-31
+    assert need("HBM3 stack", "CN", "2024-12-30") is False
+    assert need("HBM3 stack", "CN", "2024-12-31") is True
+    assert need("HBM3 stack", "CN", "2024-12-01", view="written") is False
+    assert need("HBM3 stack", "CN", "2024-12-02", view="written") is True
+    out = determine(DEVICES, ["CN"], None, "2024-12-02").set_index("name")
+    assert bool(out.loc["HBM3 stack", "written_differs"]) is True
+    assert "2024-12-31" in out.loc["HBM3 stack", "not_enforced"]
+    assert need("HBM3 stack", "SA", "2024-12-31") is False  # 3A090.c scope: Macau and D:5 only
 
 
-def test_diffusion_worldwide_from_2025_01_13_and_not_enforced_from_2025_05_13():
-    assert need("H100 SXM", "SG", "2025-01-12") is False
-    assert need("H100 SXM", "SG", "2025-01-13") is True        # Tier 2, enforced then
-    assert need("H100 SXM", "SG", "2025-05-13") is False       # enforcement stopped
+def test_diffusion_written_from_2025_01_13_but_never_binding():
+    # 90 FR 4544: effective 2025-01-13, compliance 2025-05-15; not enforced from 2025-05-13
+    assert need("H100 SXM", "SG", "2025-01-12", view="written") is False
+    assert need("H100 SXM", "SG", "2025-01-13", view="written") is True
+    for day in ("2025-01-13", "2025-03-01", "2025-05-12", "2025-05-13", "2025-05-14", "2025-05-15"):
+        assert need("H100 SXM", "SG", day) is False, day     # enforced: never bound
+    assert need("H100 SXM", "DE", "2025-03-01") is False       # no Tier 1 licence either
     assert need("H100 SXM", "SG", "2025-05-13", view="written") is True
     out = determine(DEVICES, ["SG"], None, "2025-05-13").set_index("name")
     assert bool(out.loc["H100 SXM", "written_differs"]) is True

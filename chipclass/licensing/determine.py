@@ -30,7 +30,7 @@ import pandas as pd
 from chipclass.classification.engine import classify
 from chipclass.rules.countries import Selector, country_code, country_groups
 from chipclass.rules.instruments import as_date, rules_in_force
-from chipclass.rules.licences import VIEWS, product_notes, records_in_force, tier_of
+from chipclass.rules.licences import VIEWS, not_binding, product_notes, records_in_force, tier_of
 
 __all__ = ["determine", "VIEWS"]
 
@@ -204,7 +204,9 @@ def determine(data, destinations, headquarters: str | None = None, as_of=None, *
             f"{other}_review_policy": np.where(differs, alt["review_policy"], None),
         })
         if main["suspended"] and view == "enforced":
-            part["not_enforced"] = main["suspended"]
+            why = not_binding(day, rules_dir)
+            part["not_enforced"] = "; ".join(f"{i} ({why.get(i, 'suspended')})"
+                                             for i in main["suspended"].split(", "))
         parts.append(part)
     out = pd.concat(parts, ignore_index=True)
     if "not_enforced" not in out.columns:

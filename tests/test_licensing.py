@@ -138,9 +138,20 @@ def test_nicaragua_review_policy_follows_its_group_change():
     assert need("H100 SXM", "NI", "2024-03-15") is True
 
 
-def test_cambodia_leaving_d5_changes_the_review_policy():
-    assert need("H100 SXM", "KH", "2026-02-02", field="review_policy").startswith("presumption of denial")
-    assert need("H100 SXM", "KH", "2026-02-03", field="review_policy").startswith("presumption of approval")
+def test_cambodia_leaving_d5_on_2025_11_07_changes_the_review_policy():
+    # ITAR 126.1 change of 2025-11-07 controls D:5 (note to D:5); not the EAR edit of 2026-02-03
+    assert need("H100 SXM", "KH", "2025-11-06", field="review_policy").startswith("presumption of denial")
+    assert need("H100 SXM", "KH", "2025-11-07", field="review_policy").startswith("presumption of approval")
+
+
+def test_cambodia_headquartered_buyer_is_not_a_d5_buyer_on_2025_12_01():
+    assert need("H100 SXM", "DE", "2025-11-06", hq="KH") is True   # D:5-headquartered buyer
+    assert need("H100 SXM", "DE", "2025-12-01", hq="KH") is False
+
+
+def test_cambodia_is_tier_2_on_2025_12_01():
+    assert tier_of("KH", dt.date(2025, 11, 6))[0] == 3
+    assert tier_of("KH", dt.date(2025, 12, 1))[0] == 2
 
 
 def test_indeterminate_device_gets_no_answer():

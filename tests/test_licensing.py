@@ -188,3 +188,21 @@ def test_raising_throughput_never_removes_a_licence_requirement(fp8, factor, are
     for view in ("enforced", "written"):
         out = determine(df, [to], hq, day, view=view).set_index("name")["license_required"]
         assert bool(out["after"]) >= bool(out["before"]), (view, out.to_dict())
+
+
+def test_review_condition_with_a_missing_input_cannot_be_decided():
+    # 91 FR 1684: case-by-case below TPP 21,000 AND total DRAM bandwidth 6,500 GB/s. An H100-class
+    # part (TPP 15,832) with no memory bandwidth cannot be placed: say so, as classification does.
+    df = pd.DataFrame([{"name": "H100 no bandwidth", "fp8_sparse": 3958, "die_area": 814},
+                       {"name": "H100 with bandwidth", "fp8_sparse": 3958, "die_area": 814, "memory_bandwidth": 3350},
+                       {"name": "over the TPP line", "fp8": 2700, "die_area": 814}])  # TPP 21,600
+    out = determine(df, ["CN"], None, "2026-02-01").set_index("name")
+    assert out.loc["H100 no bandwidth", "review_policy"].startswith("cannot decide: needs memory_bandwidth")
+    assert "presumption of denial" not in out.loc["H100 no bandwidth", "review_policy"].split("(")[0]
+    assert out.loc["H100 with bandwidth", "review_policy"].startswith("case-by-case")
+    # TPP already fails the first condition: the missing bandwidth does not matter (Kleene AND)
+    assert out.loc["over the TPP line", "review_policy"].startswith("presumption of denial")
+    assert bool(out.loc["H100 no bandwidth", "license_required"]) is True
+    # the day before the rule: no condition to decide
+    before = determine(df, ["CN"], None, "2026-01-14").set_index("name")
+    assert before.loc["H100 no bandwidth", "review_policy"].startswith("presumption of denial")

@@ -38,13 +38,29 @@ def _matches(sel: Selector | None, code: str | None, day, tiers) -> bool:
     return sel is not None and code is not None and sel.matches(code, day, tiers.groups, tiers)
 
 
-def _cond_mask(conds, metrics, n) -> np.ndarray:
-    mask = np.ones(n, dtype=bool)
-    from chipclass.classification.engine import _condition
+def _cond_mask(conds, metrics, n) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Three-valued (Kleene) truth of a record's conditions, as in classification:
+    (true, unknown, bitmask over :data:`INPUTS` of the missing inputs of the unknown rows)."""
+    from chipclass.classification.engine import _NEEDS, _condition
+    from chipclass.classification.result import INPUTS
+
+    true = np.ones(n, dtype=bool)
+    false = np.zeros(n, dtype=bool)
+    missing = np.zeros(n, dtype=np.int16)
     for c in conds:
-        val, _known = _condition(c, metrics)
-        mask &= val  # unknown counts as not met
-    return mask
+        val, known = _condition(c, metrics)
+        true &= val
+        false |= known & ~val
+        for inp in _NEEDS[c.metric]:
+            missing[~known] |= 1 << INPUTS.index(inp)
+    unknown = ~true & ~false
+    return true, unknown, np.where(unknown, missing, 0)
+
+
+def _missing_text(bits: np.ndarray) -> np.ndarray:
+    from chipclass.classification.result import INPUTS
+
+    return _join_bits(bits, list(INPUTS), sep=", ")
 
 
 def _prefix_mask(eccn: np.ndarray, prefixes) -> np.ndarray:
@@ -60,6 +76,32 @@ def _join_bits(bits: np.ndarray, labels: list[str], sep: str = "; ") -> np.ndarr
     for b in np.unique(bits):
         if b:
             out[bits == b] = sep.join(lab for k, lab in enumerate(labels) if int(b) >> k & 1)
+    return out
+
+
+def _exceptions_text(bits, maybe, exc):
+    """Exception labels; one whose conditions cannot be decided says which inputs it needs."""
+    from chipclass.classification.engine import _NEEDS
+
+    def needs(r):
+        return ", ".join(dict.fromkeys(i for c in r.conditions for i in _NEEDS[c.metric]))
+    labels = [r.label() for r in exc] + [f"{r.label()} [cannot decide: needs {needs(r)}]" for r in exc]
+    k = len(exc)
+    sure = bits & ~maybe
+    return _join_bits(sure | (maybe << k), labels, sep=" | ")
+
+
+def _review_text(review, review_missing, rev):
+    """The review policy of each row; where the last policy that may apply has a condition whose
+    input is missing: 'cannot decide: needs memory_bandwidth (... if met) [basis]'."""
+    table = np.asarray([f"{r.policy} [{r.basis}]" for r in rev] + [None], dtype=object)
+    out = table[review]
+    if review_missing.any():
+        need = _missing_text(review_missing)
+        for i in np.flatnonzero(review_missing):
+            r = rev[review[i]]
+            cond = " and ".join(c.describe() for c in r.conditions)
+            out[i] = f"cannot decide: needs {need[i]} ({r.policy} if {cond}) [{r.basis}]"
     return out
 
 
@@ -81,6 +123,7 @@ def _view(cl, day, view, dest, hq, directory, relied_on=()):
     exc = [r for r in records if r.kind == "exception"]
 
     lic_bits = np.zeros(n, dtype=np.int64)
+    lic_unknown = np.zeros(n, dtype=np.int16)  # missing inputs of a licence record that may apply
     inst_ids = [i.id for i in used]
     inst_bits = np.full(n, sum(1 << inst_ids.index(i) for i in relied_on if i in inst_ids), dtype=np.int64)
     export = tiers.groups.base(dest) != "US"
@@ -89,12 +132,17 @@ def _view(cl, day, view, dest, hq, directory, relied_on=()):
         by_hq = _matches(r.hq, hq, day, tiers)
         if not (by_dest or by_hq) or not export:
             continue
-        m = controlled & _prefix_mask(eccn, r.eccn) & _cond_mask(r.conditions, metrics, n)
+        item = controlled & _prefix_mask(eccn, r.eccn)
+        true, unknown, miss = _cond_mask(r.conditions, metrics, n)
+        m = item & true
         lic_bits[m] |= 1 << k
         inst_bits[m] |= 1 << inst_ids.index(r.instrument)
+        lic_unknown[item & unknown] |= miss[item & unknown]
     required = lic_bits != 0
+    lic_unknown[required] = 0
 
     exc_bits = np.zeros(n, dtype=np.int64)
+    exc_maybe = np.zeros(n, dtype=np.int64)
     for k, r in enumerate(exc):
         if not (_matches(r.to, dest, day, tiers) or _matches(r.hq, hq, day, tiers)):
             continue
@@ -106,32 +154,40 @@ def _view(cl, day, view, dest, hq, directory, relied_on=()):
             if want_dc is not None:
                 ok &= dc == bool(want_dc)
             item |= ok
-        m = required & item & _cond_mask(r.conditions, metrics, n)
+        true, unknown, _ = _cond_mask(r.conditions, metrics, n)
+        m = required & item & (true | unknown)  # an exception that may apply is listed (below: '?')
         exc_bits[m] |= 1 << k
+        exc_maybe[required & item & unknown] |= 1 << k
         inst_bits[m] |= 1 << inst_ids.index(r.instrument)
 
     review = np.full(n, -1, dtype=np.int32)
+    review_missing = np.zeros(n, dtype=np.int16)  # the last matching policy may apply: inputs needed
     for k, r in enumerate(rev):  # later instruments come later: the last match wins
         if not (_matches(r.to, dest, day, tiers) or _matches(r.hq, hq, day, tiers)):
             continue
-        m = required & _prefix_mask(eccn, r.eccn) & _cond_mask(r.conditions, metrics, n)
-        review[m] = k
-        inst_bits[m] |= 1 << inst_ids.index(r.instrument)
+        item = required & _prefix_mask(eccn, r.eccn)
+        true, unknown, miss = _cond_mask(r.conditions, metrics, n)
+        review[item & true] = k
+        review_missing[item & true] = 0
+        review[item & unknown] = k
+        review_missing[item & unknown] = miss[item & unknown]
+        inst_bits[item & (true | unknown)] |= 1 << inst_ids.index(r.instrument)
 
-    lic_req = pd.array(np.where(indeterminate, None, required), dtype="boolean")
+    lic_req = pd.array(np.where(indeterminate | (lic_unknown != 0), None, required), dtype="boolean")
     basis = _join_bits(lic_bits, [r.basis for r in lic])
     missing = np.array(["classification indeterminate, missing: " + (m or "") for m in cl.missing_text()],
                        dtype=object)
+    cannot = np.asarray(["cannot decide: needs " + (m or "") for m in _missing_text(lic_unknown)], dtype=object)
     basis = np.where(required, basis, np.where(
-        indeterminate, missing,
+        indeterminate, missing, np.where(lic_unknown != 0, cannot,
         np.where(controlled, "no licence requirement for this destination and buyer" if export
                  else "not an export (destination is the United States)",
-                 "not in ECCN 3A090: no 3A090/4A090 licence requirement")))
+                 "not in ECCN 3A090: no 3A090/4A090 licence requirement"))))
     return {
         "license_required": lic_req,
         "basis": basis,
-        "exceptions": _join_bits(exc_bits, [r.label() for r in exc], sep=" | "),
-        "review_policy": np.asarray([f"{r.policy} [{r.basis}]" for r in rev] + [None], dtype=object)[review],
+        "exceptions": _exceptions_text(exc_bits, exc_maybe, exc),
+        "review_policy": _review_text(review, review_missing, rev),
         "rule_sets": _join_bits(inst_bits, inst_ids, sep="+"),
         "suspended": ", ".join(sorted(suspended)),
     }

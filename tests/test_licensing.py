@@ -133,6 +133,32 @@ def test_uae_stays_in_scope_after_moving_to_a5_on_2026_07_10():
     assert "United Arab Emirates" in need("H100 SXM", "AE", "2026-07-10", field="basis")
 
 
+def test_uae_a_items_cite_iii_a_and_b_items_iii_b():
+    # eCFR 2026-07-23: .a rows "any destination worldwide, see 742.6(a)(6)(iii)(A)"; .b rows name
+    # the UAE, "see 742.6(a)(6)(iii)(B)"
+    df = pd.DataFrame([{"name": "H100 SXM", "fp8_sparse": 3958, "die_area": 814},
+                       {"name": "band b.1", "fp8": 375, "die_area": 1000, "datacenter": "yes"}])
+    out = determine(df, ["AE"], None, "2026-07-10").set_index("name")
+    assert "742.6(a)(6)(iii)(A)" in out.loc["H100 SXM", "basis"]
+    assert "(iii)(B)" not in out.loc["H100 SXM", "basis"]
+    assert "742.6(a)(6)(iii)(B)" in out.loc["band b.1", "basis"]
+
+
+def test_uae_move_from_d4_to_a5_drops_aca_and_the_d4_review_policy():
+    # ACA's 2024 scope is D:1/D:4 except Macau and D:5 (CBP CSMS 61882672); the 2023 presumption
+    # of approval is for D:1/D:4 destinations. From 2026-07-10 the UAE is in A:5, not D:4.
+    df = pd.DataFrame([{"name": "band b.1", "fp8": 375, "die_area": 1000, "datacenter": "yes"}])
+    before = determine(df, ["AE"], None, "2026-07-09").iloc[0]
+    on = determine(df, ["AE"], None, "2026-07-10").iloc[0]
+    assert "ACA" in before["exceptions"] and before["review_policy"].startswith("presumption of approval")
+    assert "ACA" not in on["exceptions"]
+    assert on["review_policy"].startswith("not determined") and "[unconfirmed]" in on["review_policy"]
+    assert "UAE approved recipients" in on["exceptions"]
+    # a buyer headquartered in D:5 cannot use the approved-recipient route
+    cn = determine(df, ["AE"], "CN", "2026-07-10").iloc[0]
+    assert "UAE approved recipients" not in (cn["exceptions"] or "")
+
+
 def test_nicaragua_review_policy_follows_its_group_change():
     assert need("H100 SXM", "NI", "2024-03-14") is False
     assert need("H100 SXM", "NI", "2024-03-15") is True

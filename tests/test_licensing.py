@@ -232,3 +232,20 @@ def test_review_condition_with_a_missing_input_cannot_be_decided():
     # the day before the rule: no condition to decide
     before = determine(df, ["CN"], None, "2026-01-14").set_index("name")
     assert before.loc["H100 no bandwidth", "review_policy"].startswith("presumption of denial")
+
+
+def test_matrix_cell_shows_a_note_that_requires_a_licence():
+    # NVIDIA 8-K of 2025-04-15: H20 exports to China need a licence "for the indefinite future",
+    # although the H20 is outside 3A090 (TPP 2,368, PD 2.91)
+    from chipclass.outputs.reports import matrix_text
+
+    before = determine(DEVICES, ["CN", "DE"], None, "2025-04-08")
+    on = determine(DEVICES, ["CN", "DE"], None, "2025-04-09")
+    assert not before.set_index("name").loc["H20", "note_requires_license"].any()
+    rows = {line.split("  ")[0]: line for line in matrix_text(on).splitlines()}
+    cells = rows["H20"].split()
+    assert cells[-2:] == ["-!", "-"]            # CN flagged, DE (no note) plain
+    assert "-!" not in rows["RTX 4090 D"]
+    assert "-! none under the ECCN rules" in matrix_text(on)
+    before_rows = {line.split("  ")[0]: line for line in matrix_text(before).splitlines()}
+    assert "-!" not in before_rows["H20"]

@@ -258,6 +258,9 @@ class NoteRec(_Rec, kw_only=True):
     text: Text
     source: Text
     confidence: Confidence = "summary"
+    #: The note itself says a licence is required (an is-informed letter): shown in the licence
+    #: matrix even where the ECCN rules give none.
+    requires_license: bool = False
 
     def __post_init__(self):
         for n in self.names:

@@ -193,9 +193,11 @@ def _view(cl, day, view, dest, hq, directory, relied_on=()):
     }
 
 
-def _notes(frame, day, dest, directory) -> np.ndarray:
+def _notes(frame, day, dest, directory) -> tuple[np.ndarray, np.ndarray]:
+    """(notes text or None, whether a note says a licence is required) per row."""
     n = len(frame)
     notes = np.full(n, "", dtype=object)
+    says_licence = np.zeros(n, dtype=bool)
     groups = country_groups(directory)
     for note in product_notes(directory):
         if note["date"] > day or not note["to"].matches(dest, day, groups):
@@ -204,6 +206,8 @@ def _notes(frame, day, dest, directory) -> np.ndarray:
         hit = frame["name"].astype(str).str.contains(pattern, flags=re.IGNORECASE, regex=True).to_numpy()
         text = f"{note['date'].isoformat()} {note['id']}: {note['text']} ({note['source']}) [{note['confidence']}]"
         notes[hit] = np.where(notes[hit] == "", text, notes[hit] + " | " + text)
+        if note["requires_license"]:
+            says_licence |= hit
     base = (groups.base(dest), groups.aliases.get(dest, (dest, ""))[1])
     extra = []
     if base[0] != dest:
@@ -215,7 +219,7 @@ def _notes(frame, day, dest, directory) -> np.ndarray:
     if extra:
         text = " ".join(extra)
         notes = np.where(notes == "", text, notes + " | " + text)
-    return np.where(notes == "", None, notes)
+    return np.where(notes == "", None, notes), says_licence
 
 
 def determine(data, destinations, headquarters: str | None = None, as_of=None, *,
@@ -240,6 +244,7 @@ def determine(data, destinations, headquarters: str | None = None, as_of=None, *
         dest = country_code(d)
         hq = hq_code or dest
         relied = [i.id for i in rules.instruments]
+        notes, says_licence = _notes(frame, day, dest, rules_dir)
         main = _view(cl, day, view, dest, hq, rules_dir, relied)
         alt = _view(cl, day, other, dest, hq, rules_dir, relied)
         differs = ((main["license_required"].fillna(False).to_numpy() != alt["license_required"].fillna(False).to_numpy())
@@ -252,7 +257,8 @@ def determine(data, destinations, headquarters: str | None = None, as_of=None, *
             "exceptions": main["exceptions"], "review_policy": main["review_policy"],
             "rule_sets": main["rule_sets"],
             "enforced": view == "enforced",
-            "notes": _notes(frame, day, dest, rules_dir),
+            "notes": notes,
+            "note_requires_license": says_licence,
             f"{other}_differs": differs,
             f"{other}_license_required": pd.array(np.where(differs, alt["license_required"], None), dtype="boolean"),
             f"{other}_basis": np.where(differs, alt["basis"], None),

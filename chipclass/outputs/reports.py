@@ -108,6 +108,7 @@ def licence_rows(frame: pd.DataFrame) -> list[dict]:
 
 def matrix_text(frame: pd.DataFrame) -> str:
     """Devices x destinations: L = licence required (exceptions in brackets), - = none,
+    -! = none under the ECCN rules but a product note says a licence is required,
     ? = classification indeterminate, * = the other view (written/enforced) differs."""
     def cell(r):
         if pd.isna(r.license_required):
@@ -116,7 +117,7 @@ def matrix_text(frame: pd.DataFrame) -> str:
             exc = [e.split(" (")[0] for e in str(r.exceptions).split(" | ")] if isinstance(r.exceptions, str) else []
             text = "L" + (f" ({', '.join(exc)})" if exc else "")
         else:
-            text = "-"
+            text = "-!" if bool(getattr(r, "note_requires_license", False)) else "-"
         differs = [c for c in frame.columns if c.endswith("_differs")]
         return text + ("*" if differs and getattr(r, differs[0]) else "")
 
@@ -138,6 +139,7 @@ def matrix_text(frame: pd.DataFrame) -> str:
     lines += ["", f"as of {frame['as_of'].iloc[0]}, {view} rules"
               + (f"; buyer headquartered in {', '.join(hq)}" if hq else "; buyer headquartered in the destination"),
               "L licence required (licence exceptions that could apply in brackets); - none; "
+              "-! none under the ECCN rules, but a product note below says a licence is required; "
               "? classification indeterminate; * the " + ("written" if view == "enforced" else "enforced")
               + " rules give another answer (see -f json)"]
     notes = frame.dropna(subset=["notes"]).drop_duplicates(["name", "notes"])
@@ -151,6 +153,8 @@ def licence_explain_lines(rows: list[dict]) -> list[str]:
     block = ["Licences (enforced rules; * where the written rules differ)"]
     for r in rows:
         need = {True: "licence required", False: "no licence", None: "indeterminate"}[r["license_required"]]
+        if r["license_required"] is False and r.get("note_requires_license"):
+            need = "no licence under the ECCN rules, but a product note says a licence is required (!)"
         block.append(f"  -> {r['destination']} (buyer HQ {r['headquarters']}): {need}"
                      + ("  *" if r.get("written") else ""))
         block.append(f"       basis: {r['basis']}")

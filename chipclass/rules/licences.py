@@ -153,5 +153,5 @@ def product_notes(directory: str | None = None) -> list[dict]:
     groups = country_groups(directory)
     where = str(path or f"chipclass/data/rules/{name}")
     return [{"id": n.id, "date": n.date, "names": n.names, "source": n.source, "confidence": n.confidence,
-             "text": " ".join(n.text.split()), "to": Selector.parse(n.to, f"{where}: note[{k}].to", groups)}
+             "text": " ".join(n.text.split()), "requires_license": n.requires_license, "to": Selector.parse(n.to, f"{where}: note[{k}].to", groups)}
             for k, n in enumerate(rec.note)]

@@ -249,3 +249,35 @@ def test_matrix_cell_shows_a_note_that_requires_a_licence():
     assert "-! none under the ECCN rules" in matrix_text(on)
     before_rows = {line.split("  ")[0]: line for line in matrix_text(before).splitlines()}
     assert "-!" not in before_rows["H20"]
+
+
+# Trainium2-like specs (hand-made from press figures: 1,299 dense FP8, 667 dense BF16 and TF32
+# TFLOPS, 2.9 TB/s HBM; die area illustrative). TPP: FP8 10,392; BF16 10,672; TF32 21,344 at
+# 32 bits, 12,673 at 19 bits. The TF32 reading alone moves it across 91 FR 1684's TPP 21,000.
+TRN2 = pd.DataFrame([{"name": "Trainium2-like", "fp8": 1299, "bf16": 667, "tf32": 667,
+                      "die_area": 1600, "memory_bandwidth": 2900}])
+
+
+def test_tf32_bits_reach_licensing_across_the_21000_line():
+    at32 = determine(TRN2, ["CN"], None, "2026-02-01").iloc[0]
+    at19 = determine(TRN2, ["CN"], None, "2026-02-01", bit_lengths={"tf32": 19}).iloc[0]
+    assert at32["review_policy"].startswith("presumption of denial")
+    assert at19["review_policy"].startswith("case-by-case")
+    assert bool(at32["license_required"]) and bool(at19["license_required"])
+
+
+def test_tf32_bits_option_reaches_the_license_command(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from chipclass.cli import main
+
+    path = tmp_path / "trn2.csv"
+    TRN2.to_csv(path, index=False)
+    runner = CliRunner()
+    args = ["license", str(path), "--to", "CN", "--as-of", "2026-02-01", "-f", "json"]
+    default = json.loads(runner.invoke(main, args).stdout)[0]
+    nineteen = json.loads(runner.invoke(main, args + ["--tf32-bits", "19"]).stdout)[0]
+    assert default["review_policy"].startswith("presumption of denial")
+    assert nineteen["review_policy"].startswith("case-by-case")

@@ -188,3 +188,30 @@ def test_classification_renders_in_a_notebook():
     html = res._repr_html_()
     assert "<table" in html and "H100 SXM" in html and "2023-11-acs" in html
     assert "<pre>" in chipclass.explain(str(CHIPS), "H20", as_of="2024-01-01")._repr_html_()
+
+
+def test_final_eccn_and_fail_on_selectors():
+    # eccn carries the final ECCN; clause keeps the 3A090 clause; --fail-on 3A090.a still matches
+    import pandas as pd
+
+    from chipclass.classification.result import matches
+
+    df = pd.DataFrame([{"name": "server", "device_type": "system", "fp8_sparse": 3958, "die_area": 814},
+                       {"name": "crypto", "fp8_sparse": 3958, "die_area": 814, "base_eccn": "5A992.c"},
+                       {"name": "H20", "fp8": 296, "die_area": 814}])
+    frame = chipclass.score(df, as_of="2026-08-01")
+    assert list(frame["eccn"].astype(str)) == ["4A090.a", "5A992.z.1", "3A991.p"]
+    assert list(frame["clause"].astype(object)[:2]) == ["3A090.a.1", "3A090.a.1"]
+    assert list(matches(frame, ["3A090.a"])) == [True, True, False]
+    assert list(matches(frame, ["4A090"])) == [True, False, False]
+    assert list(matches(frame, ["3A991.p"])) == [False, False, True]
+
+
+def test_system_naming_an_unknown_ic_is_refused():
+    import pandas as pd
+
+    from chipclass.core.errors import InputError
+
+    df = pd.DataFrame([{"name": "server", "device_type": "system", "ic": "H999"}])
+    with pytest.raises(InputError, match="H999"):
+        chipclass.score(df, as_of="2026-08-01")

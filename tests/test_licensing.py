@@ -281,3 +281,59 @@ def test_tf32_bits_option_reaches_the_license_command(tmp_path):
     nineteen = json.loads(runner.invoke(main, args + ["--tf32-bits", "19"]).stdout)[0]
     assert default["review_policy"].startswith("presumption of denial")
     assert nineteen["review_policy"].startswith("case-by-case")
+
+
+# --- the ECCN ladder in licensing ------------------------------------------------------------
+LADDER = pd.DataFrame([
+    {"name": "H20", "fp8": 296, "die_area": 814, "interconnect_bandwidth": 900, "memory_bandwidth": 4000},
+    {"name": "H100 + crypto", "fp8_sparse": 3958, "die_area": 814, "base_eccn": "5A992.c", "memory_bandwidth": 3350},
+    {"name": "gaming + crypto", "fp8": 660.6, "die_area": 608.5, "datacenter": "no", "base_eccn": "5A992.c"},
+    {"name": "H100 server", "device_type": "system", "ic": "H100 SXM", "ic_count": 8},
+    {"name": "H100 SXM", "fp8_sparse": 3958, "die_area": 814, "memory_bandwidth": 3350},
+    {"name": "slow part", "int8": 4, "interconnect_bandwidth": 32},
+])
+
+
+def test_z_and_system_items_are_licensed_as_the_paragraph_they_meet():
+    out = determine(LADDER, ["SA"], None, "2024-06-01").set_index("name")
+    assert out.loc["H100 + crypto", "eccn"] == "5A992.z.1" and bool(out.loc["H100 + crypto", "license_required"])
+    assert out.loc["H100 server", "eccn"] == "4A090.a" and bool(out.loc["H100 server", "license_required"])
+    assert out.loc["H100 server", "clause"] == "3A090.a.1"
+    assert out.loc["H20", "eccn"] == "3A991.p" and not bool(out.loc["H20", "license_required"])
+    assert out.loc["H20", "basis"].startswith("3A991.p: no licence")
+    assert out.loc["slow part", "eccn"] == "EAR99"
+
+
+def test_z_items_keep_only_their_listed_exceptions():
+    # non-datacenter 3A090.a with 5A992.c -> 5A992.z.1: NAC/ACA allowed (740.8 covers .z items)
+    out = determine(LADDER, ["CN"], None, "2024-06-01").set_index("name")
+    assert "NAC" in out.loc["gaming + crypto", "exceptions"]
+    # written Diffusion view: AIA for 5A992.z.1 to Tier 1; LPP too (CCL flags)
+    w = determine(LADDER, ["DE"], None, "2025-03-01", view="written").set_index("name")
+    assert "AIA" in w.loc["H100 + crypto", "exceptions"] and "LPP" in w.loc["H100 + crypto", "exceptions"]
+
+
+def test_exceptions_allowed_list_removes_an_exception_not_on_it(tmp_path):
+    import shutil
+    from importlib import resources
+
+    src = resources.files("chipclass").joinpath("data/rules")
+    for p in src.iterdir():
+        if p.name.endswith(".toml"):
+            shutil.copy(p, tmp_path / p.name)
+    path = tmp_path / "2023-11-acs.toml"
+    path.write_text(path.read_text().replace('"5A992.z.1" = ["NAC", "ACA", "AIA", "ACM", "LPP"]',
+                                             '"5A992.z.1" = ["ACM"]'))
+    out = determine(LADDER, ["CN"], None, "2024-06-01", rules_dir=str(tmp_path)).set_index("name")
+    assert out.loc["gaming + crypto", "exceptions"] is None
+
+
+def test_russia_and_belarus_need_a_licence_for_any_ccl_item():
+    # 746.8(a)(1) since 87 FR 22130: any ECCN, so 3A991.p too; EAR99 not answered
+    out = determine(LADDER, ["RU", "BY", "DE"], None, "2024-06-01")
+    h20 = out[out["name"] == "H20"].set_index("destination")
+    assert bool(h20.loc["RU", "license_required"]) and bool(h20.loc["BY", "license_required"])
+    assert "746.8(a)(1)" in h20.loc["RU", "basis"]
+    assert not bool(h20.loc["DE", "license_required"])
+    slow = out[out["name"] == "slow part"].set_index("destination")
+    assert not bool(slow.loc["RU", "license_required"])

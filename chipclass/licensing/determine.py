@@ -115,8 +115,10 @@ def _view(cl, day, view, dest, hq, directory, relied_on=()):
         return tier if inst is not None and (view == "written" or inst.id not in suspended) else None
     tiers.groups = country_groups(directory)
 
-    eccn = cl.eccn_text()
+    eccn = cl.licence_paragraph()   # a .z item follows the paragraph it meets
+    final = cl.final_text()
     controlled, indeterminate = cl.controlled, cl.indeterminate
+    allowed = cl.rules.exceptions_allowed
     dc = cl.catalogue.datacenter.astype(bool)
     lic = [r for r in records if r.kind == "license"]
     rev = [r for r in records if r.kind == "review"]
@@ -132,7 +134,7 @@ def _view(cl, day, view, dest, hq, directory, relied_on=()):
         by_hq = _matches(r.hq, hq, day, tiers)
         if not (by_dest or by_hq) or not export:
             continue
-        item = controlled & _prefix_mask(eccn, r.eccn)
+        item = _prefix_mask(eccn, r.eccn)
         true, unknown, miss = _cond_mask(r.conditions, metrics, n)
         m = item & true
         lic_bits[m] |= 1 << k
@@ -154,6 +156,8 @@ def _view(cl, day, view, dest, hq, directory, relied_on=()):
             if want_dc is not None:
                 ok &= dc == bool(want_dc)
             item |= ok
+        if allowed:  # 740.2(a)(9)(ii): a paragraph with a list may use only the exceptions on it
+            item &= np.asarray([p not in allowed or r.id in allowed[p] for p in cl.final_labels] + [True])[cl.final]
         true, unknown, _ = _cond_mask(r.conditions, metrics, n)
         m = required & item & (true | unknown)  # an exception that may apply is listed (below: '?')
         exc_bits[m] |= 1 << k
@@ -180,9 +184,10 @@ def _view(cl, day, view, dest, hq, directory, relied_on=()):
     cannot = np.asarray(["cannot decide: needs " + (m or "") for m in _missing_text(lic_unknown)], dtype=object)
     basis = np.where(required, basis, np.where(
         indeterminate, missing, np.where(lic_unknown != 0, cannot,
-        np.where(controlled, "no licence requirement for this destination and buyer" if export
-                 else "not an export (destination is the United States)",
-                 "not in ECCN 3A090: no 3A090/4A090 licence requirement"))))
+        np.where(not export, "not an export (destination is the United States)",
+                 np.where(final == "", "not in ECCN 3A090 (ECCN below it not decided): no 3A090/4A090 licence "
+                          "requirement", np.char.add(final.astype(str), ": no licence requirement for this "
+                                                     "destination and buyer").astype(object))))))
     return {
         "license_required": lic_req,
         "basis": basis,

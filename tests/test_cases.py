@@ -16,7 +16,9 @@ def _load():
     for path in sorted(CASES.glob("*.yml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         for case in data["cases"]:
-            yield pytest.param(path.stem, data["as_of"], case, id=f"{path.stem}: {case['name']}")
+            case = {"kind": data.get("kind", "clause"), **case}
+            yield pytest.param(path.stem, case.get("as_of", data.get("as_of")), case,
+                               id=f"{path.stem}: {case['name']} {case.get('as_of', '')}".rstrip())
 
 
 def test_every_instrument_with_clauses_has_cases():
@@ -24,8 +26,28 @@ def test_every_instrument_with_clauses_has_cases():
     assert with_clauses <= {p.stem for p in CASES.glob("*.yml")}
 
 
+def _foundry_case(instrument, as_of, case):
+    """kind: foundry -- Note 1 to 3A090.a: presumed 3A090.a for a fabricator/OSAT, or not."""
+    import pandas as pd
+
+    from chipclass.licensing.foundry import presumption
+    from chipclass.rules.instruments import rules_in_force
+
+    in_force = [v[1].id for v in rules_in_force(as_of).foundry.values()]
+    assert (instrument in in_force) != bool(case.get("before_instrument")), in_force
+    row = presumption(pd.DataFrame([{"name": case["name"], **case["specs"]}]), as_of,
+                      designer=case.get("designer", "none"), applied_on=case.get("applied_on")).iloc[0]
+    want = case["presumed"]
+    got = None if pd.isna(row["presumed_3a090a"]) else bool(row["presumed_3a090a"])
+    assert got == want, (row["overcome_by"], row["designer_note"], row["needs"])
+    if "limit" in case:
+        assert row["count_limit_bn"] == case["limit"]
+
+
 @pytest.mark.parametrize("instrument,as_of,case", list(_load()))
 def test_case(instrument, as_of, case):
+    if case["kind"] == "foundry":
+        return _foundry_case(instrument, as_of, case)
     row = chipclass.classify_spec(as_of=as_of, name=case["name"], **case["specs"])
     assert instrument in row["rule_set"].split("+")
     if "clause" in case:

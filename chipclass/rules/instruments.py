@@ -278,8 +278,8 @@ def _ladder(day: dt.date, directory: str | None) -> dict:
             zs[r.eccn] = r
             origin[r.eccn] = inst.id
         allowed.update({k: tuple(v) for k, v in f.exceptions_allowed.items()})
-        if f.foundry:
-            foundry = inst
+        if f.foundry:  # figures merged by key: a later instrument moves a date (91 FR 17851)
+            foundry = {**(foundry or {}), **{k: (rec, inst) for k, rec in f.foundry.items()}}
         if f.residual is not None:
             residual = f.residual
     return {"fallbacks": tuple(fallbacks.values()), "systems": tuple(systems.values()),

@@ -151,3 +151,32 @@ def test_cli_model_device():
     # H100 SXM dense FP16 989.5 TFLOPS (datasheet 1,979 with sparsity) x 20,000 x 0.4 x 90 days
     assert out["operations"] == pytest.approx(989.5e12 * 20000 * 0.4 * 90 * 86400)
     assert out["eccn"] is None and out["enforced"] is False
+
+
+def test_uveu_capacity_in_tier_3_is_flagged_and_marked_unconfirmed():
+    rows = [{"device": "H100 SXM", "count": 100, "country": "US", "owner": "C", "owner_hq": "US", "veu": "uveu"},
+            {"device": "H100 SXM", "count": 1, "country": "CN", "owner": "C", "owner_hq": "US", "veu": "uveu"}]
+    checks = _fleet(rows, as_of="2025-03-01")["checks"].set_index("check")
+    assert bool(checks.loc["uveu_max_tier3_share", "passed"]) is False
+    assert checks.loc["uveu_max_tier3_share", "confidence"] == "unconfirmed"
+    clean = _fleet(rows[:1], as_of="2025-03-01")["checks"].set_index("check")
+    assert bool(clean.loc["uveu_max_tier3_share", "passed"]) is True
+
+
+def test_4e091_technical_note_3_is_shown():
+    res = model(operations=1e26, as_of="2025-06-01")
+    assert "Technical Note 3" in res["counting"] and "ten percent" in res["counting"]
+
+
+def test_aca_extends_to_tier_2_in_the_written_view_only():
+    import pandas as pd
+
+    from chipclass.licensing.determine import determine
+
+    df = pd.DataFrame([{"name": "RTX 4090", "fp8": 660.6, "die_area": 608.5, "datacenter": "no"}])
+    w = determine(df, ["SG"], None, "2025-03-01", view="written").iloc[0]
+    assert bool(w["license_required"]) and "ACA" in w["exceptions"]
+    before = determine(df, ["SG"], None, "2025-01-12", view="written").iloc[0]
+    assert not bool(before["license_required"])
+    e = determine(df, ["SG"], None, "2025-03-01").iloc[0]
+    assert not bool(e["license_required"])   # enforced: Diffusion never bound

@@ -337,3 +337,17 @@ def test_russia_and_belarus_need_a_licence_for_any_ccl_item():
     assert not bool(h20.loc["DE", "license_required"])
     slow = out[out["name"] == "slow part"].set_index("destination")
     assert not bool(slow.loc["RU", "license_required"])
+
+
+def test_91_fr_1684_conditions_are_shown_with_the_case_by_case_answer():
+    text = need("H200", "CN", "2026-01-15", field="review_policy")
+    for part in ("commercially available in the United States on 2026-01-15", "third-party testing",
+                 "50 %", "re-exports and in-country transfers: presumption of denial"):
+        assert part in " ".join(text.split()), part
+    assert need("H200", "MO", "2026-01-15", field="review_policy").startswith("case-by-case")
+
+
+def test_d5_headquartered_buyer_elsewhere_stays_presumption_of_denial_after_91_fr_1684():
+    for day in ("2026-01-14", "2026-01-15"):
+        assert need("H200", "DE", day, hq="CN", field="review_policy").startswith("presumption of denial")
+        assert need("H200", "SG", day, hq="MO", field="review_policy").startswith("presumption of denial")

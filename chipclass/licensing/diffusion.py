@@ -220,6 +220,7 @@ def model(*, operations: float | None = None, params: float | None = None, token
             "threshold": fig.value, "margin": ops - fig.value, "eccn": eccn, "method": method,
             "published_weights": published_weights, "reason": reason,
             "exemptions": list(fig.raw.exemptions), "threshold_citation": fig.citation,
+            "counting": fig.raw.note,
             "confidence": fig.confidence, **fw.stamp()}
 
 
@@ -342,6 +343,11 @@ def fleet(deployments, catalogue=None, as_of=None, rules_dir: str | None = None,
         if len(t2):
             check("uveu_max_tier2_country_share", f"{owner} ({t2.idxmax()})", float(t2.max()), fig.value,
                   "share", "max", fig)
+        if "uveu_max_tier3_share" in fw.figures:  # [unconfirmed] in the shipped data: said in the check
+            fig = fw.fig("uveu_max_tier3_share")
+            t3 = owned[owned["tier"] == 3].groupby("country")["tpp"].sum() / total
+            check("uveu_max_tier3_share", f"{owner} ({t3.idxmax() if len(t3) else 'none in Tier 3'})",
+                  float(t3.max()) if len(t3) else 0.0, fig.value, "share", "max", fig)
         hq = owned["owner_hq"].dropna()
         if len(hq) and (hq == "US").any():
             fig = fw.fig("uveu_us_min_share")

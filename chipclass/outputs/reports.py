@@ -211,6 +211,8 @@ def model_text(result: dict) -> str:
              f"eccn        {result['eccn'] or 'not 4E091'}: {result['reason']}"]
     lines += stamp_lines(result)
     lines += [f"exemption: {e}" for e in result["exemptions"]]
+    if result.get("counting"):
+        lines.append(f"counting: {result['counting']}")
     return "\n".join(lines) + "\n"
 
 

@@ -351,3 +351,31 @@ def test_d5_headquartered_buyer_elsewhere_stays_presumption_of_denial_after_91_f
     for day in ("2026-01-14", "2026-01-15"):
         assert need("H200", "DE", day, hq="CN", field="review_policy").startswith("presumption of denial")
         assert need("H200", "SG", day, hq="MO", field="review_policy").startswith("presumption of denial")
+
+
+def _general(to, day, hq=None):
+    return determine(DEVICES, [to], hq, day).iloc[0]["general_notes"] or ""
+
+
+def test_affiliates_rule_its_suspension_and_reimposition_by_date():
+    # 90 FR 47201 effective 2025-09-29; suspended 2025-11-10 through 2026-11-09 (90 FR 50857)
+    assert "affiliates" not in _general("DE", "2025-09-28")
+    assert "2025-09-affiliates-rule" in _general("DE", "2025-09-29")
+    assert "2025-09-affiliates-rule" in _general("DE", "2025-11-09")
+    assert "2025-11-affiliates-suspended" in _general("DE", "2025-11-10")
+    assert "2025-09-affiliates-rule" not in _general("DE", "2025-11-10")
+    assert "2025-11-affiliates-suspended" in _general("DE", "2026-11-09")
+    assert "2026-11-affiliates-reimposed" in _general("DE", "2026-11-10")
+    assert "suspended" not in _general("DE", "2026-11-10")
+
+
+def test_bis_guidance_notes():
+    # 2026-05-31 guidance: shown for D:5/Macau-headquartered buyers only, from that date
+    assert "2026-05-bis-hq-enforcement" not in _general("DE", "2026-05-30", hq="CN")
+    assert "2026-05-bis-hq-enforcement" in _general("DE", "2026-05-31", hq="CN")
+    assert "2026-05-bis-hq-enforcement" not in _general("DE", "2026-05-31")
+    assert "2025-05-bis-diversion-training" not in _general("DE", "2025-05-12")
+    assert "2025-05-bis-diversion-training" in _general("DE", "2025-05-13")
+    asc = pd.DataFrame([{"name": "Ascend 910B", "fp16": 320, "die_area": 665}])
+    assert determine(asc, ["DE"], None, "2025-05-12").iloc[0]["notes"] is None
+    assert "General Prohibition 10" in determine(asc, ["DE"], None, "2025-05-13").iloc[0]["notes"]

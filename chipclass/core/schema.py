@@ -288,19 +288,28 @@ class CountryGroupsFile(_Rec, kw_only=True):
 
 
 class NoteRec(_Rec, kw_only=True):
-    """A product-specific decision (not a rule): a dated note shown where it touches a device."""
+    """A dated note that changes the answer for an exporter (not a rule): about named products
+    (``names``, regular expressions) or, with ``general``, about every item; ``until`` is the
+    first day it no longer applies; ``hq`` limits it to buyers headquartered there."""
     id: Text
     date: dt.date
-    names: NonEmpty
     to: Selector
     text: Text
     source: Text
+    names: list[Text] = []
+    general: bool = False
+    until: dt.date | None = None
+    hq: Selector | None = None
     confidence: Confidence = "summary"
     #: The note itself says a licence is required (an is-informed letter): shown in the licence
     #: matrix even where the ECCN rules give none.
     requires_license: bool = False
 
     def __post_init__(self):
+        if not self.names and not self.general:
+            raise ValueError("a note needs names (regular expressions) or general = true")
+        if self.until is not None and self.until <= self.date:
+            raise ValueError("'until' must be after 'date'")
         for n in self.names:
             try:
                 re.compile(n)

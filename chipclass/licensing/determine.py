@@ -198,14 +198,23 @@ def _view(cl, day, view, dest, hq, directory, relied_on=()):
     }
 
 
-def _notes(frame, day, dest, directory) -> tuple[np.ndarray, np.ndarray]:
-    """(notes text or None, whether a note says a licence is required) per row."""
+def _notes(frame, day, dest, hq, directory) -> tuple[np.ndarray, np.ndarray, str | None]:
+    """(notes text or None, whether a note says a licence is required) per row, and the general
+    notes (about every item) for this destination and buyer."""
     n = len(frame)
     notes = np.full(n, "", dtype=object)
     says_licence = np.zeros(n, dtype=bool)
+    general = []
     groups = country_groups(directory)
     for note in product_notes(directory):
-        if note["date"] > day or not note["to"].matches(dest, day, groups):
+        if note["date"] > day or (note["until"] is not None and day >= note["until"]):
+            continue
+        if not note["to"].matches(dest, day, groups) or (note["hq"] is not None and not note["hq"].matches(hq, day, groups)):
+            continue
+        if note["general"]:
+            until = f" (until {note['until'].isoformat()})" if note["until"] else ""
+            general.append(f"{note['date'].isoformat()} {note['id']}{until}: {note['text']} ({note['source']}) "
+                           f"[{note['confidence']}]")
             continue
         pattern = "|".join(f"(?:{p})" for p in note["names"])
         hit = frame["name"].astype(str).str.contains(pattern, flags=re.IGNORECASE, regex=True).to_numpy()
@@ -224,7 +233,7 @@ def _notes(frame, day, dest, directory) -> tuple[np.ndarray, np.ndarray]:
     if extra:
         text = " ".join(extra)
         notes = np.where(notes == "", text, notes + " | " + text)
-    return np.where(notes == "", None, notes), says_licence
+    return np.where(notes == "", None, notes), says_licence, (" | ".join(general) or None)
 
 
 def determine(data, destinations, headquarters: str | None = None, as_of=None, *,
@@ -249,7 +258,7 @@ def determine(data, destinations, headquarters: str | None = None, as_of=None, *
         dest = country_code(d)
         hq = hq_code or dest
         relied = [i.id for i in rules.instruments]
-        notes, says_licence = _notes(frame, day, dest, rules_dir)
+        notes, says_licence, general = _notes(frame, day, dest, hq, rules_dir)
         main = _view(cl, day, view, dest, hq, rules_dir, relied)
         alt = _view(cl, day, other, dest, hq, rules_dir, relied)
         differs = ((main["license_required"].fillna(False).to_numpy() != alt["license_required"].fillna(False).to_numpy())
@@ -264,6 +273,7 @@ def determine(data, destinations, headquarters: str | None = None, as_of=None, *
             "enforced": view == "enforced",
             "notes": notes,
             "note_requires_license": says_licence,
+            "general_notes": general,
             f"{other}_differs": differs,
             f"{other}_license_required": pd.array(np.where(differs, alt["license_required"], None), dtype="boolean"),
             f"{other}_basis": np.where(differs, alt["basis"], None),

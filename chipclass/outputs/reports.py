@@ -145,6 +145,10 @@ def matrix_text(frame: pd.DataFrame) -> str:
     notes = frame.dropna(subset=["notes"]).drop_duplicates(["name", "notes"])
     for r in notes.itertuples(index=False):
         lines.append(f"note [{r.name} -> {r.destination}]: {r.notes}")
+    if "general_notes" in frame.columns:
+        general = frame.dropna(subset=["general_notes"]).drop_duplicates(["destination", "general_notes"])
+        for r in general.itertuples(index=False):
+            lines.append(f"note [every item -> {r.destination}]: {r.general_notes}")
     return "\n".join(lines) + "\n"
 
 
@@ -168,6 +172,9 @@ def licence_explain_lines(rows: list[dict]) -> list[str]:
                          f"{w.get('basis') or ''}; exceptions: {'; '.join(w.get('exceptions') or []) or 'none'}")
         for note in r["notes"]:
             block.append(f"       note: {note}")
+        for note in (r.get("general_notes") or "").split(" | "):
+            if note:
+                block.append(f"       note (every item): {note}")
     return block
 
 

@@ -153,5 +153,6 @@ def product_notes(directory: str | None = None) -> list[dict]:
     groups = country_groups(directory)
     where = str(path or f"chipclass/data/rules/{name}")
     return [{"id": n.id, "date": n.date, "names": n.names, "source": n.source, "confidence": n.confidence,
-             "text": " ".join(n.text.split()), "requires_license": n.requires_license, "to": Selector.parse(n.to, f"{where}: note[{k}].to", groups)}
+             "text": " ".join(n.text.split()), "requires_license": n.requires_license, "general": n.general,
+             "until": n.until, "hq": Selector.parse(n.hq, f"{where}: note[{k}].hq", groups) if n.hq else None, "to": Selector.parse(n.to, f"{where}: note[{k}].to", groups)}
             for k, n in enumerate(rec.note)]

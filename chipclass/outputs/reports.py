@@ -147,8 +147,8 @@ def matrix_text(frame: pd.DataFrame) -> str:
         lines.append(f"note [{r.name} -> {r.destination}]: {r.notes}")
     if "general_notes" in frame.columns:
         general = frame.dropna(subset=["general_notes"]).drop_duplicates(["destination", "general_notes"])
-        for r in general.itertuples(index=False):
-            lines.append(f"note [every item -> {r.destination}]: {r.general_notes}")
+        for text, grp in general.groupby("general_notes", sort=False):  # one line per note text
+            lines.append(f"note [every item -> {', '.join(grp['destination'])}]: {text}")
     return "\n".join(lines) + "\n"
 
 

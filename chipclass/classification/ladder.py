@@ -98,24 +98,27 @@ def ladder(cl) -> None:
 
     rules, cat, n = cl.rules, cl.catalogue, len(cl)
     labels, notes = _Labels(), _Labels()
-    final = np.full(n, -1, dtype=np.int16)
     note = np.full(n, -1, dtype=np.int16)
-    para = cl.eccn_text()
-    for p in np.unique(para[para != ""]):
-        final[para == p] = labels.code(str(p))
+    # the 3A090 paragraph codes map straight onto labels (no string work per row)
+    paragraphs = cl.eccns
+    lookup = np.array([labels.code(p) for p in paragraphs] + [-1], dtype=np.int16)
+    final = lookup[cl.eccn]
     system = cat.device_type == DEVICE_TYPES.index("system")
     for s in rules.systems:
-        m = system & (para == s.contains)
+        if s.contains not in paragraphs:
+            continue
+        m = system & (cl.eccn == paragraphs.index(s.contains))
         if m.any():
             final[m] = labels.code(s.eccn)
             note[m] = notes.code(f"{s.eccn}: {' '.join(s.text.split())}")
     licensed = final.copy()
 
     base = text_column(cat, "base_eccn")
+    has_base = base is not None
     base = np.full(n, "", dtype=object) if base is None else base
-    current = np.asarray(labels.items + [""], dtype=object)[final]
+    current = np.asarray(labels.items + [""], dtype=object)[final] if has_base else None
     done = np.zeros(n, dtype=bool)
-    for z in rules.zs:
+    for z in rules.zs if has_base else ():
         m = ~done & _startswith_any(base, z.base) & np.isin(current, list(z.meets))
         if m.any():
             final[m] = labels.code(z.eccn)
@@ -127,8 +130,8 @@ def ladder(cl) -> None:
             done |= m
 
     outside = cl.status == 0
-    given = outside & (base != "")
-    for b in np.unique(base[given]):
+    given = outside & (base != "") if has_base else np.zeros(n, dtype=bool)
+    for b in (np.unique(base[given]) if has_base else ()):
         m = given & (base == b)
         final[m] = licensed[m] = labels.code(str(b))
         note[m] = notes.code(f"{b}: the entry given in base_eccn; the part does not meet 3A090.a/.b, "

@@ -71,6 +71,8 @@ def explanation_text(ex) -> str:
               f"  status   {r['status']}",
               f"  eccn     {r['eccn'] or '—'}",
               f"  clause   {r['clause'] or '—'}"]
+    if r.get("eccn_note"):
+        lines.append(f"  ladder   {r['eccn_note']}")
     if r.get("missing"):
         lines.append(f"  missing  {r['missing']}")
     if r.get("note"):

@@ -130,8 +130,10 @@ def matrix_text(frame: pd.DataFrame) -> str:
     status = frame.drop_duplicates("name").set_index("name")["status"].astype(str)
     label = {n: (eccn[n] if isinstance(eccn[n], str) else ("?" if status[n] == "indeterminate" else "—"))
              for n in grid.index}
-    head = ["device", "3A090"] + list(grid.columns)
-    rows = [[n, label[n]] + [grid.loc[n, c] for c in grid.columns] for n in grid.index]
+    final = frame.drop_duplicates("name").set_index("name")["eccn"].astype(object)
+    head = ["device", "ECCN", "3A090"] + list(grid.columns)
+    rows = [[n, final[n] if isinstance(final[n], str) else "?", label[n]] + [grid.loc[n, c] for c in grid.columns]
+            for n in grid.index]
     widths = [max(len(str(x)) for x in col) for col in zip(head, *rows)]
     lines = ["  ".join(str(x).ljust(w) for x, w in zip(head, widths)).rstrip(),
              "  ".join("-" * w for w in widths)]

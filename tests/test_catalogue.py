@@ -318,3 +318,11 @@ def test_name_index_across_batches():
         assert big.first_repeat(pd.Series([f"n{k}_{i}" for i in range(7)]), k * 7) is None
     assert len(big.runs) <= 6
     assert big.first_repeat(pd.Series(["zz", "n3_4"]), 280) == (1, 3 * 7 + 5)
+
+
+def test_spec_catalogue_takes_flags_as_numbers_or_booleans():
+    from chipclass.core.readers import spec_catalogue
+    cat = spec_catalogue("x", fp8=296, non_planar=1.0, has_hbm=False, datacenter=0.0)
+    assert cat.values["non_planar"][0] == 1.0 and cat.values["has_hbm"][0] == 0.0
+    assert cat.datacenter[0] == 0.0
+    assert np.isnan(spec_catalogue("y", non_planar=float("nan")).values["non_planar"][0])

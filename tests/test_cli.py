@@ -25,7 +25,7 @@ def test_score_table(run, chips_csv):
 
 def test_score_json_keys(run, chips_csv):
     r = run("score", chips_csv, "-f", "json", "--as-of", "2025-06-01")
-    rows = json.loads(r.stdout)
+    rows = json.loads(r.stdout)["rows"]
     keys = {"name", "tpp", "tpp_format", "performance_density", "memory_bandwidth_density", "eccn",
             "clause", "status", "note", "rule_set", "margin_tpp_4800"}
     assert keys <= set(rows[0])
@@ -36,14 +36,15 @@ def test_score_json_keys(run, chips_csv):
 def test_score_jsonl_and_csv(run, chips_csv):
     r = run("score", chips_csv, "-f", "jsonl")
     lines = r.stdout.strip().splitlines()
-    assert all(json.loads(x)["name"] for x in lines)
+    assert "_meta" in json.loads(lines[0])
+    assert all(json.loads(x)["name"] for x in lines[1:])
     r = run("score", chips_csv, "-f", "csv")
     assert r.stdout.splitlines()[0].startswith('"name"')
 
 
 def test_stdin(run):
     r = run("score", "-", "-f", "json", "--as-of", "2024-06-01", input="name,fp8\nX,1979\n")
-    assert json.loads(r.stdout)[0]["clause"] == "3A090.a.1"
+    assert json.loads(r.stdout)["rows"][0]["clause"] == "3A090.a.1"
 
 
 @pytest.mark.parametrize("selector,code", [("controlled", 1), ("3A090.a", 1), ("3A090.a.1", 1),
@@ -63,7 +64,7 @@ def test_fail_on_unknown_selector_is_usage_error(run, chips_csv):
 def test_output_file_written_atomically(run, chips_csv, tmp_path):
     out = tmp_path / "out.json"
     assert run("score", chips_csv, "-f", "json", "-o", str(out)).exit_code == 0
-    assert json.loads(out.read_text())[0]["name"]
+    assert json.loads(out.read_text())["rows"][0]["name"]
     assert [p.name for p in tmp_path.iterdir()] == ["out.json"]
 
 
@@ -149,7 +150,7 @@ def test_license_json_keys_and_alias(run, tmp_path):
     p = write(tmp_path, "name,fp8_sparse,die_area,interconnect_bandwidth\nH100 SXM,3958,814,900\n")
     for cmd in ("license", "licence"):
         r = run(cmd, p, "--to", "CN", "--to", "Germany", "-f", "json", "--as-of", "2025-06-01")
-        rows = json.loads(r.stdout)
+        rows = json.loads(r.stdout)["rows"]
         assert {"name", "destination", "headquarters", "license_required", "basis", "exceptions",
                 "review_policy", "rule_sets", "enforced", "notes"} <= set(rows[0])
         assert [(x["destination"], x["license_required"]) for x in rows] == [("CN", True), ("DE", False)]

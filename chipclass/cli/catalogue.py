@@ -29,11 +29,38 @@ def match_counts(frame, selectors) -> dict:
 
 
 STREAMABLE = (Format.CSV, Format.JSONL, Format.PARQUET)
+#: Formats that carry the audit fields (chipclass.outputs.audit).
+AUDITED = (Format.JSON, Format.JSONL, Format.PARQUET, Format.SARIF, Format.JUNIT)
+
+
+def audit_for(fmt, file, rules) -> dict | None:
+    """The audit fields for a machine format (None for csv and table: no hashing cost)."""
+    if fmt not in AUDITED:
+        return None
+    from chipclass.outputs.audit import audit_meta
+
+    return audit_meta(file, [rules.id], rules.as_of)
+
+
+def write_findings(frame, fmt, output, meta, rules, fail_on) -> None:
+    """Write a score table as SARIF or JUnit."""
+    from chipclass.classification.result import matches
+    from chipclass.outputs.write import write_text
+
+    hit = matches(frame, fail_on) if fail_on else [False] * len(frame)
+    if fmt is Format.SARIF:
+        from chipclass.outputs.sarif import score_sarif
+
+        write_text(score_sarif(frame, rules, meta, hit), output)
+    else:
+        from chipclass.outputs.junit import junit_xml, score_cases
+
+        write_text(junit_xml("chipclass score", score_cases(frame, meta, hit, fail_on), meta), output)
 
 
 @main.command()
 @click.argument("file", required=False)
-@format_option(Format.TABLE, Format.CSV, Format.JSON, Format.JSONL, Format.PARQUET)
+@format_option(Format.TABLE, Format.CSV, Format.JSON, Format.JSONL, Format.PARQUET, Format.SARIF, Format.JUNIT)
 @output_option
 @as_of_option
 @fail_on_option()
@@ -57,8 +84,10 @@ def score(file, fmt, output, as_of, fail_on, tf32_bits, stream, batch_rows, engi
 
     file = file or shipped_catalogue()
     bits = bit_lengths(tf32_bits)
-    fmt = choose(fmt, output, [Format.TABLE, *STREAMABLE, Format.JSON])
+    fmt = choose(fmt, output, [Format.TABLE, *STREAMABLE, Format.JSON, Format.SARIF, Format.JUNIT])
     if engine == "dask":
+        if fmt in (Format.SARIF, Format.JUNIT):
+            raise UsageError("--engine dask writes table, csv, json, jsonl or parquet, not sarif or junit")
         from chipclass.dask import score_files
 
         hit = score_files(file, fmt, output, as_of=as_of, bit_lengths=bits, fail_on=fail_on, rules_dir=rules_dir)
@@ -67,13 +96,17 @@ def score(file, fmt, output, as_of, fail_on, tf32_bits, stream, batch_rows, engi
     if stream is None:
         limit = env_int("CHIPCLASS_STREAM_BYTES", 256 * 2**20)
         stream = file != "-" and os.path.isfile(file) and os.path.getsize(file) >= limit and fmt in STREAMABLE
+    from chipclass.rules.instruments import rules_in_force
+
+    rules = rules_in_force(as_of, rules_dir)
+    meta = audit_for(fmt, file, rules)
     if stream:
         if fmt not in STREAMABLE:
             raise UsageError("--stream writes csv, jsonl or parquet (-f)")
         from chipclass.outputs.progress import progress
 
         show, rows, counts = progress(quiet), 0, dict.fromkeys(fail_on, 0)
-        with StreamWriter(fmt, output) as writer:
+        with StreamWriter(fmt, output, meta) as writer:
             for frame in api.score_stream(file, as_of, batch_rows=batch_rows, bit_lengths=bits,
                                           rules_dir=rules_dir):
                 writer.write(frame)
@@ -87,7 +120,10 @@ def score(file, fmt, output, as_of, fail_on, tf32_bits, stream, batch_rows, engi
     cat = api.load(file)
     _warn(cat, quiet)
     frame = api.score(cat, as_of=as_of, bit_lengths=bits, rules_dir=rules_dir)
-    write_frame(frame, fmt, output)
+    if fmt in (Format.SARIF, Format.JUNIT):
+        write_findings(frame, fmt, output, meta, rules, fail_on)
+    else:
+        write_frame(frame, fmt, output, meta=meta)
     findings(match_counts(frame, fail_on), fail_on)
 
 

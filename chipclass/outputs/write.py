@@ -117,8 +117,25 @@ def json_text(obj, lines: bool = False) -> str:
     return json.dumps(obj, indent=1, ensure_ascii=False, default=_json_default) + "\n"
 
 
-def frame_bytes(frame: pd.DataFrame, fmt: Format, table_text: Callable[[pd.DataFrame], str] | None = None) -> bytes:
-    """The bytes of ``frame`` in ``fmt``."""
+def with_meta(table: pa.Table, meta: dict | None) -> pa.Table:
+    """``table`` with the audit fields as the JSON value of schema metadata key ``chipclass``."""
+    if not meta:
+        return table
+    from chipclass.outputs.audit import META_KEY
+
+    return table.replace_schema_metadata({**(table.schema.metadata or {}),
+                                          META_KEY.encode(): json.dumps(meta).encode("utf-8")})
+
+
+def meta_line(meta: dict) -> bytes:
+    """The first line of a JSON Lines output: ``{"_meta": {...}}``."""
+    return (json.dumps({"_meta": meta}, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def frame_bytes(frame: pd.DataFrame, fmt: Format, table_text: Callable[[pd.DataFrame], str] | None = None,
+                meta: dict | None = None) -> bytes:
+    """The bytes of ``frame`` in ``fmt``; ``meta`` (audit fields) goes into JSON, JSON Lines and
+    Parquet output (see :mod:`chipclass.outputs.audit`)."""
     fmt = Format(fmt)
     if fmt in (Format.CSV, Format.PARQUET):
         buf = io.BytesIO()
@@ -129,12 +146,16 @@ def frame_bytes(frame: pd.DataFrame, fmt: Format, table_text: Callable[[pd.DataF
         else:
             import pyarrow.parquet as pq
 
-            pq.write_table(to_arrow(frame), buf)
+            pq.write_table(with_meta(to_arrow(frame), meta), buf)
         return buf.getvalue()
     if fmt is Format.JSON:
         text = frame.to_json(orient="records", double_precision=15, force_ascii=False, indent=1)
+        if meta is not None:
+            text = '{"meta": ' + json.dumps(meta, ensure_ascii=False) + ',\n"rows": ' + text + "}"
     elif fmt is Format.JSONL:
         text = frame.to_json(orient="records", lines=True, double_precision=15, force_ascii=False)
+        if meta is not None:
+            return meta_line(meta) + text.encode("utf-8") + (b"" if text.endswith("\n") or not text else b"\n")
     else:
         from chipclass.outputs.tables import render_table
 
@@ -143,17 +164,22 @@ def frame_bytes(frame: pd.DataFrame, fmt: Format, table_text: Callable[[pd.DataF
 
 
 def write_frame(frame: pd.DataFrame, fmt: Format = Format.TABLE, output: str | None = None,
-                table_text: Callable[[pd.DataFrame], str] | None = None) -> None:
-    """Write ``frame`` as ``fmt`` to ``output`` (a path, atomically) or stdout (None or '-')."""
+                table_text: Callable[[pd.DataFrame], str] | None = None, meta: dict | None = None) -> None:
+    """Write ``frame`` as ``fmt`` to ``output`` (a path, atomically) or stdout (None or '-');
+    ``meta``: the audit fields for JSON, JSON Lines and Parquet."""
     fmt = Format(fmt)
     if fmt in (Format.CSV, Format.PARQUET) and output not in (None, "-"):
-        import pyarrow.csv as pacsv
-        import pyarrow.parquet as pq
-
         with atomic_path(output) as tmp:  # large tables: write straight to the file
-            (pacsv.write_csv if fmt is Format.CSV else pq.write_table)(to_arrow(frame), tmp)
+            if fmt is Format.CSV:
+                import pyarrow.csv as pacsv
+
+                pacsv.write_csv(to_arrow(frame), tmp)
+            else:
+                import pyarrow.parquet as pq
+
+                pq.write_table(with_meta(to_arrow(frame), meta), tmp)
         return
-    data = frame_bytes(frame, fmt, table_text)
+    data = frame_bytes(frame, fmt, table_text, meta)
     with atomic_output(output) as fh:
         fh.write(data)
 
@@ -172,11 +198,11 @@ def write_json(obj, output: str | None = None, lines: bool = False) -> None:
 class StreamWriter:
     """Write result batches incrementally (CSV, JSON Lines, Parquet) to a file, atomically."""
 
-    def __init__(self, fmt: Format, output: str | None):
+    def __init__(self, fmt: Format, output: str | None, meta: dict | None = None):
         fmt = Format(fmt)
         if fmt not in (Format.CSV, Format.JSONL, Format.PARQUET):
             raise ValueError(f"streaming output supports csv, jsonl and parquet, not {fmt}")
-        self.fmt, self.output = fmt, output
+        self.fmt, self.output, self.meta = fmt, output, meta
         self._ctx = atomic_path(output) if output not in (None, "-") else None
         self._path = self._ctx.__enter__() if self._ctx else None
         self._sink = None
@@ -187,6 +213,8 @@ class StreamWriter:
         if self.fmt is Format.JSONL:
             if self._sink is None:
                 self._sink = open(self._path, "wb") if self._path else sys.stdout.buffer
+                if self.meta is not None:
+                    self._sink.write(meta_line(self.meta))
             self._sink.write(frame_bytes(frame, Format.JSONL))
             return
         table = to_arrow(frame)
@@ -194,6 +222,8 @@ class StreamWriter:
             import pyarrow.csv as pacsv
             import pyarrow.parquet as pq
 
+            if self.fmt is Format.PARQUET:
+                table = with_meta(table, self.meta)
             self._schema = table.schema
             target = self._path if self._path else sys.stdout.buffer
             self._writer = (pacsv.CSVWriter(target, self._schema) if self.fmt is Format.CSV

@@ -37,6 +37,8 @@ columns are converted with pyarrow compute kernels and numpy, never a Python loo
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import re
 from dataclasses import dataclass, field
 
@@ -49,7 +51,7 @@ from chipclass.core.errors import InputError
 from chipclass.core.formats import FORMATS
 from chipclass.core.units import UnitError, unit_factor
 
-__all__ = ["Catalogue", "NUMERIC", "FLAGS", "from_table", "from_frame"]
+__all__ = ["Catalogue", "NUMERIC", "FLAGS", "TEXT", "from_table", "from_frame", "column_aliases"]
 
 #: Numeric vocabulary: column -> (kind of quantity, default unit).
 NUMERIC: dict[str, tuple[str, str]] = {
@@ -135,7 +137,32 @@ class Catalogue:
                          headers=self.headers)
 
 
+#: A team's own header names -> vocabulary header (``'FP8 Dense' -> 'fp8 [TFLOPS]'``), keyed
+#: case-insensitively; set for a block with :func:`column_aliases` (the CLI's configuration).
+_ALIASES: contextvars.ContextVar[dict[str, str]] = contextvars.ContextVar("chipclass_column_aliases", default={})
+
+
+@contextlib.contextmanager
+def column_aliases(aliases: dict[str, str]):
+    """Read headers named in ``aliases`` as the vocabulary header they map to, inside the block.
+
+    >>> import pyarrow as pa
+    >>> with column_aliases({"Chip": "name", "FP8 Dense": "fp8 [PFLOPS]"}):
+    ...     cat = from_table(pa.table({"Chip": ["X"], "FP8 Dense": [2.0]}))
+    >>> float(cat.values["fp8"][0]), cat.headers["fp8"]
+    (2000.0, 'FP8 Dense')
+    """
+    token = _ALIASES.set({" ".join(str(k).split()).casefold(): v for k, v in aliases.items()})
+    try:
+        yield
+    finally:
+        _ALIASES.reset(token)
+
+
 def _parse_header(header: str, source: str) -> tuple[str, str | None]:
+    aliases = _ALIASES.get()
+    if aliases:
+        header = aliases.get(" ".join(str(header).split()).casefold(), header)
     m = _HEADER.match(str(header))
     if not m:
         return str(header), None

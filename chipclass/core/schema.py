@@ -32,7 +32,7 @@ from chipclass.core.errors import RuleDataError
 __all__ = ["Confidence", "ConditionRec", "ClauseRec", "ExclusionRec", "SelectorRec", "Selector",
            "LicenseRec", "ReviewRec", "ExceptionRec", "TiersRec", "FigureRec", "InstrumentFile",
            "GroupRec", "ChangeRec", "AliasRec", "CountryGroupsFile", "NoteRec", "ProductNotesFile",
-           "FormatRec", "FormatsFile", "load", "convert", "METRICS", "OPS"]
+           "FormatRec", "FormatsFile", "ConfigFile", "load", "convert", "METRICS", "OPS"]
 
 Confidence = Literal["text", "quoted", "summary", "unconfirmed"]
 #: Metrics a condition may name (their kinds of quantity are in rules.instruments).
@@ -282,6 +282,20 @@ class FormatsFile(_Rec, kw_only=True):
 
 T = TypeVar("T")
 
+class ConfigFile(_Rec, kw_only=True):
+    """A project's defaults for the command line: ``[tool.chipclass]`` in ``pyproject.toml`` or
+    the top level of ``chipclass.toml`` (:mod:`chipclass.cli.config`). Flags win over these.
+
+    ``columns`` maps a team's own header names to the catalogue vocabulary
+    (``"FP8 Dense (TFLOPS)" = "fp8 [TFLOPS]"``)."""
+
+    as_of: dt.date | None = None
+    fail_on: list[Text] = field(default_factory=list)
+    to: list[Text] = field(default_factory=list)
+    tf32_bits: Annotated[int, Meta(ge=1, le=64)] | None = None
+    columns: dict[str, Text] = field(default_factory=dict)
+
+
 #: Valid values of the enumerated keys, for messages.
 _CHOICES = {"metric": METRICS, "op": OPS, "confidence": ("text", "quoted", "summary", "unconfirmed"),
             "mode": ("replace", "amend"), "applies_to": ("processor", "hbm")}
@@ -304,15 +318,16 @@ def _table_fields(kind) -> dict[str, type]:
     return out
 
 
-def convert(data: dict, kind: type[T], source: str) -> T:
+def convert(data: dict, kind: type[T], source: str, prefix: str = "") -> T:
     """Validate parsed TOML ``data`` as ``kind``; a :class:`RuleDataError` naming ``source``
-    and the key otherwise."""
+    and the key otherwise (``prefix`` is where ``data`` sits in the file: ``tool.chipclass``)."""
+    where = f"{prefix}." if prefix else ""
     if isinstance(data, dict):  # tables keyed by name: validate each so the message names it
         for name, value_type in _table_fields(kind).items():
             if isinstance(data.get(name), dict):
                 for key, value in data[name].items():
-                    _convert(value, value_type, source, prefix=f"{name}.{key}")
-    return _convert(data, kind, source)
+                    _convert(value, value_type, source, prefix=f"{where}{name}.{key}")
+    return _convert(data, kind, source, prefix)
 
 
 def _convert(data, kind, source: str, prefix: str = ""):

@@ -206,20 +206,21 @@ def explain(file, name, specs, fmt, output, as_of, destinations, headquarters, f
 @output_option
 @quiet_option
 def check(file, fmt, output, quiet):
-    """Validate a catalogue: vocabulary, units, unique names, sources, sparse = 2 x dense."""
-    from chipclass import api
-    from chipclass.core.validate import validate
+    """Validate a catalogue: vocabulary, units, unique names, sources, sparse = 2 x dense.
+    Every problem is reported (one line each on stderr; -f json lists them), not only the first."""
+    from chipclass.core.validate import check_file
     from chipclass.outputs.formats import choose
     from chipclass.outputs.write import write_json, write_text
 
     fmt = choose(fmt, output, [Format.TABLE, Format.JSON])
-    cat = api.load(file or shipped_catalogue())
-    problems = validate(cat)
+    file = file or shipped_catalogue()
+    cat, problems = check_file(file)
+    source = cat.source if cat is not None else ("<stdin>" if file == "-" else file)
     if fmt is Format.JSON:
-        write_json({"file": cat.source, "devices": len(cat), "ok": not problems,
+        write_json({"file": source, "devices": len(cat) if cat is not None else None, "ok": not problems,
                     "problems": [p.to_dict() for p in problems]}, output)
     elif not problems:
-        write_text(f"{cat.source}: {len(cat)} devices, all checks passed", output)
+        write_text(f"{source}: {len(cat)} devices, all checks passed", output)
     for p in problems:
         click.echo(f"chipclass: error: {p}", err=True)
     if problems:

@@ -26,7 +26,6 @@ import os
 __all__ = ["score_sarif", "license_sarif", "SCHEMA_URI", "INDETERMINATE_RULE"]
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
-INFORMATION_URI = "https://github.com/chipclass/chipclass"
 INDETERMINATE_RULE = "indeterminate"
 
 
@@ -71,7 +70,7 @@ def _location(source: str, row: int, name: str) -> dict:
 def _log(rules, meta: dict, results: list[dict]) -> str:
     source = meta["input"]
     run: dict = {"tool": {"driver": {"name": "chipclass", "version": meta["chipclass"],
-                                     "semanticVersion": meta["chipclass"], "informationUri": INFORMATION_URI,
+                                     "semanticVersion": meta["chipclass"],
                                      "rules": _rules(rules)}},
                  "results": results,
                  "columnKind": "unicodeCodePoints",

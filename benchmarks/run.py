@@ -88,10 +88,47 @@ def run_process(code: str) -> dict:
         "_mb = int(_hwm[0].split()[1]) / 1024 if _hwm else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
         "print(json.dumps({'seconds': _el, 'max_rss_mb': _mb}))\n"
     )
-    out = subprocess.run([sys.executable, "-c", wrapper], capture_output=True, text=True)
+    out = subprocess.run([sys.executable, "-c", wrapper], capture_output=True, text=True, env=ENV)
     if out.returncode not in (0, 1):
         raise RuntimeError(out.stderr)
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+#: Processes run as after ``pip install`` (bytecode cached): PYTHONDONTWRITEBYTECODE would make
+#: every run recompile chipclass's sources, which no installed copy does.
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
+def wall(cmd: list[str]) -> float:
+    """Wall time of a whole fresh process (interpreter start included)."""
+    t = time.perf_counter()
+    out = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=ENV)
+    el = time.perf_counter() - t
+    if out.returncode not in (0, 1):
+        raise RuntimeError(out.stderr)
+    return el
+
+
+def chipclass_cmd() -> list[str]:
+    """The ``chipclass`` console script beside this interpreter (else ``python -m chipclass``)."""
+    script = os.path.join(os.path.dirname(sys.executable), "chipclass")
+    return [script] if os.path.exists(script) else [sys.executable, "-m", "chipclass"]
+
+
+def startup(repeat: int = 15) -> dict:
+    """``chipclass score data/chips.csv -f json`` against ``python -c "import pyarrow.csv"``,
+    alternated run by run so both see the same machine load; the best of ``repeat`` each."""
+    chips = os.path.join(HERE, "..", "data", "chips.csv")
+    score = [*chipclass_cmd(), "score", chips, "-f", "json", "--no-config"]
+    floor = [sys.executable, "-c", "import pyarrow.csv"]
+    wall(score)  # warm: bytecode written, files in the page cache
+    a, b = [], []
+    for _ in range(repeat):
+        a.append(wall(score))
+        b.append(wall(floor))
+    return {"startup_score_json_s": min(a), "startup_import_pyarrow_csv_s": min(b),
+            "startup_score_json_median_s": float(np.median(a)), "startup_import_median_s": float(np.median(b)),
+            "ratio_startup": min(a) / min(b), "ratio_startup_median": float(np.median(a) / np.median(b))}
 
 
 def naive_per_row(table: pa.Table, sample: int) -> float:

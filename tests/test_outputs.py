@@ -187,3 +187,70 @@ def test_suffixes_choose_sarif_and_junit():
     from chipclass.outputs.formats import SUFFIXES, Format
 
     assert SUFFIXES[".sarif"] is Format.SARIF and SUFFIXES[".xml"] is Format.JUNIT
+
+
+# --- the Arrow path of score (no pandas) -------------------------------------------------------
+
+PASS = ("name,fp8,fp8_sparse,die_area,datacenter,device_type,vendor,tpp\n"
+        "H100 SXM,1979,,814,yes,,NVIDIA,x\n"      # a pass-through column named like a result column
+        "H20,296,,814,no,,NVIDIA,\n"
+        "X,,,814,,,,\n"
+        "HBM3E,,,121,,hbm,Micron,\n")
+
+
+@pytest.mark.parametrize("as_of", ["2023-01-01", "2025-06-01"])
+def test_to_arrow_equals_to_frame(tmp_path, as_of, chips_csv):
+    import pandas as pd
+
+    for path in (chips_csv, write(tmp_path, PASS)):
+        result = chipclass.classify(path, as_of)
+        frame = result.to_frame()
+        table = result.to_arrow()
+        assert table.column_names == list(frame.columns)
+        back = table.to_pandas()
+        for col in frame.columns:
+            want = frame[col].astype(object).where(frame[col].notna(), None).tolist()
+            got = back[col].astype(object).where(back[col].notna(), None).tolist()
+            assert got == want, col
+        for s in ("controlled", "indeterminate", "not controlled", "3A090", "3A090.a", "3A090.a.1", "3A090.b"):
+            from chipclass.classification.result import matches
+
+            assert (result.hits([s]) == matches(frame, [s])).all(), s
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_score_file_bytes_as_the_pandas_writer(tmp_path, fmt, chips_csv):
+    from chipclass.outputs.write import write_frame, write_table
+
+    result = chipclass.classify(chips_csv, "2025-06-01")
+    a, b = tmp_path / f"a.{fmt}", tmp_path / f"b.{fmt}"
+    write_frame(result.to_frame(), fmt, str(a))
+    write_table(result.to_arrow(), fmt, str(b))
+    if fmt == "csv":
+        assert a.read_bytes() == b.read_bytes()
+    else:
+        assert pq.read_table(a).to_pylist() == pq.read_table(b).to_pylist()
+
+
+def test_score_machine_formats_import_neither_pandas_nor_pint(tmp_path, chips_csv):
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom chipclass.cli import main\n"
+            f"main(['score', {chips_csv!r}, '-f', 'json', '-o', {str(tmp_path / 'o.json')!r}, '--no-config'],"
+            " standalone_mode=False)\n"
+            "print(sorted(m for m in ('pandas', 'pint') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stderr
+    assert json.loads((tmp_path / "o.json").read_text())["rows"][0]["name"]
+
+
+def test_pandas_after_deferral_is_recognised_by_pyarrow():
+    import subprocess
+    import sys
+
+    code = ("from chipclass.core.lazy import defer_pandas, import_pandas\nimport pyarrow as pa\n"
+            "defer_pandas()\npd = import_pandas()\n"
+            "print(pa.array(pd.Series([1.0, None])).null_count, pa.array(pd.Categorical(['a'])).type)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split()[0] == "1" and out.stdout.split()[1].startswith("dictionary")

@@ -15,7 +15,7 @@ from chipclass.outputs.formats import Format
 
 
 def _warn(cat, quiet):
-    if not quiet:
+    if not quiet and cat.warnings:
         from chipclass.outputs.tables import safe
 
         for w in cat.warnings:
@@ -42,12 +42,10 @@ def audit_for(fmt, file, rules) -> dict | None:
     return audit_meta(file, [rules.id], rules.as_of)
 
 
-def write_findings(frame, fmt, output, meta, rules, fail_on) -> None:
-    """Write a score table as SARIF or JUnit."""
-    from chipclass.classification.result import matches
+def write_findings(frame, fmt, output, meta, rules, fail_on, hit) -> None:
+    """Write a score table (Arrow or pandas) as SARIF or JUnit; ``hit``: rows matching --fail-on."""
     from chipclass.outputs.write import write_text
 
-    hit = matches(frame, fail_on) if fail_on else [False] * len(frame)
     if fmt is Format.SARIF:
         from chipclass.outputs.sarif import score_sarif
 
@@ -117,14 +115,29 @@ def score(file, fmt, output, as_of, fail_on, tf32_bits, stream, batch_rows, engi
         show(rows, done=True)
         findings(counts, fail_on)
         return
+    if fmt is not Format.TABLE:
+        from chipclass.core.lazy import defer_pandas
+
+        defer_pandas()
     cat = api.load(file)
     _warn(cat, quiet)
-    frame = api.score(cat, as_of=as_of, bit_lengths=bits, rules_dir=rules_dir)
-    if fmt in (Format.SARIF, Format.JUNIT):
-        write_findings(frame, fmt, output, meta, rules, fail_on)
-    else:
+    if fmt is Format.TABLE:
+        frame = api.score(cat, as_of=as_of, bit_lengths=bits, rules_dir=rules_dir)
         write_frame(frame, fmt, output, meta=meta)
-    findings(match_counts(frame, fail_on), fail_on)
+        findings(match_counts(frame, fail_on), fail_on)
+        return
+    # files and machine formats: codes -> Arrow -> writer, no pandas (start-up and memory)
+    from chipclass.classification.engine import classify
+
+    result = classify(cat, rules, bits)
+    table = result.to_arrow()
+    if fmt in (Format.SARIF, Format.JUNIT):
+        write_findings(table, fmt, output, meta, rules, fail_on, result.hits(fail_on))
+    else:
+        from chipclass.outputs.write import write_table
+
+        write_table(table, fmt, output, meta)
+    findings({s: int(result.hits([s]).sum()) for s in fail_on}, fail_on)
 
 
 def parse_specs(specs) -> dict:

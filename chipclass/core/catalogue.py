@@ -37,16 +37,14 @@ columns are converted with pyarrow compute kernels and numpy, never a Python loo
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import re
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from chipclass.core.aliases import _ALIASES, column_aliases
 from chipclass.core.errors import InputError
 from chipclass.core.formats import FORMATS
 from chipclass.core.units import UnitError, unit_factor
@@ -85,6 +83,8 @@ class Catalogue:
     Attributes
     ----------
     names : pandas.Series of str
+        (Kept as Arrow strings until first asked for, so scoring to a file needs no pandas;
+        :attr:`names_arrow` gives them without pandas.)
     values : dict of str -> float64 ndarray
         Every column of :data:`NUMERIC`, NaN where not given (a read-only all-NaN view for a
         column the catalogue does not have; ``headers`` lists those it has). [canonical units]
@@ -121,42 +121,53 @@ class Catalogue:
             raise InputError(f"no device named {name!r}{hint}", source=self.source, column="name")
         return int(hits[0])
 
+    @property
+    def names_arrow(self) -> pa.Array:
+        """The names as an Arrow string array (no pandas)."""
+        raw = self.__dict__["_names"]
+        if isinstance(raw, (pa.Array, pa.ChunkedArray)):
+            return raw.combine_chunks() if isinstance(raw, pa.ChunkedArray) else raw
+        return pa.array(raw.astype(object).to_numpy(), pa.string())
+
     def slice(self, start: int, stop: int) -> "Catalogue":
         """Rows ``start:stop`` as views (no copies)."""
-        return Catalogue(names=self.names.iloc[start:stop], values={k: v[start:stop] for k, v in self.values.items()},
+        raw = self.__dict__["_names"]
+        return Catalogue(names=raw.slice(start, stop - start) if isinstance(raw, (pa.Array, pa.ChunkedArray))
+                         else raw.iloc[start:stop], values={k: v[start:stop] for k, v in self.values.items()},
                          datacenter=self.datacenter[start:stop], device_type=self.device_type[start:stop],
                          extra=self.extra.slice(start, stop - start), source=self.source, headers=self.headers)
 
     def take(self, rows) -> "Catalogue":
         """The catalogue restricted to the given row positions."""
         rows = np.asarray(rows)
-        return Catalogue(names=self.names.iloc[rows].reset_index(drop=True),
+        raw = self.__dict__["_names"]
+        return Catalogue(names=raw.take(pa.array(rows)) if isinstance(raw, (pa.Array, pa.ChunkedArray))
+                         else raw.iloc[rows].reset_index(drop=True),
                          values={k: v[rows] for k, v in self.values.items()},
                          datacenter=self.datacenter[rows], device_type=self.device_type[rows],
                          extra=self.extra.take(pa.array(rows)), source=self.source,
                          headers=self.headers)
 
 
-#: A team's own header names -> vocabulary header (``'FP8 Dense' -> 'fp8 [TFLOPS]'``), keyed
-#: case-insensitively; set for a block with :func:`column_aliases` (the CLI's configuration).
-_ALIASES: contextvars.ContextVar[dict[str, str]] = contextvars.ContextVar("chipclass_column_aliases", default={})
+def _get_names(self):
+    raw = self.__dict__["_names"]
+    if isinstance(raw, (pa.Array, pa.ChunkedArray)):  # first use: to pandas, once
+        from chipclass.core.lazy import import_pandas
+
+        pd = import_pandas()
+
+        raw = raw.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
+        self.__dict__["_names"] = raw
+    return raw
 
 
-@contextlib.contextmanager
-def column_aliases(aliases: dict[str, str]):
-    """Read headers named in ``aliases`` as the vocabulary header they map to, inside the block.
+def _set_names(self, value):
+    self.__dict__["_names"] = value
 
-    >>> import pyarrow as pa
-    >>> with column_aliases({"Chip": "name", "FP8 Dense": "fp8 [PFLOPS]"}):
-    ...     cat = from_table(pa.table({"Chip": ["X"], "FP8 Dense": [2.0]}))
-    >>> float(cat.values["fp8"][0]), cat.headers["fp8"]
-    (2000.0, 'FP8 Dense')
-    """
-    token = _ALIASES.set({" ".join(str(k).split()).casefold(): v for k, v in aliases.items()})
-    try:
-        yield
-    finally:
-        _ALIASES.reset(token)
+
+# ``names`` is given to the constructor as a pandas Series or an Arrow string array; reading it
+# always gives a Series (converted on first use, so pandas is imported only when asked for).
+Catalogue.names = property(_get_names, _set_names)
 
 
 def _parse_header(header: str, source: str) -> tuple[str, str | None]:
@@ -315,13 +326,14 @@ def from_table(table: pa.Table, source: str = "<table>", offset: int = 0) -> Cat
         i = _first(missing)
         raise InputError("every row needs a name", source=source, row=offset + i + 1,
                          column=by_name["name"], value="")
-    names = name_col.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
-    if len(pc.dictionary_encode(name_col.combine_chunks()).dictionary) < n:  # fast uniqueness test
-        dup = names.duplicated(keep=False).to_numpy()
-        rows = np.flatnonzero(names.to_numpy() == names.iloc[_first(dup)])
-        raise InputError(f"duplicate name (also at row {offset + rows[0] + 1}); names must be unique",
-                         source=source, row=offset + rows[1] + 1, column=by_name["name"],
-                         value=names.iloc[rows[1]])
+    names = name_col.combine_chunks() if isinstance(name_col, pa.ChunkedArray) else name_col
+    if len(pc.dictionary_encode(names).dictionary) < n:  # fast uniqueness test
+        seen: dict = {}
+        for i, v in enumerate(names.to_pylist()):  # only on the error path
+            if v in seen:
+                raise InputError(f"duplicate name (also at row {offset + seen[v] + 1}); names must be unique",
+                                 source=source, row=offset + i + 1, column=by_name["name"], value=v)
+            seen[v] = i
 
     values: dict[str, np.ndarray] = {}
     for name, (kind, default) in NUMERIC.items():
@@ -377,7 +389,7 @@ def _near_misses(passthrough: list[str], source: str) -> list[str]:
     return out
 
 
-def from_frame(frame: pd.DataFrame, source: str = "<DataFrame>") -> Catalogue:
+def from_frame(frame, source: str = "<DataFrame>") -> Catalogue:
     """Normalise a pandas DataFrame with the catalogue vocabulary."""
     frame = frame.copy()
     frame.columns = [str(c) for c in frame.columns]

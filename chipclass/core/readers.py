@@ -131,9 +131,8 @@ def load(data) -> Catalogue:
     """A :class:`~chipclass.catalogue.Catalogue` from a path, ``-``, DataFrame or Catalogue."""
     if isinstance(data, Catalogue):
         return data
-    import pandas as pd
-
-    if isinstance(data, pd.DataFrame):
+    pd = sys.modules.get("pandas")  # a DataFrame means pandas is imported already: never import it here
+    if pd is not None and isinstance(data, pd.DataFrame):
         return from_frame(data)
     if isinstance(data, pa.Table):
         return from_table(data)

@@ -20,6 +20,8 @@ from __future__ import annotations
 import datetime as dt
 import xml.etree.ElementTree as ET
 
+from chipclass.outputs.sarif import column
+
 __all__ = ["junit_xml", "Case"]
 
 
@@ -68,10 +70,10 @@ def score_cases(frame, meta: dict, hit, fail_on) -> list[Case]:
     import os
 
     classname = os.path.basename(meta["input"]) or meta["input"]
-    status = frame["status"].astype(str).to_numpy()
-    clause = frame["clause"].astype(object).to_numpy()
-    missing = frame["missing"].astype(object).to_numpy()
-    names = frame["name"].astype(str).to_numpy()
+    status = [str(x) for x in column(frame, "status")]
+    clause = column(frame, "clause")
+    missing = column(frame, "missing")
+    names = [str(x) for x in column(frame, "name")]
     out = []
     for i in range(len(frame)):
         label = clause[i] if isinstance(clause[i], str) else status[i]
@@ -94,10 +96,10 @@ def license_cases(frame, meta: dict, hit, fail_on) -> list[Case]:
     import os
 
     classname = os.path.basename(meta["input"]) or meta["input"]
-    required = frame["license_required"].astype(object).to_numpy()
-    names = frame["name"].astype(str).to_numpy()
-    dest = frame["destination"].astype(str).to_numpy()
-    basis = frame["basis"].astype(object).to_numpy()
+    required = column(frame, "license_required")
+    names = [str(x) for x in column(frame, "name")]
+    dest = [str(x) for x in column(frame, "destination")]
+    basis = column(frame, "basis")
     out = []
     for i in range(len(frame)):
         unknown = required[i] is None or str(required[i]) in ("<NA>", "nan")

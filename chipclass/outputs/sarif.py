@@ -23,7 +23,14 @@ from __future__ import annotations
 import json
 import os
 
-__all__ = ["score_sarif", "license_sarif", "SCHEMA_URI", "INDETERMINATE_RULE"]
+__all__ = ["score_sarif", "license_sarif", "column", "SCHEMA_URI", "INDETERMINATE_RULE"]
+
+
+def column(frame, name: str) -> list:
+    """One column of a result table (a pyarrow Table or a pandas DataFrame) as a Python list."""
+    if hasattr(frame, "schema"):  # pyarrow
+        return frame.column(name).to_pylist()
+    return frame[name].astype(object).tolist()
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INDETERMINATE_RULE = "indeterminate"
@@ -114,11 +121,11 @@ def score_sarif(frame, rules, meta: dict, hit) -> str:
         Rows matching ``--fail-on`` (level ``error``).
     """
     index = _rule_index(rules)
-    status = frame["status"].astype(str).to_numpy()
-    clause = frame["clause"].astype(object).to_numpy()
-    missing = frame["missing"].astype(object).to_numpy()
-    names = frame["name"].astype(str).to_numpy()
-    tpp, pd_ = frame["tpp"].to_numpy(), frame["performance_density"].to_numpy()
+    status = [str(x) for x in column(frame, "status")]
+    clause = column(frame, "clause")
+    missing = column(frame, "missing")
+    names = [str(x) for x in column(frame, "name")]
+    tpp, pd_ = column(frame, "tpp"), column(frame, "performance_density")
     results = []
     for i in range(len(frame)):
         if status[i] not in ("controlled", "indeterminate"):
@@ -143,11 +150,11 @@ def license_sarif(frame, rules, meta: dict, hit, rows) -> str:
     licence (``warning``) or cannot be decided (``note``); ``rows`` is each row's catalogue row
     (from 1), ``hit`` the rows matching ``--fail-on`` (``error``)."""
     index = _rule_index(rules)
-    required = frame["license_required"].astype(object).to_numpy()
-    clause = frame["clause"].astype(object).to_numpy()
-    names = frame["name"].astype(str).to_numpy()
-    dest = frame["destination"].astype(str).to_numpy()
-    basis = frame["basis"].astype(object).to_numpy()
+    required = column(frame, "license_required")
+    clause = column(frame, "clause")
+    names = [str(x) for x in column(frame, "name")]
+    dest = [str(x) for x in column(frame, "destination")]
+    basis = column(frame, "basis")
     results = []
     for i in range(len(frame)):
         unknown = required[i] is None or (isinstance(required[i], float) and required[i] != required[i]) \

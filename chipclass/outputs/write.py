@@ -21,7 +21,6 @@ import tempfile
 from typing import Callable
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 
 from chipclass.outputs.formats import Format
@@ -79,7 +78,7 @@ def atomic_output(output: str | None):
         yield fh
 
 
-def to_arrow(frame: pd.DataFrame) -> pa.Table:
+def to_arrow(frame: "pd.DataFrame") -> pa.Table:
     """Arrow table with categorical and object columns as plain strings."""
     table = pa.Table.from_pandas(frame, preserve_index=False)
     cols = []
@@ -92,7 +91,7 @@ def to_arrow(frame: pd.DataFrame) -> pa.Table:
     return pa.table(cols, names=table.column_names)
 
 
-def to_records(frame: pd.DataFrame) -> list[dict]:
+def to_records(frame: "pd.DataFrame") -> list[dict]:
     """Rows as JSON-ready dicts: NaN -> None, numpy scalars -> Python."""
     return json.loads(frame.to_json(orient="records", double_precision=15, force_ascii=False))
 
@@ -104,7 +103,8 @@ def _json_default(o):
         return None
     if hasattr(o, "isoformat"):
         return o.isoformat()
-    if isinstance(o, pd.DataFrame):
+    pd = sys.modules.get("pandas")
+    if pd is not None and isinstance(o, pd.DataFrame):
         return to_records(o)
     return str(o)
 
@@ -132,7 +132,7 @@ def meta_line(meta: dict) -> bytes:
     return (json.dumps({"_meta": meta}, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def frame_bytes(frame: pd.DataFrame, fmt: Format, table_text: Callable[[pd.DataFrame], str] | None = None,
+def frame_bytes(frame: "pd.DataFrame", fmt: Format, table_text: Callable | None = None,
                 meta: dict | None = None) -> bytes:
     """The bytes of ``frame`` in ``fmt``; ``meta`` (audit fields) goes into JSON, JSON Lines and
     Parquet output (see :mod:`chipclass.outputs.audit`)."""
@@ -163,8 +163,8 @@ def frame_bytes(frame: pd.DataFrame, fmt: Format, table_text: Callable[[pd.DataF
     return (text if text.endswith("\n") or not text else text + "\n").encode("utf-8")
 
 
-def write_frame(frame: pd.DataFrame, fmt: Format = Format.TABLE, output: str | None = None,
-                table_text: Callable[[pd.DataFrame], str] | None = None, meta: dict | None = None) -> None:
+def write_frame(frame: "pd.DataFrame", fmt: Format = Format.TABLE, output: str | None = None,
+                table_text: Callable | None = None, meta: dict | None = None) -> None:
     """Write ``frame`` as ``fmt`` to ``output`` (a path, atomically) or stdout (None or '-');
     ``meta``: the audit fields for JSON, JSON Lines and Parquet."""
     fmt = Format(fmt)
@@ -182,6 +182,51 @@ def write_frame(frame: pd.DataFrame, fmt: Format = Format.TABLE, output: str | N
     data = frame_bytes(frame, fmt, table_text, meta)
     with atomic_output(output) as fh:
         fh.write(data)
+
+
+def _json_rows(table: pa.Table) -> list[dict]:
+    """Rows of an Arrow table as JSON-ready dicts (null -> None; NaN is null already)."""
+    return table.to_pylist()
+
+
+def write_table(table: pa.Table, fmt: Format, output: str | None = None, meta: dict | None = None) -> None:
+    """Write an Arrow result table as CSV, JSON, JSON Lines or Parquet without pandas (the
+    ``score`` path: :meth:`Classification.to_arrow`); ``meta`` as for :func:`write_frame`."""
+    fmt = Format(fmt)
+    if fmt in (Format.CSV, Format.PARQUET):
+        table = _plain(table)
+        if fmt is Format.PARQUET:
+            table = with_meta(table, meta)
+        with atomic_output(output) if output in (None, "-") else atomic_path(output) as target:
+            if fmt is Format.CSV:
+                import pyarrow.csv as pacsv
+
+                pacsv.write_csv(table, target)
+            else:
+                import pyarrow.parquet as pq
+
+                pq.write_table(table, target)
+        return
+    if fmt is Format.JSON:
+        obj = _json_rows(table) if meta is None else {"meta": meta, "rows": _json_rows(table)}
+        write_text(json.dumps(obj, indent=1, ensure_ascii=False, default=_json_default) + "\n", output)
+    elif fmt is Format.JSONL:
+        rows = _json_rows(table)
+        write_text(json_text(rows if meta is None else [{"_meta": meta}, *rows], lines=True), output)
+    else:
+        raise ValueError(f"write_table writes csv, json, jsonl or parquet, not {fmt}")
+
+
+def _plain(table: pa.Table) -> pa.Table:
+    """Dictionary, null and large-string columns as plain strings (one schema for every batch)."""
+    cols = []
+    for col in table.columns:
+        if pa.types.is_dictionary(col.type):
+            col = col.cast(col.type.value_type)
+        if pa.types.is_null(col.type) or pa.types.is_large_string(col.type):
+            col = col.cast(pa.string())
+        cols.append(col)
+    return pa.table(cols, names=table.column_names)
 
 
 def write_text(text: str, output: str | None = None) -> None:
@@ -209,7 +254,7 @@ class StreamWriter:
         self._writer = None
         self._schema = None
 
-    def write(self, frame: pd.DataFrame) -> None:
+    def write(self, frame: "pd.DataFrame") -> None:
         if self.fmt is Format.JSONL:
             if self._sink is None:
                 self._sink = open(self._path, "wb") if self._path else sys.stdout.buffer

@@ -241,8 +241,8 @@ def _cells(raw, kind: str, header_factor: float, *, source: str, column: str, of
         return pc.cast(raw, pa.float64()).to_numpy(zero_copy_only=False) * header_factor
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         pass
-    parts = _split_number_unit(raw)
-    if parts is None:
+    split = _split_number_unit(raw)
+    if split is None:
         parts = pc.extract_regex(raw, _CELL)
         unmatched = np.asarray(pc.and_(pc.is_valid(raw), pc.is_null(parts)))
         if unmatched.any():
@@ -250,10 +250,15 @@ def _cells(raw, kind: str, header_factor: float, *, source: str, column: str, of
             raise InputError("is not a number (a number, optionally followed by a unit, "
                              "such as '296' or '296 TFLOPS')", source=source, row=offset + i + 1,
                              column=column, value=raw[i].as_py())
-    numbers = pc.replace_substring(pc.struct_field(parts, "num"), ",", "")
-    values = pc.cast(numbers, pa.float64()).to_numpy(zero_copy_only=False)
-    units = pc.utf8_trim_whitespace(pc.struct_field(parts, "unit"))
+        numbers = pc.replace_substring(pc.struct_field(parts, "num"), ",", "")
+        values = pc.cast(numbers, pa.float64()).to_numpy(zero_copy_only=False)
+        units = pc.struct_field(parts, "unit")
+    else:
+        values, units = split
     distinct = pc.unique(units).to_pylist()
+    if any(u is not None and u != u.strip() for u in distinct):  # trim only when needed (a copy)
+        units = pc.utf8_trim_whitespace(units)
+        distinct = pc.unique(units).to_pylist()
     factors = np.empty(len(distinct))
     for j, u in enumerate(distinct):  # once per distinct unit string, not per row
         if not u:
@@ -271,29 +276,36 @@ def _cells(raw, kind: str, header_factor: float, *, source: str, column: str, of
     return values * factors[np.asarray(idx)]
 
 
-def _split_number_unit(raw) -> pa.StructArray | None:
+def _split_number_unit(raw) -> tuple[np.ndarray, pa.Array] | None:
     """Fast path for cells like '296' or '4 TB/s': split at the first space and cast.
 
-    Returns the same struct as the regex path, or None when any cell needs the regex
-    (no space before the unit, thousands separators, text): then the regex path parses and
-    reports the offending cell precisely.
+    Returns (numbers as float64, unit text: '' where none), or None when any cell needs the
+    regex (no space before the unit, thousands separators, text): then the regex path parses
+    and reports the offending cell precisely.
     """
     tokens = pc.split_pattern(raw, " ", max_splits=1)
-    number = pc.list_element(tokens, 0)
+    if isinstance(tokens, pa.ChunkedArray):
+        tokens = tokens.combine_chunks()
+    values, offsets = tokens.values, np.asarray(tokens.offsets)
+    starts, lengths = offsets[:-1], np.diff(offsets)  # list_element is slow: index the tokens directly
+    number = values.take(pa.array(starts, mask=lengths == 0))
     try:
-        pc.cast(number, pa.float64())
+        numbers = pc.cast(number, pa.float64()).to_numpy(zero_copy_only=False)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
-    has_unit = pc.greater(pc.list_value_length(tokens), 1)
-    unit = pc.if_else(has_unit, pc.list_element(pc.if_else(has_unit, tokens, pa.scalar(["", ""], tokens.type)), 1), "")
-    return pc.make_struct(number, unit, field_names=["num", "unit"])
+    second = np.minimum(starts + 1, max(len(values) - 1, 0))
+    unit = values.take(pa.array(second, mask=lengths < 2)).fill_null("") if len(values) else number.fill_null("")
+    return numbers, unit
 
 
 def _text(arr: pa.ChunkedArray) -> pa.ChunkedArray:
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         arr = pc.cast(arr, pa.string())
     arr = pc.utf8_trim_whitespace(arr)
-    return pc.if_else(pc.equal(arr, ""), pa.scalar(None, arr.type), arr)
+    empty = pc.equal(arr, "")
+    if not pc.any(empty).as_py():  # the CSV reader made empty cells null already: no copy
+        return arr
+    return pc.if_else(empty, pa.scalar(None, arr.type), arr)
 
 
 def _choice(arr: pa.ChunkedArray, choices: tuple[str, ...], *, source: str, column: str,

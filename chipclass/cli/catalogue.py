@@ -219,8 +219,10 @@ def explain(file, name, specs, fmt, output, as_of, destinations, headquarters, f
 @output_option
 @quiet_option
 def check(file, fmt, output, quiet):
-    """Validate a catalogue: vocabulary, units, unique names, sources, sparse = 2 x dense.
-    Every problem is reported (one line each on stderr; -f json lists them), not only the first."""
+    """Validate a catalogue: vocabulary, units, unique names, sources, sparse = 2 x dense, the
+    market/status/launch-year vocabulary, plausible transistor counts and nodes, and TPP within 1 %
+    of a published figure. Every problem is reported (one line each on stderr; -f json lists
+    them), not only the first."""
     from chipclass.core.validate import check_file
     from chipclass.outputs.formats import choose
     from chipclass.outputs.write import write_json, write_text

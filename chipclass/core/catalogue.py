@@ -46,6 +46,7 @@ import pyarrow.compute as pc
 
 from chipclass.core.aliases import _ALIASES, column_aliases
 from chipclass.core.errors import InputError
+from chipclass.core.lazy import arrow_backed_series
 from chipclass.core.formats import FORMATS
 from chipclass.core.units import UnitError, unit_factor
 
@@ -149,25 +150,9 @@ class Catalogue:
                          headers=self.headers)
 
 
-def _get_names(self):
-    raw = self.__dict__["_names"]
-    if isinstance(raw, (pa.Array, pa.ChunkedArray)):  # first use: to pandas, once
-        from chipclass.core.lazy import import_pandas
-
-        pd = import_pandas()
-
-        raw = raw.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
-        self.__dict__["_names"] = raw
-    return raw
-
-
-def _set_names(self, value):
-    self.__dict__["_names"] = value
-
-
-# ``names`` is given to the constructor as a pandas Series or an Arrow string array; reading it
-# always gives a Series (converted on first use, so pandas is imported only when asked for).
-Catalogue.names = property(_get_names, _set_names)
+# ``names`` is given as a pandas Series or an Arrow string array; read, it is always a Series
+# (converted on first use, so pandas is imported only when asked for).
+Catalogue.names = arrow_backed_series("_names")
 
 
 def _parse_header(header: str, source: str) -> tuple[str, str | None]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import importlib.abc
 import sys
 
-__all__ = ["defer_pandas", "import_pandas"]
+__all__ = ["defer_pandas", "import_pandas", "arrow_backed_series"]
 
 
 class _NoPandas(importlib.abc.MetaPathFinder):
@@ -50,3 +50,23 @@ def import_pandas():
     if api is not None and not api.have_pandas:
         api.series([])  # an insisting call: pyarrow imports (finds) pandas again
     return pd
+
+
+def arrow_backed_series(slot: str) -> property:
+    """A property holding an Arrow string array or a pandas Series in ``__dict__[slot]`` and
+    reading as a Series (StringDtype backed by pyarrow), converted once, on first read."""
+
+    def get(self):
+        raw = self.__dict__[slot]
+        import pyarrow as pa
+
+        if isinstance(raw, (pa.Array, pa.ChunkedArray)):
+            pd = import_pandas()
+            raw = raw.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
+            self.__dict__[slot] = raw
+        return raw
+
+    def set(self, value):
+        self.__dict__[slot] = value
+
+    return property(get, set)

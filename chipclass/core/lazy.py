@@ -14,13 +14,12 @@ Arrow and numpy); nothing changes for a process that has imported pandas already
 
 from __future__ import annotations
 
-import importlib.abc
 import sys
 
 __all__ = ["defer_pandas", "import_pandas", "arrow_backed_series"]
 
 
-class _NoPandas(importlib.abc.MetaPathFinder):
+class _NoPandas:  # a meta path finder (importlib.abc is not imported: start-up time)
     def find_spec(self, name, path, target=None):
         if name == "pandas" or name.startswith("pandas."):
             raise ImportError("pandas deferred by chipclass")

@@ -140,7 +140,7 @@ def load_config(path: str):
         mtime = os.stat(path).st_mtime
     except OSError as exc:
         raise RuleDataError(f"{path}: cannot read: {exc.strerror}") from None
-    return _load(os.path.abspath(path) if os.path.basename(path) == "pyproject.toml" else path, mtime)
+    return _load(path, mtime)
 
 
 def _defaults(conf, command: click.Command) -> dict:

@@ -324,7 +324,7 @@ def from_table(table: pa.Table, source: str = "<table>", offset: int = 0) -> Cat
         raise InputError("every row needs a name", source=source, row=offset + i + 1,
                          column=by_name["name"], value="")
     names = name_col.combine_chunks() if isinstance(name_col, pa.ChunkedArray) else name_col
-    if len(pc.dictionary_encode(names).dictionary) < n:  # fast uniqueness test
+    if len(pc.unique(names)) < n:  # fast uniqueness test
         seen: dict = {}
         for i, v in enumerate(names.to_pylist()):  # only on the error path
             if v in seen:

@@ -138,7 +138,7 @@ def score_sarif(frame, rules, meta: dict, hit) -> str:
             need = missing[i] if isinstance(missing[i], str) and missing[i] else "a figure"
             text = f"{names[i]}: indeterminate as of {meta['as_of']} (needs {need})"
         level = "error" if hit[i] else ("warning" if status[i] == "controlled" else "note")
-        results.append({"ruleId": rule_id, "ruleIndex": index.get(rule_id, len(rules.clauses)), "level": level,
+        results.append({"ruleId": rule_id, **({"ruleIndex": index[rule_id]} if rule_id in index else {}), "level": level,
                         "message": {"text": text}, "locations": [_location(meta["input"], i + 1, names[i])],
                         "partialFingerprints": {"chipclassDevice/v1": names[i]},
                         "properties": {"status": status[i], "row": i + 1}})
@@ -166,7 +166,7 @@ def license_sarif(frame, rules, meta: dict, hit, rows) -> str:
         text = (f"{names[i]} to {dest[i]}: licence required as of {meta['as_of']} ({rule_id}; {why})" if not unknown
                 else f"{names[i]} to {dest[i]}: cannot be decided as of {meta['as_of']} (classification indeterminate)")
         level = "error" if hit[i] else ("note" if unknown else "warning")
-        results.append({"ruleId": rule_id, "ruleIndex": index.get(rule_id, len(rules.clauses)), "level": level,
+        results.append({"ruleId": rule_id, **({"ruleIndex": index[rule_id]} if rule_id in index else {}), "level": level,
                         "message": {"text": text}, "locations": [_location(meta["input"], int(rows[i]), names[i])],
                         "partialFingerprints": {"chipclassDevice/v1": f"{names[i]}|{dest[i]}"},
                         "properties": {"destination": dest[i], "row": int(rows[i])}})

@@ -48,7 +48,8 @@ def region_grid(rules, size: int = 300):
     out = []
     for dc in (1.0, 0.0):
         frame = classify(_grid_catalogue(T.ravel(), P.ravel(), dc), rules).to_frame()
-        label = frame["eccn"].astype(object).where(frame["eccn"].notna(), frame["status"].astype(object))
+        para = frame["clause"].astype(object).str.slice(0, 7)  # the 3A090 paragraph, not the final ECCN
+        label = para.where(para.notna(), frame["status"].astype(object))
         out.append(label.to_numpy().reshape(T.shape))
     return t, p, out[0], out[1]
 
@@ -136,7 +137,8 @@ def render_map(data, fmt: str = "png", as_of=None, compare=None, sweep=None, rul
     missing_all = set()
     for ax, rules in zip(axes[0], sets):
         frame = classify(cat, rules, bit_lengths).to_frame()
-        frame["label"] = frame["eccn"].astype(object).where(frame["eccn"].notna(), frame["status"].astype(object))
+        para = frame["clause"].astype(object).str.slice(0, 7)  # the 3A090 paragraph, not the final ECCN
+        frame["label"] = para.where(para.notna(), frame["status"].astype(object))
         ok = frame["tpp"].gt(0) & frame["performance_density"].gt(0) & (frame["device_type"] == "processor")
         missing_all |= set(frame.loc[~ok & (frame["device_type"] == "processor"), "name"].astype(str))
         _draw(ax, rules, frame[ok], sweep_frame, f"ECCN 3A090 as of {rules.as_of.isoformat()} — rule set {rules.id}")

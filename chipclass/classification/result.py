@@ -203,7 +203,8 @@ class Classification:
             "tpp_format": text(self.formats, self.tpp_format),
             "performance_density": num(self.performance_density),
             "memory_bandwidth_density": num(self.memory_bandwidth_density),
-            "eccn": text(self.eccns, self.eccn),
+            "eccn": text(self.final_labels, self.final),
+            "eccn_note": text(self.note_labels, self.final_note),
             "clause": text(self.clause_ids, self.clause),
             "status": text(STATUS, self.status),
             "missing": pa.array(missing_labels, pa.string()).take(pa.array(self.missing.astype(np.int32))),
@@ -220,13 +221,13 @@ class Classification:
         """Rows whose status equals, or whose clause or paragraph is or falls under, a selector
         (as :func:`matches` on the table, from the codes)."""
         hit = np.zeros(len(self), dtype=bool)
-        ids, eccns = self.clause_ids, [c.eccn for c in self.rules.clauses]
         for s in selectors:
             if s in STATUSES:
                 hit |= self.status == STATUS.index(s)
-            else:
-                on = np.array([c == s or e == s or c.startswith(s + ".") for c, e in zip(ids, eccns)] + [False])
-                hit |= on[self.clause]
+                continue
+            for labels, codes in ((self.clause_ids, self.clause), (self.final_labels, self.final)):
+                on = np.array([x == s or x.startswith(s + ".") for x in labels] + [False])
+                hit |= on[codes]
         return hit
 
     def summary(self) -> "pd.DataFrame":

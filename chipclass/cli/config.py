@@ -100,7 +100,8 @@ def find_config(start: str | None = None) -> str | None:
 
 @functools.lru_cache(maxsize=16)
 def _load(path: str, mtime: float):
-    from chipclass.core.schema import ConfigFile, convert
+    from chipclass.core.configfile import ConfigFile
+    from chipclass.core.schema import convert
 
     table, prefix = _section(path)
     where = f"{path}: {prefix + '.' if prefix else ''}"
@@ -135,7 +136,7 @@ def _load(path: str, mtime: float):
 
 
 def load_config(path: str):
-    """The :class:`~chipclass.core.schema.ConfigFile` in ``path`` (validated; cached by mtime)."""
+    """The :class:`~chipclass.core.configfile.ConfigFile` in ``path`` (validated; cached by mtime)."""
     try:
         mtime = os.stat(path).st_mtime
     except OSError as exc:

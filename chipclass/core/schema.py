@@ -32,7 +32,7 @@ from chipclass.core.errors import RuleDataError
 __all__ = ["Confidence", "ConditionRec", "ClauseRec", "ExclusionRec", "SelectorRec", "Selector",
            "LicenseRec", "ReviewRec", "ExceptionRec", "TiersRec", "FigureRec", "InstrumentFile",
            "GroupRec", "ChangeRec", "AliasRec", "CountryGroupsFile", "NoteRec", "ProductNotesFile",
-           "FormatRec", "FormatsFile", "ConfigFile", "load", "convert", "METRICS", "OPS"]
+           "FormatRec", "FormatsFile", "load", "convert", "METRICS", "OPS"]
 
 Confidence = Literal["text", "quoted", "summary", "unconfirmed"]
 #: Metrics a condition may name (their kinds of quantity are in rules.instruments).
@@ -331,20 +331,6 @@ class FormatsFile(_Rec, kw_only=True):
 
 
 T = TypeVar("T")
-
-class ConfigFile(_Rec, kw_only=True):
-    """A project's defaults for the command line: ``[tool.chipclass]`` in ``pyproject.toml`` or
-    the top level of ``chipclass.toml`` (:mod:`chipclass.cli.config`). Flags win over these.
-
-    ``columns`` maps a team's own header names to the catalogue vocabulary
-    (``"FP8 Dense (TFLOPS)" = "fp8 [TFLOPS]"``)."""
-
-    as_of: dt.date | None = None
-    fail_on: list[Text] = field(default_factory=list)
-    to: list[Text] = field(default_factory=list)
-    tf32_bits: Annotated[int, Meta(ge=1, le=64)] | None = None
-    columns: dict[str, Text] = field(default_factory=dict)
-
 
 #: Valid values of the enumerated keys, for messages.
 _CHOICES = {"metric": METRICS, "op": OPS, "confidence": ("text", "quoted", "summary", "unconfirmed"),

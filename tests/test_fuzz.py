@@ -453,3 +453,22 @@ def test_dask_json_output_is_json(tmp_path, chips_csv):
     assert r.exit_code == 0, r.stderr
     rows = json.loads(out.read_text())
     assert isinstance(rows, list) and len(rows) == len(chipclass.api.load(chips_csv))
+
+
+def test_rule_file_unit_is_checked_before_pint(tmp_path, chips_csv):
+    import shutil
+    from importlib import resources
+
+    rules = tmp_path / "rules"
+    shutil.copytree(str(resources.files("chipclass").joinpath("data/rules")), rules)
+    for extra in resources.files("chipclass").joinpath("data").iterdir():
+        if extra.name.endswith(".toml"):
+            shutil.copy(str(extra), rules)
+    f = rules / "2023-11-acs.toml"
+    text = f.read_text()
+    assert 'unit = "1/mm**2"' in text
+    f.write_text(text.replace('unit = "1/mm**2"', 'unit = "10**10**8"', 1))
+    r = CliRunner().invoke(main, ["score", chips_csv, "--rules", str(rules), "-f", "csv"])
+    assert r.exit_code == 2
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "2023-11-acs.toml" in lines[0] and "10**10**8" in lines[0]

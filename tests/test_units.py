@@ -82,3 +82,22 @@ def test_to_canonical_uses_the_cell_grammar():
         to_canonical("600 10**10**8", "bandwidth")
     with pytest.raises(UnitError):
         to_canonical("1 000 GB/s", "bandwidth")
+
+
+def test_precomputed_factors_agree_with_pint():
+    # FACTORS spares pint's import at start-up; pint stays the authority for every entry.
+    from chipclass.core.units import FACTORS, pint_factor
+
+    for (unit, kind), factor in FACTORS.items():
+        assert pint_factor(unit, kind) == factor, (unit, kind)
+
+
+def test_no_pint_for_default_units():
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom chipclass.core.catalogue import from_table\nimport pyarrow as pa\n"
+            "from_table(pa.table({'name': ['x'], 'fp8 [PFLOPS]': ['2'], 'die_area': ['8 cm**2']}))\n"
+            "print('pint' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

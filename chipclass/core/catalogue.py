@@ -42,18 +42,20 @@ import re
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from chipclass.core.cells import (MAX_CELL_BYTES, MISSING, NameIndex, _first, cell_hint, cell_shape,  # noqa: F401
                                   choice_column, numeric_column, text_column)
+from chipclass.core.aliases import _ALIASES, column_aliases
+from chipclass.core.cells import text_column as _text  # noqa: F401  (chipclass check reads cells one by one)
 from chipclass.core.errors import InputError
+from chipclass.core.lazy import arrow_backed_series
 from chipclass.core.formats import FORMATS
 from chipclass.core.units import UnitError, unit_factor
 
-__all__ = ["Catalogue", "NUMERIC", "FLAGS", "MISSING", "MAX_CELL_BYTES", "NameIndex", "from_table", "from_frame",
-           "cell_hint"]
+__all__ = ["Catalogue", "NUMERIC", "FLAGS", "TEXT", "MISSING", "MAX_CELL_BYTES", "NameIndex", "from_table",
+           "from_frame", "column_aliases", "cell_hint"]
 
 #: Numeric vocabulary: column -> (kind of quantity, default unit).
 NUMERIC: dict[str, tuple[str, str]] = {
@@ -84,6 +86,8 @@ class Catalogue:
     Attributes
     ----------
     names : pandas.Series of str
+        (Kept as Arrow strings until first asked for, so scoring to a file needs no pandas;
+        :attr:`names_arrow` gives them without pandas.)
     values : dict of str -> float64 ndarray
         Every column of :data:`NUMERIC`, NaN where not given (a read-only all-NaN view for a
         column the catalogue does not have; ``headers`` lists those it has). [canonical units]
@@ -120,25 +124,45 @@ class Catalogue:
             raise InputError(f"no device named {name!r}{hint}", source=self.source, column="name")
         return int(hits[0])
 
+    @property
+    def names_arrow(self) -> pa.Array:
+        """The names as an Arrow string array (no pandas)."""
+        raw = self.__dict__["_names"]
+        if isinstance(raw, (pa.Array, pa.ChunkedArray)):
+            return raw.combine_chunks() if isinstance(raw, pa.ChunkedArray) else raw
+        return pa.array(raw.astype(object).to_numpy(), pa.string())
+
     def slice(self, start: int, stop: int) -> "Catalogue":
         """Rows ``start:stop`` as views (no copies)."""
-        return Catalogue(names=self.names.iloc[start:stop], values={k: v[start:stop] for k, v in self.values.items()},
+        raw = self.__dict__["_names"]
+        return Catalogue(names=raw.slice(start, stop - start) if isinstance(raw, (pa.Array, pa.ChunkedArray))
+                         else raw.iloc[start:stop], values={k: v[start:stop] for k, v in self.values.items()},
                          datacenter=self.datacenter[start:stop], device_type=self.device_type[start:stop],
                          extra=self.extra.slice(start, stop - start), source=self.source, headers=self.headers)
 
     def take(self, rows) -> "Catalogue":
         """The catalogue restricted to the given row positions."""
         rows = np.asarray(rows)
-        return Catalogue(names=self.names.iloc[rows].reset_index(drop=True),
+        raw = self.__dict__["_names"]
+        return Catalogue(names=raw.take(pa.array(rows)) if isinstance(raw, (pa.Array, pa.ChunkedArray))
+                         else raw.iloc[rows].reset_index(drop=True),
                          values={k: v[rows] for k, v in self.values.items()},
                          datacenter=self.datacenter[rows], device_type=self.device_type[rows],
                          extra=self.extra.take(pa.array(rows)), source=self.source,
                          headers=self.headers)
 
 
+# ``names`` is given as a pandas Series or an Arrow string array; read, it is always a Series
+# (converted on first use, so pandas is imported only when asked for).
+Catalogue.names = arrow_backed_series("_names")
+
+
 def _parse_header(header: str, source: str) -> tuple[str, str | None]:
     """``'Die Area [cm**2]'`` -> ``('die_area', 'cm**2')``, in time linear in the header's length
     (no backtracking regular expression: a header of 400 spaces once took 18 s)."""
+    aliases = _ALIASES.get()
+    if aliases:
+        header = aliases.get(" ".join(str(header).split()).casefold(), header)
     text = str(header).strip()
     unit = None
     if text.endswith("]") and "[" in text:
@@ -234,16 +258,18 @@ def from_table(table: pa.Table, source: str = "<table>", offset: int = 0,
         name_col = text_column(column)
         missing = np.asarray(pc.is_null(name_col))
         stop = _first(missing) if missing.any() else n  # names before the first missing one
-        names = name_col.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
-        out["names"] = names
-        head = names.iloc[:stop]
+        names = name_col.combine_chunks() if isinstance(name_col, pa.ChunkedArray) else name_col
+        out["names"] = names  # Arrow; the Catalogue makes pandas of them only when asked
         index = seen if seen is not None else NameIndex()
-        if seen is not None or len(pc.dictionary_encode(name_col.slice(0, stop).combine_chunks()).dictionary) < stop:
+        if seen is not None or len(pc.unique(names.slice(0, stop))) < stop:
+            import pandas as pd
+
+            head = pd.Series(names.slice(0, stop).to_pylist(), dtype=object)
             hit = index.first_repeat(head, offset)
             if hit is not None:
                 i, first_row = hit
                 raise InputError(f"duplicate name (also at row {first_row}); names must be unique",
-                                 source=source, row=offset + i + 1, column=by_name["name"], value=names.iloc[i])
+                                 source=source, row=offset + i + 1, column=by_name["name"], value=head.iloc[i])
         if stop < n:
             raise InputError("every row needs a name", source=source, row=offset + stop + 1,
                              column=by_name["name"], value=column[stop].as_py() or "")
@@ -310,7 +336,7 @@ def _near_misses(passthrough: list[str], source: str) -> list[str]:
     return out
 
 
-def from_frame(frame: pd.DataFrame, source: str = "<DataFrame>") -> Catalogue:
+def from_frame(frame, source: str = "<DataFrame>") -> Catalogue:
     """Normalise a pandas DataFrame with the catalogue vocabulary."""
     frame = frame.copy()
     frame.columns = [str(c) for c in frame.columns]

@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -234,10 +233,12 @@ class NameIndex:
         self.source = source
 
     @staticmethod
-    def hashes(names: pd.Series) -> np.ndarray:
+    def hashes(names) -> np.ndarray:
+        import pandas as pd
+
         return pd.util.hash_pandas_object(names.astype(object), index=False).to_numpy(np.uint64)
 
-    def first_repeat(self, names: pd.Series, offset: int) -> tuple[int, int] | None:
+    def first_repeat(self, names, offset: int) -> tuple[int, int] | None:
         """(position in ``names``, row of its first appearance) of the first name seen before
         (in an earlier batch or earlier in this one); None if all are new."""
         h = self.hashes(names)

@@ -198,7 +198,7 @@ def check_file(path) -> tuple[Catalogue | None, list[InputError]]:
     """
     import pyarrow as pa
 
-    from chipclass.core.catalogue import NUMERIC, _text, _vocabulary, from_table
+    from chipclass.core.catalogue import _text, _vocabulary, from_table
     from chipclass.core.readers import read_table
 
     try:

@@ -117,7 +117,7 @@ def _view(cl, day, view, dest, hq, directory, relied_on=()):
 
     eccn = cl.licence_paragraph()   # a .z item follows the paragraph it meets
     final = cl.final_text()
-    controlled, indeterminate = cl.controlled, cl.indeterminate
+    indeterminate = cl.indeterminate
     allowed = cl.rules.exceptions_allowed
     dc = cl.catalogue.datacenter.astype(bool)
     lic = [r for r in records if r.kind == "license"]

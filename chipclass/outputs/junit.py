@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import xml.etree.ElementTree as ET
 
-from chipclass.outputs.sarif import column
+from chipclass.outputs.sarif import column, licence_needed
 
 __all__ = ["junit_xml", "Case"]
 
@@ -102,8 +102,8 @@ def license_cases(frame, meta: dict, hit, fail_on) -> list[Case]:
     basis = column(frame, "basis")
     out = []
     for i in range(len(frame)):
-        unknown = required[i] is None or str(required[i]) in ("<NA>", "nan")
-        need = not unknown and bool(required[i])
+        state = licence_needed(required[i])
+        unknown, need = state is None, bool(state)
         failed = bool(hit[i]) if fail_on else need
         name = f"{names[i]} -> {dest[i]}"
         if failed:

@@ -23,7 +23,14 @@ from __future__ import annotations
 import json
 import os
 
-__all__ = ["score_sarif", "license_sarif", "column", "SCHEMA_URI", "INDETERMINATE_RULE"]
+__all__ = ["score_sarif", "license_sarif", "column", "licence_needed", "SCHEMA_URI", "INDETERMINATE_RULE"]
+
+
+def licence_needed(value) -> bool | None:
+    """A ``license_required`` cell as True, False or None (undecidable: null, NA or NaN)."""
+    if value is None or str(value) in ("<NA>", "nan", "None") or (isinstance(value, float) and value != value):
+        return None
+    return bool(value)
 
 
 def column(frame, name: str) -> list:
@@ -157,15 +164,14 @@ def license_sarif(frame, rules, meta: dict, hit, rows) -> str:
     basis = column(frame, "basis")
     results = []
     for i in range(len(frame)):
-        unknown = required[i] is None or (isinstance(required[i], float) and required[i] != required[i]) \
-            or str(required[i]) == "<NA>"
-        if not unknown and not bool(required[i]):
+        state = licence_needed(required[i])
+        if state is False:
             continue
         rule_id = clause[i] if isinstance(clause[i], str) else INDETERMINATE_RULE
         why = basis[i] if isinstance(basis[i], str) else ""
-        text = (f"{names[i]} to {dest[i]}: licence required as of {meta['as_of']} ({rule_id}; {why})" if not unknown
+        text = (f"{names[i]} to {dest[i]}: licence required as of {meta['as_of']} ({rule_id}; {why})" if state is not None
                 else f"{names[i]} to {dest[i]}: cannot be decided as of {meta['as_of']} (classification indeterminate)")
-        level = "error" if hit[i] else ("note" if unknown else "warning")
+        level = "error" if hit[i] else ("note" if state is None else "warning")
         results.append({"ruleId": rule_id, **({"ruleIndex": index[rule_id]} if rule_id in index else {}), "level": level,
                         "message": {"text": text}, "locations": [_location(meta["input"], int(rows[i]), names[i])],
                         "partialFingerprints": {"chipclassDevice/v1": f"{names[i]}|{dest[i]}"},

@@ -167,9 +167,9 @@ def licence_explain_lines(rows: list[dict]) -> list[str]:
     return block
 
 
-#: Unit shown beside each spec in headroom sentences.
 def describe_headroom(row: dict) -> str:
-    """A sentence: 'FP8 can rise to just under 300 TOPS (now 296) before it becomes 3A090.b.1 [...]'."""
+    """A sentence: 'FP8 can rise to just under 300 TOPS (now 296) before it becomes 3A090.b.1 [...]',
+    or for a part on a line 'FP8 (600 TOPS) is on the tpp 4800 line: any decrease makes it 3A090.a.2'."""
     from chipclass.core.formats import FORMATS
 
     spec, unit = row["spec"], row.get("unit") or ""
@@ -177,8 +177,12 @@ def describe_headroom(row: dict) -> str:
     verb = "rise" if row["direction"] == "up" else "fall"
     if row["limit"] is None or row["limit"] != row["limit"]:
         return f"{label} can {verb} without limit (alone) and keep {row['current_class']}"
+    if row.get("on_line"):
+        move = "increase" if row["direction"] == "up" else "decrease"
+        return (f"{label} ({row['current']:,.6g} {unit}) is on the {row['line']} line: any {move} makes it "
+                f"{row['becomes']} [{row['binding']}]")
     edge = "to" if row["limit_inclusive"] else "to just " + ("under" if row["direction"] == "up" else "over")
-    return (f"{label} can {verb} {edge} {row['limit']:,.4g} {unit} (now {row['current']:,.4g}) before it "
+    return (f"{label} can {verb} {edge} {row['limit']:,.6g} {unit} (now {row['current']:,.6g}) before it "
             f"becomes {row['becomes']} [{row['binding']}]")
 
 

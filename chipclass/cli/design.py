@@ -1,4 +1,4 @@
-"""Commands on the design space: ``sweep``, ``headroom`` and ``plot``."""
+"""Commands on the design space: ``sweep``, ``headroom``, ``envelope`` and ``plot``."""
 
 from __future__ import annotations
 
@@ -112,6 +112,46 @@ def headroom(file, specs_filter, fmt, output, as_of, tf32_bits, quiet, rules_dir
     frame = headroom_fn(api.load(file or shipped_catalogue()), rules_in_force(as_of, rules_dir),
                         specs_filter or None, bit_lengths=bit_lengths(tf32_bits))
     write_frame(frame, fmt, output, table_text=headroom_text)
+
+
+@main.command()
+@click.argument("base", required=False)
+@click.option("--spec", "specs", multiple=True, metavar="KEY=VALUE", help="Base spec (or override). Repeatable.")
+@click.option("--free", "free", multiple=True, required=True, metavar="SPEC",
+              help="A spec that may move (1 to 4): fp8, fp16, ..., die_area, memory_bandwidth, package_area, "
+                   "interconnect_bandwidth. Repeatable.")
+@click.option("--target", required=True, metavar="OUTCOME",
+              help="'not controlled', '3A090.b', '3A090.a.1', 'controlled', or 'no-licence:CN', 'licence:CN', "
+                   "'case-by-case:CN'.")
+@click.option("--range", "ranges", multiple=True, metavar="SPEC=LOW:HIGH",
+              help="The box of a free spec (default 0 to 4x the base; areas a quarter to 4x); a unit may follow.")
+@click.option("--maximise", default=None, metavar="SPEC", help="Report this free spec's largest value (default: the first).")
+@catalogue_option
+@format_option(*TABULAR)
+@output_option
+@as_of_option
+@tf32_option
+@quiet_option
+@rules_option
+def envelope(base, specs, free, target, ranges, maximise, catalogue, fmt, output, as_of, tf32_bits, quiet, rules_dir):
+    """The region around BASE, over the --free specs, that keeps --target: vertices and faces,
+    the nearest point that reaches it and the largest value of one spec, solved from the rules."""
+    from chipclass.design.envelope import envelope as solve, parse_bounds
+    from chipclass.outputs.formats import choose
+    from chipclass.outputs.reports import envelope_text
+    from chipclass.outputs.write import write_frame, write_json, write_text
+    from chipclass.rules.instruments import rules_in_force
+
+    fmt = choose(fmt, output, TABULAR)
+    one = base_catalogue(base, catalogue, specs)
+    env = solve(one, free, target, rules_in_force(as_of, rules_dir), bounds=dict(parse_bounds(r) for r in ranges),
+                maximise=maximise, bit_lengths=bit_lengths(tf32_bits), rules_dir=rules_dir)
+    if fmt is Format.TABLE:
+        write_text(envelope_text(env), output)
+    elif fmt is Format.JSON:
+        write_json(env.to_dict(), output)
+    else:
+        write_frame(env.table, fmt, output)
 
 
 @main.command()

@@ -15,7 +15,7 @@ from chipclass.outputs.write import to_records
 
 __all__ = ["fleet_json", "sweep_summary_line", "explanation_text", "fmt_number", "licence_rows", "matrix_text", "licence_explain_lines",
            "headroom_text", "describe_headroom", "fleet_text", "tier_text", "model_text", "diff_text",
-           "sweep_text", "stamp_lines"]
+           "sweep_text", "stamp_lines", "envelope_text"]
 
 
 def fmt_number(x, signed: bool = False) -> str:
@@ -254,3 +254,32 @@ def sweep_text(frame: pd.DataFrame, summary: pd.DataFrame, keys, base_name: str,
 
 def sweep_summary_line(summary: pd.DataFrame) -> str:
     return "; ".join(f"{r.result}: {r.count:,}" for r in summary.itertuples())
+
+
+def envelope_text(env) -> str:
+    """The envelope for people: the answer first (nearest point, largest value), then its faces."""
+    from chipclass.design.headroom import UNITS
+
+    free = env.free
+    base = ", ".join(f"{s} {fmt_number(env.base[s])} {UNITS[s]}" for s in free)
+    lines = [f"envelope of {safe(env.target)} around {base}, as of {env.as_of} ({env.rule_set})",
+             "box: " + ", ".join(f"{s} {fmt_number(lo)}..{fmt_number(hi)}" for s, (lo, hi) in env.bounds.items()),
+             f"{len(env.pieces)} piece(s), {len(env.vertices)} vertices, {len(env.faces)} boundary face(s)", ""]
+    n = env.nearest
+    if n is None:
+        lines.append(f"no point of the box meets {safe(env.target)}")
+    else:
+        where = ", ".join(f"{s} {n[s]:,.6g} ({n[f'change_{s}']:+.2%})" for s in free)
+        edge = "" if n["attained"] else " (just inside: the face itself is excluded)"
+        lines.append(f"nearest: {where}; distance {n['distance']:.4g}{edge}")
+        lines.append(f"  norm: {env.norm}")
+    g = env.largest
+    if g is not None:
+        others = ", ".join(f"{s} {g[s]:,.6g}" for s in free if s != g["spec"])
+        tail = " (the box's edge: the envelope goes on)" if g["at_bound"] else (
+            "" if g["attained"] else " (just under: the face itself is excluded)")
+        lines.append(f"largest {g['spec']}: {g['value']:,.6g} {g['unit']}{tail}" + (f" at {others}" if others else ""))
+    text = "\n".join(lines) + "\n\nboundary faces\n"
+    text += render_table(env.faces, ["piece", "constraint", "equation", "inclusive"])
+    text += "\nvertices\n" + render_table(env.vertices, ["piece", "vertex", *free])
+    return text

@@ -38,10 +38,13 @@ def base_catalogue(base, catalogue, specs):
 @click.argument("base", required=False)
 @click.option("--spec", "specs", multiple=True, metavar="KEY=VALUE", help="Base spec (or override). Repeatable.")
 @click.option("--vary", multiple=True, required=True, metavar="SPEC=RANGE",
-              help="fp8=200:600:5 (5 values, inclusive), fp8=200,300 (list), fp8=@file; a unit may follow.")
+              help="fp8=200:600:5 (5 values, inclusive), fp8=200:600 (the span, with --samples), fp8=200,300 "
+                   "(list), fp8=@file (values, units allowed); a unit may follow.")
 @click.option("--method", type=click.Choice(["grid", "random", "lhs"]), default="grid", show_default=True)
 @click.option("--samples", type=click.IntRange(1), default=None, help="Variants to draw (random, lhs).")
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--max-variants", type=click.IntRange(1), default=None, show_default="50,000,000",
+              help="Refuse a larger sweep (its size is computed first).")
 @catalogue_option
 @format_option(*TABULAR)
 @output_option
@@ -50,43 +53,46 @@ def base_catalogue(base, catalogue, specs):
 @tf32_option
 @quiet_option
 @rules_option
-def sweep(base, specs, vary, method, samples, seed, catalogue, fmt, output, as_of, destinations, tf32_bits,
-          quiet, rules_dir):
+def sweep(base, specs, vary, method, samples, seed, max_variants, catalogue, fmt, output, as_of, destinations,
+          tf32_bits, quiet, rules_dir):
     """Score every variant of BASE over the --vary ranges; a summary per paragraph/status."""
-    from chipclass.classification.engine import classify
-    from chipclass.design.sweep import expand, parse_range
+    from chipclass.design.sweep import MAX_VARIANTS, expand, parse_vary, run, write_parquet
     from chipclass.outputs.formats import choose
+    from chipclass.outputs.progress import progress
     from chipclass.outputs.reports import sweep_summary_line, sweep_text
-    from chipclass.outputs.write import write_frame
+    from chipclass.outputs.write import atomic_path, write_frame
     from chipclass.rules.instruments import rules_in_force
 
     fmt = choose(fmt, output, TABULAR)
     bits = bit_lengths(tf32_bits)
     one = base_catalogue(base, catalogue, specs)
-    ranges = dict(parse_range(v) for v in vary)
+    parsed = [parse_vary(v) for v in vary]
+    ranges = {k: v for k, v, _span in parsed}
     if method != "grid" and not samples:
         raise click.UsageError(f"--method {method} needs --samples N")
     if method == "grid" and samples:
         method = "random"
-    variants = expand(one, ranges, method, samples, seed)
+    spans = [k for k, _v, span in parsed if span]
+    if method == "grid" and spans:
+        raise click.UsageError(f"--vary {spans[0]}=LOW:HIGH is a span: give a count for a grid (LOW:HIGH:N) "
+                               "or --samples N to draw from it")
+    variants = expand(one, ranges, method, samples, seed, max_variants or MAX_VARIANTS)
     rules = rules_in_force(as_of, rules_dir)
-    result = classify(variants, rules, bits)
-    frame = result.to_frame()
-    if destinations:
-        from chipclass.licensing.determine import determine
-
-        lic = determine(variants, destinations, None, as_of, rules_dir=rules_dir, bit_lengths=bits)
-        for d in dict.fromkeys(lic["destination"]):
-            frame[f"license_{d}"] = lic.loc[lic["destination"] == d, "license_required"].to_numpy()
-    summary = result.summary()
+    show = progress(quiet, unit="variants", total=len(variants))
+    table, summary = run(variants, rules, bits, destinations, rules_dir=rules_dir, show=show)
+    show(len(variants), done=True)
     name = str(one.names.iloc[0])
-    if fmt is Format.TABLE:
+    if fmt is Format.PARQUET and output not in (None, "-"):
+        with atomic_path(output) as tmp:  # codes stay codes: dictionary-encoded text columns
+            write_parquet(table, tmp)
+    elif fmt is Format.TABLE:
+        frame = table.to_pandas()
         write_frame(frame, fmt, output, table_text=lambda f: sweep_text(
             f, summary, list(ranges), name, method, rules.as_of, rules.id))
     else:
-        write_frame(frame, fmt, output)
-        if not quiet:
-            click.echo(sweep_summary_line(summary), err=True)
+        write_frame(table.to_pandas(), fmt, output)
+    if fmt is not Format.TABLE and not quiet:
+        click.echo(sweep_summary_line(summary), err=True)
 
 
 @main.command()

@@ -369,7 +369,7 @@ def _report(base, free, x0, lo, hi, tgt, rules, inside, pieces, bit_lengths, rul
         dist, u, p = best
         attained = bool(ev(u)[0])
         if not attained:  # the infimum is on a face the envelope excludes: a hair inside it
-            u = inward(p, u)
+            u = inward(p, u, lambda w: bool(ev(w)[0]))
             dist = float(np.linalg.norm(u - u0))
             confirmed = bool(ev(u)[0])
         else:
@@ -387,7 +387,7 @@ def _report(base, free, x0, lo, hi, tgt, rules, inside, pieces, bit_lengths, rul
         cands = [(float(v[k]), v, p) for p in inside for v in p.verts]
         top, vert, p = max(cands, key=lambda t: t[0])
         attained = bool(ev(vert)[0])
-        u = vert if attained else inward(p, vert)
+        u = vert if attained else inward(p, vert, lambda w: bool(ev(w)[0]))
         largest = {"spec": spec, "value": float(top * scale[k]), "attained": attained,
                    "confirmed": bool(ev(u)[0]), "at_bound": bool(abs(top * scale[k] - hi[k]) <= 1e-9 * hi[k]),
                    "unit": UNITS[spec], **{s: float(u[j] * scale[j]) for j, s in enumerate(free)}}

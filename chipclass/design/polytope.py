@@ -12,6 +12,7 @@ import numpy as np
 __all__ = ["Piece", "vertices", "full", "split", "inward", "equation", "nearest_point", "EPS", "HAIR"]
 
 EPS = 1e-9          # feasibility tolerance in scaled coordinates
+TIGHT = 1e-13       # "is this point in the piece" for the nearest point (rounding only)
 HAIR = 1e-9         # relative step inside a piece / across a face
 
 
@@ -77,12 +78,19 @@ def equation(a, c, free) -> str:
     return f"{text} {'+' if c >= 0 else '-'} {abs(c):.6g} = 0" if c else f"{text} = 0"
 
 
-def inward(p: Piece, u: np.ndarray) -> np.ndarray:
-    """A point a hair from ``u`` towards the centre of its piece."""
+def inward(p: Piece, u: np.ndarray, meets) -> np.ndarray:
+    """The first point from ``u`` towards the centre of its piece, a hair (1e-9 relative), then
+    10x, 100x ... further, where ``meets`` (an evaluation of the rules) holds."""
     ctr = p.centre()
     step = ctr - u
     n = np.linalg.norm(step)
-    return u if n == 0 else u + step * min(1.0, HAIR * max(1.0, np.linalg.norm(u)) / n)
+    if n == 0:
+        return u
+    for k in range(8):
+        v = u + step * min(1.0, HAIR * 10 ** k * max(1.0, np.linalg.norm(u)) / n)
+        if meets(v):
+            return v
+    return ctr
 
 
 def nearest_point(pieces, u0):
@@ -91,7 +99,7 @@ def nearest_point(pieces, u0):
     d = len(u0)
     best = (np.inf, None, None)
     for p in pieces:
-        if (p.A @ u0 + p.c <= EPS).all():
+        if (p.A @ u0 + p.c <= TIGHT).all():
             best = (0.0, u0, p)
             break
         m = len(p.c)
@@ -102,7 +110,7 @@ def nearest_point(pieces, u0):
                 if abs(np.linalg.det(G)) < 1e-12:
                     continue
                 u = u0 - As.T @ np.linalg.solve(G, As @ u0 + cs)
-                if (p.A @ u + p.c <= EPS).all():
+                if (p.A @ u + p.c <= TIGHT).all():
                     dist = float(np.linalg.norm(u - u0))
                     if dist < best[0] - 1e-15:
                         best = (dist, u, p)

@@ -164,16 +164,18 @@ def envelope(base, specs, free, target, ranges, maximise, catalogue, fmt, output
 @click.argument("file", required=False)
 @as_of_option
 @click.option("--compare", "compare", default=None, metavar="YYYY-MM-DD",
-              help="Also draw the regions in force on this date, beside the first (how they moved).")
+              help="Also draw the regions in force on this date (panels left to right by date).")
 @click.option("--sweep", "sweep_file", default=None, metavar="FILE",
               help="A sweep result (csv/parquet from chipclass sweep) drawn as a density layer.")
+@click.option("--envelope", "envelope_file", default=None, metavar="FILE",
+              help="An envelope (chipclass envelope -f json -o FILE) drawn over the map.")
 @format_option(Format.PNG, Format.SVG, Format.PDF)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default="map.png", show_default=True,
               help="Write to this file (atomically; a link's target, a FIFO or device in place) instead of stdout.")
 @tf32_option
 @quiet_option
 @rules_option
-def plot(file, as_of, compare, sweep_file, fmt, output, tf32_bits, quiet, rules_dir):
+def plot(file, as_of, compare, sweep_file, envelope_file, fmt, output, tf32_bits, quiet, rules_dir):
     """Draw TPP against performance density with the 3A090 regions and every device of FILE
     (default: the shipped catalogue)."""
     from chipclass.design.plot import render_map
@@ -183,7 +185,7 @@ def plot(file, as_of, compare, sweep_file, fmt, output, tf32_bits, quiet, rules_
     from chipclass.outputs.write import atomic_output
 
     data = render_map(file or shipped_catalogue(), str(fmt), as_of=as_of, compare=compare, sweep=sweep_file,
-                      rules_dir=rules_dir, bit_lengths=bit_lengths(tf32_bits))
+                      rules_dir=rules_dir, bit_lengths=bit_lengths(tf32_bits), envelope=envelope_file)
     with atomic_output(output) as fh:
         fh.write(data)
     if not quiet:

@@ -140,6 +140,7 @@ class Envelope:
     nearest: dict | None
     largest: dict | None
     bounds: dict
+    base_specs: dict = field(default_factory=dict)
     norm: str = "euclidean norm of relative changes: sqrt(sum((x_i / base_i - 1)^2))"
     pieces: list = field(default_factory=list, repr=False)
 
@@ -156,7 +157,7 @@ class Envelope:
             return [{k: (v.item() if isinstance(v, np.generic) else v) for k, v in r.items()}
                     for r in frame.to_dict("records")]
 
-        return {"base": self.base, "free": self.free, "target": self.target, "as_of": self.as_of,
+        return {"base": self.base, "base_specs": self.base_specs, "free": self.free, "target": self.target, "as_of": self.as_of,
                 "rule_set": self.rule_set, "norm": self.norm, "bounds": self.bounds,
                 "nearest": self.nearest, "largest": self.largest,
                 "vertices": to_records(self.vertices), "faces": to_records(self.faces)}
@@ -260,17 +261,13 @@ def envelope(base: Catalogue, free, target, rules: RuleSet, *, bounds: dict | No
             return tpp, affine("die_area")
         if metric == "memory_bandwidth_density":
             return affine("memory_bandwidth"), affine(pkg_spec)
-        if metric in ("interconnect_bandwidth", "memory_bandwidth", "die_area"):
-            return affine(metric), one
-        if metric == "package_area":
+        if metric in ("interconnect_bandwidth", "memory_bandwidth", "die_area", "package_area"):
             return affine(metric), one
         return None, None
 
     scale = x0  # u = x / x0
     pieces: list[Piece] = []
     for cell_name, tpp, cons in cells:
-        if not (tpp[1] == tpp[1]):
-            tpp = (tpp[0], np.nan)
         A, c, labels, eqs = [], [], [], []
 
         def add(a_x, c_x, label, eq):
@@ -391,7 +388,10 @@ def _report(base, free, x0, lo, hi, tgt, rules, inside, pieces, bit_lengths, rul
         largest = {"spec": spec, "value": float(top * scale[k]), "attained": attained,
                    "confirmed": bool(ev(u)[0]), "at_bound": bool(abs(top * scale[k] - hi[k]) <= 1e-9 * hi[k]),
                    "unit": UNITS[spec], **{s: float(u[j] * scale[j]) for j, s in enumerate(free)}}
-    return Envelope(base={s: float(x) for s, x in zip(free, x0)}, free=free, target=tgt.text,
+    specs = {k: float(v[0]) for k, v in base.values.items() if v[0] == v[0]}
+    specs["datacenter"] = bool(base.datacenter[0])
+    specs["device_type"] = DEVICE_TYPES[int(base.device_type[0])]
+    return Envelope(base={s: float(x) for s, x in zip(free, x0)}, base_specs=specs, free=free, target=tgt.text,
                     as_of=rules.as_of.isoformat(), rule_set=rules.id, vertices=vertices, faces=faces,
                     nearest=nearest, largest=largest,
                     bounds={s: [float(lo[j]), float(hi[j])] for j, s in enumerate(free)}, pieces=inside)

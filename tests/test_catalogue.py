@@ -186,3 +186,11 @@ def test_flag_column_refuses_other_words(tmp_path):
     with pytest.raises(InputError, match="yes/no") as info:
         read_catalogue(p)
     assert info.value.row == 1 and info.value.column == "non_planar"
+
+
+def test_spec_catalogue_takes_flags_as_numbers_or_booleans():
+    from chipclass.core.readers import spec_catalogue
+    cat = spec_catalogue("x", fp8=296, non_planar=1.0, has_hbm=False, datacenter=0.0)
+    assert cat.values["non_planar"][0] == 1.0 and cat.values["has_hbm"][0] == 0.0
+    assert cat.datacenter[0] == 0.0
+    assert np.isnan(spec_catalogue("y", non_planar=float("nan")).values["non_planar"][0])

@@ -2,19 +2,72 @@
 
 
 import chipclass
+import pytest
+
 from chipclass.api import load
+from chipclass.core.catalogue import DEVICE_TYPES
 from chipclass.core.validate import validate
 
-from .conftest import CHIPS, write
+from .conftest import CHIPS, ROOT, write
+
+SYSTEMS = ROOT / "data" / "systems.csv"
 
 
 def test_shipped_catalogue_is_broad_sourced_and_valid():
     cat = load(str(CHIPS))
-    assert len(cat) >= 60
+    assert len(cat) >= 150  # issue 15: at least 150 sourced devices
     assert validate(cat) == []
     vendors = set(cat.extra.column("vendor").to_pylist())
-    assert {"NVIDIA", "AMD", "Intel", "Google", "AWS", "Huawei", "Cambricon"} <= vendors
-    assert (cat.device_type == 1).sum() >= 4  # HBM stacks for 3A090.c
+    assert {"NVIDIA", "AMD", "Intel", "Google", "AWS", "Huawei", "Cambricon", "Biren", "Moore Threads",
+            "MetaX", "Cerebras", "Tenstorrent", "Microsoft", "Meta", "Tesla"} <= vendors
+    assert (cat.device_type == 1).sum() >= 10  # HBM stacks for 3A090.c, HBM2 to HBM4
+    for column in ("vendor", "market", "status", "launch_year", "source", "source_note"):
+        assert None not in cat.extra.column(column).to_pylist(), column
+
+
+# Every device issue 15 names, by its catalogue name (Ascend 910A is the SKU name of the 2019
+# Ascend 910, one row; "Ascend 800T A2" is Huawei's Atlas 800T A2 server, in systems.csv).
+ISSUE_15 = ["B300", "GB300", "GH200", "H200 NVL", "Rubin", "Rubin CPX", "B30A", "MI250", "MI350X", "Trainium3",
+            "TPU v3", "TPU v4i", "TPU7x (Ironwood)", "Maia 100", "MTIA v2", "Dojo D1", "GroqChip v1 (LPU)",
+            "Groq 3 LPU (LP30)", "BR100", "MTT S4000", "MXC500 PCIe", "MXC500 OAM", "BI-V100", "MR-V100",
+            "Kunlun K200", "Kunlun R200", "MLU370-X4", "Hanguang 800", "Ascend 910", "Ascend 910B1", "Ascend 910B2",
+            "Ascend 910B3", "Ascend 910B4", "Ascend 910C", "Ascend 920", "Ascend 950PR", "Ascend 950DT", "Ascend 960",
+            "Ascend 970", "Gaudi (HL-205)", "Data Center GPU Max 1550", "Data Center GPU Max 1100", "WSE-2", "WSE-3",
+            "Grayskull e150", "Wormhole n150", "Wormhole n300", "Blackhole p150", "B100", "MI210", "MI300A",
+            "TPU v5e", "Inferentia2", "Trainium"]
+
+
+def test_every_device_the_issue_names_is_present():
+    names = set(load(str(CHIPS)).names)
+    assert [n for n in ISSUE_15 if n not in names] == []
+    assert "Atlas 800T A2" in set(load(str(SYSTEMS)).names)
+
+
+def test_announced_and_reported_parts_are_marked():
+    cat = load(str(CHIPS))
+    status = dict(zip(cat.names, cat.extra.column("status").to_pylist()))
+    assert status["B30A"] == "reported"  # Reuters via TechPowerUp only; NVIDIA published nothing
+    assert {status[n] for n in ("Rubin", "Rubin CPX", "Ascend 950PR", "Ascend 960", "Ascend 970")} == {"announced"}
+    assert status["H100 SXM"] == "released"
+
+
+def test_shipped_systems_load_check_and_name_catalogue_ics():
+    systems = load(str(SYSTEMS))
+    assert validate(systems) == []
+    assert set(systems.device_type) == {DEVICE_TYPES.index("system")}
+    chips = set(load(str(CHIPS)).names)
+    ics = systems.extra.column("ic").to_pylist()
+    assert [ic for ic in ics if ic not in chips] == []
+    assert all(int(n) >= 1 for n in systems.extra.column("ic_count").to_pylist())
+
+
+def test_hbm3_package_area_is_one_value():
+    # One footprint for every HBM3/HBM3E stack: 10.75 x 10.75 mm (Samsung Hot Chips slide via
+    # Jason's Chips), chosen over 11 x 11 mm in the catalogue's source notes.
+    cat = load(str(CHIPS))
+    hbm3 = [i for i, n in enumerate(cat.names) if n.startswith("HBM3")]
+    assert len(hbm3) >= 5
+    assert set(cat.values["package_area"][hbm3]) == {115.6}
 
 
 # NVIDIA Form 8-K, 2023-10-23 (SEC filing): the Oct 2023 rules restrict A100, A800, H100, H800,
@@ -65,3 +118,83 @@ def test_missing_source_is_caught(tmp_path):
 def test_no_source_column(tmp_path):
     p = write(tmp_path, "name,fp8\nA,1\n")
     assert "no 'source' column" in str(validate(load(p))[0])
+
+
+def _problems(tmp_path, text):
+    return [(p.row, p.column) for p in validate(load(write(tmp_path, text)))]
+
+
+# Sparse = 2 x dense within 5 %: 2.099 x passes, 2.101 x fails (and the same below 2).
+@pytest.mark.parametrize("sparse,ok", [(209.9, True), (210.1, False), (190.1, True), (189.9, False)])
+def test_sparse_ratio_tolerance_edges(tmp_path, sparse, ok):
+    got = _problems(tmp_path, f"name,fp16,fp16_sparse,source\nA,100,{sparse},https://x\n")
+    assert got == ([] if ok else [(1, "fp16_sparse")])
+
+
+# TPP from fp8 1000 TFLOPS is 1000 x 8 bits = 8000; a published TPP within 1 % of it passes.
+# 8080: |8000 - 8080| / 8080 = 0.990 %; 8082: 1.015 %; 7921: 0.997 %; 7919: 1.023 %.
+@pytest.mark.parametrize("published,ok", [(8000, True), (8080, True), (8082, False), (7921, True), (7919, False)])
+def test_published_tpp_within_one_percent(tmp_path, published, ok):
+    got = _problems(tmp_path, f"name,fp8,tpp_published,source\nA,1000,{published},https://x\n")
+    assert got == ([] if ok else [(1, "tpp_published")])
+
+
+def test_published_tpp_uses_dense_from_sparse(tmp_path):
+    # Only a sparse FP4 figure (GeForce "AI TOPS" style): dense = 2000 / 2, TPP = 1000 x 4 = 4000.
+    assert _problems(tmp_path, "name,fp4_sparse,tpp_published,source\nA,2000,4000,https://x\n") == []
+    assert _problems(tmp_path, "name,fp4_sparse,tpp_published,source\nA,2000,8000,https://x\n") == [(1, "tpp_published")]
+
+
+def test_published_tpp_without_throughput(tmp_path):
+    assert _problems(tmp_path, "name,tpp_published,source\nA,4800,https://x\n") == [(1, "tpp_published")]
+
+
+def test_market_and_status_vocabulary(tmp_path):
+    text = ("name,vendor,market,status,source\n"
+            "A,V,datacenter,released,https://x\nB,V,consumer,released,https://x\n"
+            "C,V,gaming,rumoured,https://x\nD,V,memory,announced,https://x\nE,V,,reported,https://x\n"
+            "F,,system,released,https://x\n")
+    assert _problems(tmp_path, text) == [(6, "vendor"), (5, "market"), (2, "market"), (3, "status")]
+
+
+def test_provenance_columns_are_optional(tmp_path):
+    # A user's own catalogue needs a source, not vendor/market/status/launch_year columns.
+    assert _problems(tmp_path, "name,fp8,source\nA,1,https://x\n") == []
+
+
+@pytest.mark.parametrize("year,ok", [("1990", True), ("2035", True), ("2024", True), ("1989", False),
+                                     ("2036", False), ("24", False), ("2024.5", False), ("soon", False), ("", False)])
+def test_launch_year_is_a_plausible_year(tmp_path, year, ok):
+    got = _problems(tmp_path, f"name,launch_year,source\nA,{year},https://x\n")
+    assert got == ([] if ok else [(1, "launch_year")])
+
+
+@pytest.mark.parametrize("column,value,ok", [
+    ("transistor_count", "80", True),               # H100: 80 billion (NVIDIA Hopper whitepaper)
+    ("transistor_count", "4000", True),             # WSE-3: 4 trillion (Cerebras)
+    ("transistor_count", "80 billion", True),
+    ("transistor_count", "80000000000", False),     # a raw count read as billions
+    ("transistor_count", "0.0009", False),
+    ("process_node", "4", True),                    # TSMC N4 / 4N
+    ("process_node", "1", True),
+    ("process_node", "0.012 um", True),             # 12 nm with a unit
+    ("process_node", "0.99", False),
+    ("process_node", "1001", False),
+    ("process_node", "4e-9", False),                # metres written without a unit
+])
+def test_transistor_count_and_process_node_units(tmp_path, column, value, ok):
+    got = _problems(tmp_path, f"name,{column},source\nA,{value},https://x\n")
+    assert got == ([] if ok else [(1, column)])
+
+
+def test_cli_check_reports_every_problem(tmp_path):
+    from click.testing import CliRunner
+
+    from chipclass.cli import main
+
+    p = write(tmp_path, "name,market,status,launch_year,fp8,tpp_published,source\n"
+                        "A,datacenter,released,2024,1000,9000,https://x\nB,consumer,leaked,24,1,,https://x\n")
+    r = CliRunner().invoke(main, ["check", p])
+    assert r.exit_code == 2
+    assert r.output.count("chipclass: error:") == 4
+    assert "row 1, column 'tpp_published'" in r.output and "value 'consumer'" in r.output

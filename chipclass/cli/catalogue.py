@@ -170,7 +170,9 @@ def explain(file, name, specs, fmt, output, as_of, destinations, headquarters, f
 @output_option
 @quiet_option
 def check(file, fmt, output, quiet):
-    """Validate a catalogue: vocabulary, units, unique names, sources, sparse = 2 x dense."""
+    """Validate a catalogue: vocabulary, units, unique names, sources, sparse = 2 x dense, the
+    market/status/launch-year vocabulary, plausible transistor counts and nodes, and TPP within 1 %
+    of a published figure."""
     from chipclass import api
     from chipclass.core.validate import validate
     from chipclass.outputs.formats import choose

@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from chipclass.core.catalogue import NUMERIC, Catalogue, _parse_header, from_frame, from_table
+from chipclass.core.catalogue import FLAGS, NUMERIC, Catalogue, _parse_header, from_frame, from_table
 from chipclass.core.errors import InputError
 
 __all__ = ["load", "spec_catalogue", "read_table", "read_catalogue", "iter_catalogue", "DELIMITERS"]
@@ -142,15 +142,17 @@ def load(data) -> Catalogue:
     raise TypeError(f"cannot read a catalogue from {type(data).__name__}")
 
 
-def _scalar_text(value) -> str | None:
-    if value is None:
-        return None
-    from chipclass.core.units import ureg
+def _scalar_text(value, yes_no: bool = False) -> str | None:
+    """A spec value as the text a catalogue cell would hold; a yes/no column takes booleans and
+    the numbers 1/0 (how a Catalogue stores them), NaN meaning unknown."""
+    import math
 
-    if isinstance(value, ureg.Quantity):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if type(value).__module__.startswith("pint"):
         return f"{value.magnitude!r} {value.units}"
-    if isinstance(value, bool):
-        return str(value).lower()
+    if isinstance(value, bool) or (yes_no and isinstance(value, (int, float)) and value in (0, 1)):
+        return str(bool(value)).lower()
     return str(value)
 
 
@@ -158,6 +160,7 @@ def spec_catalogue(name: str = "spec", **specs) -> Catalogue:
     """A one-row catalogue from keyword specs: Quantities, strings with units, or numbers in
     the default units (``fp8=296 * ureg.TFLOPS``, ``die_area="8.14 cm**2"``, ``fp8=296``)."""
     cols = {"name": [name]}
-    cols.update({k: [_scalar_text(v)] for k, v in specs.items()})
+    yes_no = {"datacenter", *FLAGS}
+    cols.update({k: [_scalar_text(v, k.lower() in yes_no)] for k, v in specs.items()})
     table = pa.table({k: pa.array(v, pa.string()) for k, v in cols.items()})
     return from_table(table, source="<spec>")

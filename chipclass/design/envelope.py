@@ -388,7 +388,9 @@ def _report(base, free, x0, lo, hi, tgt, rules, inside, pieces, bit_lengths, rul
         largest = {"spec": spec, "value": float(top * scale[k]), "attained": attained,
                    "confirmed": bool(ev(u)[0]), "at_bound": bool(abs(top * scale[k] - hi[k]) <= 1e-9 * hi[k]),
                    "unit": UNITS[spec], **{s: float(u[j] * scale[j]) for j, s in enumerate(free)}}
-    specs = {k: float(v[0]) for k, v in base.values.items() if v[0] == v[0]}
+    from chipclass.core.catalogue import FLAGS
+
+    specs = {k: (bool(v[0]) if k in FLAGS else float(v[0])) for k, v in base.values.items() if v[0] == v[0]}
     specs["datacenter"] = bool(base.datacenter[0])
     specs["device_type"] = DEVICE_TYPES[int(base.device_type[0])]
     return Envelope(base={s: float(x) for s, x in zip(free, x0)}, base_specs=specs, free=free, target=tgt.text,

@@ -140,8 +140,10 @@ def light(cat: Catalogue, rows=None) -> Catalogue:
     pass-through columns: what the engine needs to evaluate probe points."""
     idx = np.arange(len(cat)) if rows is None else np.asarray(rows)
     n = len(idx)
+    nan = np.full(n, np.nan)
+    values = {k: (v[idx] if k in cat.headers or k in SPECS else nan.copy()) for k, v in cat.values.items()}
     return Catalogue(names=pd.Series(pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), ["probe"])),
-                     values={k: np.array(v[idx], dtype=np.float64) for k, v in cat.values.items()},
+                     values=values,
                      datacenter=np.asarray(cat.datacenter)[idx], device_type=np.asarray(cat.device_type)[idx],
                      extra=pa.table({}), source=cat.source, headers={**cat.headers, **{s: s for s in SPECS}})
 
@@ -217,7 +219,8 @@ def headroom(cat: Catalogue, rules: RuleSet, specs=None, bit_lengths: dict | Non
         if not len(given):
             continue
         sub = light(cat, given)
-        sub_m = compute_metrics(sub, bit_lengths)
+        sub_m = {k: v[given] for k, v in m.items() if k in ("tpp", "package_area") or k.startswith("tpp_")
+                 and k != "tpp_format"}
         crit = _critical(spec, sub_m, sub, thresholds, bits)
         c = cur[given]
         for d_order, up in ((0, True), (1, False)):

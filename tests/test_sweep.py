@@ -143,3 +143,18 @@ def test_quiet_and_no_progress_in_a_pipe(tmp_path):
     t = pd.read_parquet(out)
     # H20 at fp8 600 TFLOPS: TPP 600 x 8 = 4800 -> 3A090.a.1 (TPP >= 4800)
     assert len(t) == 5 and t["clause"].astype(str).tolist()[-1] == "3A090.a.1"
+
+
+def test_parquet_written_slice_by_slice_equals_the_in_memory_result(tmp_path, monkeypatch):
+    from chipclass.design import sweep as sweep_mod
+    monkeypatch.setattr(sweep_mod, "SLICE", 7)  # many slices, a short last one
+    out = tmp_path / "s.parquet"
+    args = ["sweep", "H20", "--catalogue", str(CHIPS), "--vary", "fp8=100:900:9", "--vary", "die_area=300:1200:11",
+            "--to", "CN", "--as-of", "2025-06-01", "-q"]
+    r = CliRunner().invoke(main, args + ["-o", str(out)])
+    assert r.exit_code == 0, r.stderr
+    r2 = CliRunner().invoke(main, args + ["-f", "csv"])
+    got, want = pd.read_parquet(out), pd.read_csv(__import__("io").StringIO(r2.stdout))
+    assert len(got) == 99 == len(want)
+    assert got["clause"].astype(object).fillna("").tolist() == want["clause"].fillna("").tolist()
+    assert got["license_CN"].tolist() == want["license_CN"].tolist()

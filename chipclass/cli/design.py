@@ -56,7 +56,7 @@ def base_catalogue(base, catalogue, specs):
 def sweep(base, specs, vary, method, samples, seed, max_variants, catalogue, fmt, output, as_of, destinations,
           tf32_bits, quiet, rules_dir):
     """Score every variant of BASE over the --vary ranges; a summary per paragraph/status."""
-    from chipclass.design.sweep import MAX_VARIANTS, expand, parse_vary, run, write_parquet
+    from chipclass.design.sweep import MAX_VARIANTS, expand, parse_vary, run, run_to_parquet
     from chipclass.outputs.formats import choose
     from chipclass.outputs.progress import progress
     from chipclass.outputs.reports import sweep_summary_line, sweep_text
@@ -79,12 +79,17 @@ def sweep(base, specs, vary, method, samples, seed, max_variants, catalogue, fmt
     variants = expand(one, ranges, method, samples, seed, max_variants or MAX_VARIANTS)
     rules = rules_in_force(as_of, rules_dir)
     show = progress(quiet, unit="variants", total=len(variants))
-    table, summary = run(variants, rules, bits, destinations, rules_dir=rules_dir, show=show)
-    show(len(variants), done=True)
     name = str(one.names.iloc[0])
     if fmt is Format.PARQUET and output not in (None, "-"):
-        with atomic_path(output) as tmp:  # codes stay codes: dictionary-encoded text columns
-            write_parquet(table, tmp)
+        with atomic_path(output) as tmp:  # written slice by slice while the next is scored
+            summary = run_to_parquet(tmp, variants, rules, bit_lengths=bits, destinations=destinations,
+                                     rules_dir=rules_dir, show=show)
+        show(len(variants), done=True)
+    else:
+        table, summary = run(variants, rules, bits, destinations, rules_dir=rules_dir, show=show)
+        show(len(variants), done=True)
+    if fmt is Format.PARQUET and output not in (None, "-"):
+        pass  # written above
     elif fmt is Format.TABLE:
         frame = table.to_pandas()
         write_frame(frame, fmt, output, table_text=lambda f: sweep_text(

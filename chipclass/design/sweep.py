@@ -34,7 +34,7 @@ from chipclass.rules.instruments import rules_in_force
 from chipclass.core.units import UnitError, unit_factor
 
 __all__ = ["parse_range", "parse_vary", "expand", "sweep", "summarise", "variant_count", "run",
-           "write_parquet", "MAX_VARIANTS", "MAX_FILE_BYTES"]
+           "write_parquet", "run_to_parquet", "MAX_VARIANTS", "MAX_FILE_BYTES"]
 
 #: Default refusal size of a sweep: 5e7 variants is about 10 GB of result columns.
 MAX_VARIANTS = 50_000_000
@@ -300,11 +300,13 @@ def _slice_columns(cl, destinations, day, headquarters, rules_dir) -> dict[str, 
 
 
 def run(variants: Catalogue, rules, bit_lengths=None, destinations=(), headquarters=None, rules_dir=None,
-        show=None) -> tuple[pa.Table, pd.DataFrame]:
+        show=None, sink=None) -> tuple[pa.Table | None, pd.DataFrame]:
     """Score every variant, :data:`SLICE` at a time, with licences per destination.
 
     Returns (the result as one Arrow table, the summary: result, count, share). ``show`` is
-    called with the number of variants done after each slice (progress).
+    called with the number of variants done after each slice (progress). With ``sink``, each
+    slice's record batch is handed to it instead of kept (the table is then None): a writer
+    can write one slice while the next is scored.
     """
     n = len(variants)
     labels = [c.id for c in rules.clauses] + ["not controlled", "controlled", "indeterminate"]
@@ -320,10 +322,14 @@ def run(variants: Catalogue, rules, bit_lengths=None, destinations=(), headquart
             first[c] = start + int(np.argmax(code == c))
         counts += here
         cols = _slice_columns(cl, destinations, rules.as_of, headquarters, rules_dir)
-        batches.append(pa.record_batch(list(cols.values()), names=list(cols)))
+        batch = pa.record_batch(list(cols.values()), names=list(cols))
+        if sink is not None:
+            sink(batch)
+        else:
+            batches.append(batch)
         if show is not None:
             show(min(n, start + SLICE))
-    table = pa.Table.from_batches(batches)
+    table = pa.Table.from_batches(batches) if sink is None else None
     summary = pd.DataFrame({"result": labels, "count": counts, "_first": first})
     summary = summary[summary["count"] > 0].sort_values(["count", "_first"], ascending=[False, True],
                                                         ignore_index=True).drop(columns="_first")
@@ -331,10 +337,57 @@ def run(variants: Catalogue, rules, bit_lengths=None, destinations=(), headquart
     return table, summary
 
 
+def parquet_options(schema: pa.Schema) -> dict:
+    """Parquet settings for a sweep: dictionary encoding for the text columns only (the float
+    columns are near-unique), LZ4 (fast, and smaller than none on this data)."""
+    return {"use_dictionary": [f.name for f in schema if pa.types.is_dictionary(f.type)], "compression": "lz4"}
+
+
 def write_parquet(table: pa.Table, path: str) -> None:
-    """Write a sweep's table to Parquet: dictionary encoding for the text columns only (the
-    float columns are near-unique), LZ4 (fast, and smaller than none on this data)."""
+    """Write a sweep's table to Parquet with :func:`parquet_options`."""
     import pyarrow.parquet as pq
 
-    text = [f.name for f in table.schema if pa.types.is_dictionary(f.type)]
-    pq.write_table(table, path, use_dictionary=text, compression="lz4")
+    pq.write_table(table, path, **parquet_options(table.schema))
+
+
+def run_to_parquet(path: str, variants: Catalogue, rules, **kw) -> pd.DataFrame:
+    """:func:`run` writing straight to Parquet at ``path``: a thread writes each slice while the
+    next is scored (numpy and the Parquet encoder both release the GIL), and the whole result
+    is never held in memory. Returns the summary."""
+    import queue
+    import threading
+
+    import pyarrow.parquet as pq
+
+    todo: queue.Queue = queue.Queue(maxsize=2)
+    state: dict = {}
+
+    def writer():
+        try:
+            while (batch := todo.get()) is not None:
+                if "w" not in state:
+                    state["w"] = pq.ParquetWriter(path, batch.schema, **parquet_options(batch.schema))
+                state["w"].write_batch(batch)
+        except BaseException as exc:  # noqa: BLE001 (re-raised in the caller)
+            state["error"] = exc
+            while todo.get() is not None:  # drain so the producer never blocks
+                pass
+        finally:
+            if "w" in state:
+                state["w"].close()
+
+    thread = threading.Thread(target=writer, daemon=True)
+    thread.start()
+
+    def sink(batch):
+        if "error" in state:
+            raise state["error"]
+        todo.put(batch)
+    try:
+        _table, summary = run(variants, rules, sink=sink, **kw)
+    finally:
+        todo.put(None)
+        thread.join()
+    if "error" in state:
+        raise state["error"]
+    return summary

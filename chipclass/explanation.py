@@ -101,7 +101,7 @@ def explain_row(cat: Catalogue, index: int, rules: RuleSet, bit_lengths: dict | 
         return None if v is None or (isinstance(v, float) and np.isnan(v)) or v is np.nan else str(v)
 
     result = {"status": str(row["status"]), "eccn": text(row["eccn"]), "clause": text(row["clause"]),
-              "missing": text(row["missing"]), "note": text(row["note"]),
+              "missing": text(row["missing"]), "note": text(row["note"]), "eccn_note": text(row["eccn_note"]),
               "margins": {k: _num(row[k]) for k in frame.columns if k.startswith("margin_")},
               "rule_set": rules.id}
     instruments = [{"id": i.id, "citation": i.citation, "fr_doc": i.fr_doc, "title": i.title,

@@ -188,3 +188,55 @@ def test_classification_renders_in_a_notebook():
     html = res._repr_html_()
     assert "<table" in html and "H100 SXM" in html and "2023-11-acs" in html
     assert "<pre>" in chipclass.explain(str(CHIPS), "H20", as_of="2024-01-01")._repr_html_()
+
+
+def test_final_eccn_and_fail_on_selectors():
+    # eccn carries the final ECCN; clause keeps the 3A090 clause; --fail-on 3A090.a still matches
+    import pandas as pd
+
+    from chipclass.classification.result import matches
+
+    df = pd.DataFrame([{"name": "server", "device_type": "system", "fp8_sparse": 3958, "die_area": 814},
+                       {"name": "crypto", "fp8_sparse": 3958, "die_area": 814, "base_eccn": "5A992.c"},
+                       {"name": "H20", "fp8": 296, "die_area": 814}])
+    frame = chipclass.score(df, as_of="2026-08-01")
+    assert list(frame["eccn"].astype(str)) == ["4A090.a", "5A992.z.1", "3A991.p"]
+    assert list(frame["clause"].astype(object)[:2]) == ["3A090.a.1", "3A090.a.1"]
+    assert list(matches(frame, ["3A090.a"])) == [True, True, False]
+    assert list(matches(frame, ["4A090"])) == [True, False, False]
+    assert list(matches(frame, ["3A991.p"])) == [False, False, True]
+
+
+def test_system_naming_an_unknown_ic_is_refused():
+    import pandas as pd
+
+    from chipclass.core.errors import InputError
+
+    df = pd.DataFrame([{"name": "server", "device_type": "system", "ic": "H999"}])
+    with pytest.raises(InputError, match="H999"):
+        chipclass.score(df, as_of="2026-08-01")
+
+
+def test_shipped_systems_classify_through_their_ic():
+    # data/systems.csv names its ICs as in chips.csv: DGX H100 (8 x H100 SXM, 3A090.a.1) is
+    # 4A090.a; HGX H20 (H20: TPP 2,368, outside 3A090, >= 8 TOPS) is 4A994.l
+    from pathlib import Path
+
+    frame = chipclass.score(str(Path(chipclass.__file__).parent / "data" / "systems.csv"),
+                            as_of="2026-08-01").set_index("name")
+    assert frame.loc["DGX H100", "eccn"] == "4A090.a"
+    assert frame.loc["HGX H20", "eccn"] == "4A994.l"
+    assert frame.loc["Alienware Aurora R15 (RTX 4090)", "eccn"] == "4A090.a"
+
+
+def test_system_totals_do_not_stand_in_for_the_ic():
+    # 2023-06-01 (87 FR 62186): an 8 x A800 server has 8 x 400 = 3,200 GB/s in total, but the
+    # A800 itself (NVLink 400 GB/s) misses the 600 GB/s lead-in: not 4A090.a; still 4A994.l
+    import pandas as pd
+
+    df = pd.DataFrame([{"name": "A800", "int8": 624, "interconnect_bandwidth": 400},
+                       {"name": "8x A800 server", "device_type": "system", "ic": "A800", "ic_count": 8,
+                        "interconnect_bandwidth": 3200}])
+    frame = chipclass.score(df, as_of="2023-06-01").set_index("name")
+    assert frame.loc["8x A800 server", "eccn"] == "4A994.l"
+    assert frame.loc["8x A800 server", "status"] == "not controlled"

@@ -30,7 +30,8 @@ def test_score_json_keys(run, chips_csv):
             "clause", "status", "note", "rule_set", "margin_tpp_4800"}
     assert keys <= set(rows[0])
     h20 = next(x for x in rows if x["name"] == "H20")
-    assert h20["eccn"] is None and h20["status"] == "not controlled"
+    # the final ECCN: the H20 (TPP 2,368, outside 3A090) meets 3A991.p.1 (296 >= 8 TOPS)
+    assert h20["eccn"] == "3A991.p" and h20["status"] == "not controlled" and h20["clause"] is None
 
 
 def test_score_jsonl_and_csv(run, chips_csv):

@@ -89,12 +89,26 @@ def test_6nd_estimate():
 
 
 def test_every_answer_names_rule_set_citation_and_enforcement():
-    for day, enforced in (("2025-03-01", True), ("2025-06-01", False)):
+    # 90 FR 4544 DATES: effective 2025-01-13, no compliance required before 2025-05-15 (120 days
+    # after publication, BIS page quoted in the research note); BIS stopped enforcing on
+    # 2025-05-13, so the rule never bound anyone: enforced is False on every date.
+    for day in ("2025-01-13", "2025-03-01", "2025-05-12", "2025-05-13", "2025-05-14", "2025-05-15",
+                "2025-06-01"):
         for out in (model(operations=1e26, as_of=day), _fleet([{"device": "H100 SXM", "count": 1,
                                                                   "country": "SG"}], as_of=day),
                     tiers(["SG"], day).iloc[0].to_dict()):
             assert out["rule_set"] == "2025-01-diffusion" and "90 FR 4544" in out["citation"]
-            assert out["enforced"] is enforced or out["enforced"] == enforced
+            assert out["enforced"] is False or out["enforced"] == False  # noqa: E712
+            assert out["in_cfr"] is True or out["in_cfr"] == True  # noqa: E712
+            assert out["enforcement"].startswith("written in the CFR but not enforced"), out["enforcement"]
+
+
+def test_model_never_says_4e091_is_enforced():
+    before = model(operations=1e26, as_of="2025-03-01")
+    assert before["eccn"] == "4E091" and "written rules only" in before["reason"]
+    assert "2025-05-15" in before["enforcement"]
+    after = model(operations=1e26, as_of="2025-06-01")
+    assert "never bound anyone" in after["enforcement"]
 
 
 def test_tiers_by_date():
@@ -137,3 +151,32 @@ def test_cli_model_device():
     # H100 SXM dense FP16 989.5 TFLOPS (datasheet 1,979 with sparsity) x 20,000 x 0.4 x 90 days
     assert out["operations"] == pytest.approx(989.5e12 * 20000 * 0.4 * 90 * 86400)
     assert out["eccn"] is None and out["enforced"] is False
+
+
+def test_uveu_capacity_in_tier_3_is_flagged_and_marked_unconfirmed():
+    rows = [{"device": "H100 SXM", "count": 100, "country": "US", "owner": "C", "owner_hq": "US", "veu": "uveu"},
+            {"device": "H100 SXM", "count": 1, "country": "CN", "owner": "C", "owner_hq": "US", "veu": "uveu"}]
+    checks = _fleet(rows, as_of="2025-03-01")["checks"].set_index("check")
+    assert bool(checks.loc["uveu_max_tier3_share", "passed"]) is False
+    assert checks.loc["uveu_max_tier3_share", "confidence"] == "unconfirmed"
+    clean = _fleet(rows[:1], as_of="2025-03-01")["checks"].set_index("check")
+    assert bool(clean.loc["uveu_max_tier3_share", "passed"]) is True
+
+
+def test_4e091_technical_note_3_is_shown():
+    res = model(operations=1e26, as_of="2025-06-01")
+    assert "Technical Note 3" in res["counting"] and "ten percent" in res["counting"]
+
+
+def test_aca_extends_to_tier_2_in_the_written_view_only():
+    import pandas as pd
+
+    from chipclass.licensing.determine import determine
+
+    df = pd.DataFrame([{"name": "RTX 4090", "fp8": 660.6, "die_area": 608.5, "datacenter": "no"}])
+    w = determine(df, ["SG"], None, "2025-03-01", view="written").iloc[0]
+    assert bool(w["license_required"]) and "ACA" in w["exceptions"]
+    before = determine(df, ["SG"], None, "2025-01-12", view="written").iloc[0]
+    assert not bool(before["license_required"])
+    e = determine(df, ["SG"], None, "2025-03-01").iloc[0]
+    assert not bool(e["license_required"])   # enforced: Diffusion never bound

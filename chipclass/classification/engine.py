@@ -42,6 +42,7 @@ _NEEDS = {
     "memory": ("memory",),
     "die_area": ("die_area",),
     "datacenter": (),
+    "tops": ("throughput",),
 }
 
 
@@ -75,6 +76,9 @@ def compute_metrics(cat: Catalogue, bit_lengths: dict[str, int] | None = None) -
         "package_area": area,
         "datacenter": cat.datacenter,
         "throughput": tpp,
+        # highest dense TOPS/TFLOPS of any format, no bit-length weighting (3A991.p note 3)
+        "tops": (np.fmax.reduce(np.vstack(list(given.values())), axis=0) if given
+                 else np.full(len(cat), np.nan)),
     }
     for f, t in given.items():
         m[f"tpp_{f}"] = tpp_per_format(t, bits[f])
@@ -130,6 +134,8 @@ def _clause(c, m, device_type, conds, known_cache=None):
         applies = np.zeros(len(device_type), dtype=bool)
         for a in c.applies_to:
             applies |= device_type == DEVICE_TYPES.index(a)
+            if a == "processor":  # a system row's specs are those of the IC it contains
+                applies |= device_type == DEVICE_TYPES.index("system")
         true &= applies
         false |= ~applies
     return true, false
@@ -183,7 +189,7 @@ def _codes(cat: Catalogue, rules: RuleSet, bit_lengths, m=None) -> dict[str, np.
     note_code = np.full(n, -1, dtype=np.int16)
     for j, e in enumerate(rules.exclusions):
         note_code[ev.excluded_by[e.id] & (status == 0)] = j
-    out = {"tpp": m["tpp"], "tpp_format": np.asarray(m["tpp_format"].codes),
+    out = {"tops": m["tops"], "tpp": m["tpp"], "tpp_format": np.asarray(m["tpp_format"].codes),
            "performance_density": m["performance_density"],
            "memory_bandwidth_density": m["memory_bandwidth_density"],
            "clause": clause_code, "status": status, "missing": missing_bits, "note": note_code}
@@ -202,6 +208,11 @@ def classify(cat: Catalogue, rules: RuleSet, bit_lengths: dict[str, int] | None 
     same catalogue and bit lengths, saves computing them again (callers that also need the
     per-format TPP).
     """
+    from chipclass.classification.ladder import fill_systems, ladder
+
+    filled = fill_systems(cat)
+    if filled is not cat:
+        cat, metrics = filled, None
     n = len(cat)
     if n <= CHUNK:
         cols = _codes(cat, rules, bit_lengths, metrics)
@@ -214,9 +225,11 @@ def classify(cat: Catalogue, rules: RuleSet, bit_lengths: dict[str, int] | None 
             for k, v in part.items():
                 cols[k][start:start + len(v)] = v
     formats = [f for f in FORMATS if f in cat.headers or f"{f}_sparse" in cat.headers]
-    return Classification(
+    cl = Classification(
         catalogue=cat, rules=rules, bit_lengths=dict(bit_lengths or {}), formats=formats,
         tpp=cols["tpp"], tpp_format=cols["tpp_format"], performance_density=cols["performance_density"],
         memory_bandwidth_density=cols["memory_bandwidth_density"], clause=cols["clause"],
         status=cols["status"], missing=cols["missing"], note=cols["note"],
-        margins={k: v for k, v in cols.items() if k.startswith("margin_")})
+        margins={k: v for k, v in cols.items() if k.startswith("margin_")}, tops=cols["tops"])
+    ladder(cl)
+    return cl

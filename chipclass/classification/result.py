@@ -66,6 +66,14 @@ class Classification:
     note: np.ndarray
     margins: dict[str, np.ndarray]
     bit_lengths: dict[str, int] = field(default_factory=dict)
+    tops: np.ndarray | None = None
+    #: The ECCN ladder (chipclass.classification.ladder): codes into ``final_labels`` of each
+    #: row's final ECCN, of the paragraph whose licence scope it follows, and of its note.
+    final: np.ndarray | None = None
+    licensed_as: np.ndarray | None = None
+    final_note: np.ndarray | None = None
+    final_labels: list = field(default_factory=list)
+    note_labels: list = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.status)
@@ -89,6 +97,16 @@ class Classification:
     def eccn_text(self) -> np.ndarray:
         """Each row's paragraph as text ('' where none), for prefix matching."""
         return np.asarray(self.eccns + [""], dtype=object)[self.eccn].astype(str)
+
+    def final_text(self) -> np.ndarray:
+        """Each row's final ECCN ('' where undecided): 3A090.x, a .z paragraph, 4A090.x, 3A991.p,
+        4A994.l, the given base ECCN or EAR99."""
+        return np.asarray(self.final_labels + [""], dtype=object)[self.final].astype(str)
+
+    def licence_paragraph(self) -> np.ndarray:
+        """The paragraph whose licence records apply to each row (a .z item follows the
+        3A090/4A090 paragraph it meets)."""
+        return np.asarray(self.final_labels + [""], dtype=object)[self.licensed_as].astype(str)
 
     def label(self) -> np.ndarray:
         """Clause id where a clause decided, else the status text: what reports show."""
@@ -140,7 +158,8 @@ class Classification:
             "tpp_format": pd.Categorical.from_codes(self.tpp_format, categories=self.formats),
             "performance_density": self.performance_density,
             "memory_bandwidth_density": self.memory_bandwidth_density,
-            "eccn": pd.Categorical.from_codes(self.eccn, categories=self.eccns),
+            "eccn": pd.Categorical.from_codes(self.final, categories=self.final_labels),
+            "eccn_note": pd.Categorical.from_codes(self.final_note, categories=self.note_labels),
             "clause": pd.Categorical.from_codes(self.clause, categories=self.clause_ids),
             "status": pd.Categorical.from_codes(self.status, categories=list(STATUS)),
             "missing": pd.Categorical.from_codes(lookup[self.missing], categories=texts),
@@ -184,5 +203,6 @@ def matches(frame: pd.DataFrame, selectors) -> np.ndarray:
         if s in STATUSES:
             hit |= status == s
         else:
-            hit |= (clause == s) | (eccn == s) | np.char.startswith(clause, s + ".")
+            hit |= ((clause == s) | (eccn == s) | np.char.startswith(clause, s + ".")
+                    | np.char.startswith(eccn, s + "."))
     return hit

@@ -107,6 +107,13 @@ def parse_specs(specs) -> dict:
 @click.option("--spec", "specs", multiple=True, metavar="KEY=VALUE",
               help="A spec instead of a catalogue row, e.g. --spec 'fp8=296 TFLOPS' --spec 'die_area=814 mm**2'. "
                    "Repeatable.")
+@click.option("--view", "views", multiple=True, type=click.Choice(["foundry"]),
+              help="Also answer: foundry = would a front-end fabricator or OSAT have to presume 3A090.a "
+                   "(Note 1 to 3A090.a), for each designer status, and what overcomes it.")
+@click.option("--designer", type=click.Choice(["approved", "authorized", "applicant", "none"]), default=None,
+              help="With --view foundry: only this designer status (default: all).")
+@click.option("--applied-on", type=date_type, default=None,
+              help="With --view foundry: date the designer applied to become approved (applicant status).")
 @format_option(Format.TABLE, Format.JSON)
 @output_option
 @as_of_option
@@ -117,8 +124,8 @@ def parse_specs(specs) -> dict:
 @catalogue_option
 @quiet_option
 @rules_option
-def explain(file, name, specs, fmt, output, as_of, destinations, headquarters, fail_on, tf32_bits, catalogue,
-            quiet, rules_dir):
+def explain(file, name, specs, views, designer, applied_on, fmt, output, as_of, destinations, headquarters,
+            fail_on, tf32_bits, catalogue, quiet, rules_dir):
     """Show one device step by step: per-format TPP, metrics, every clause, margins, headroom,
     citations (and licences with --to).
 
@@ -149,6 +156,14 @@ def explain(file, name, specs, fmt, output, as_of, destinations, headquarters, f
         rows = licence_rows(frame)
         ex.extra["licenses"] = rows
         ex.extra.setdefault("text_blocks", []).append(licence_explain_lines(rows))
+    if "foundry" in views:
+        from chipclass.licensing.foundry import DESIGNERS, presumption
+        from chipclass.outputs.reports import foundry_lines
+
+        frames = [presumption(ex.catalogue, as_of, designer=d, applied_on=applied_on, rules_dir=rules_dir)
+                  for d in ([designer] if designer else DESIGNERS)]
+        ex.extra["foundry"] = [f.iloc[0].to_dict() for f in frames]
+        ex.extra.setdefault("text_blocks", []).append(foundry_lines(frames))
     if fmt is Format.JSON:
         write_json(ex.to_dict(), output)
     else:

@@ -37,10 +37,10 @@ __all__ = ["Confidence", "ConditionRec", "ClauseRec", "ExclusionRec", "SelectorR
 Confidence = Literal["text", "quoted", "summary", "unconfirmed"]
 #: Metrics a condition may name (their kinds of quantity are in rules.instruments).
 METRICS = ("tpp", "performance_density", "memory_bandwidth_density", "interconnect_bandwidth",
-           "memory_bandwidth", "memory", "die_area", "datacenter")
+           "memory_bandwidth", "memory", "die_area", "datacenter", "tops")
 OPS = (">=", ">", "<=", "<", "==", "!=")
 Metric = Literal["tpp", "performance_density", "memory_bandwidth_density", "interconnect_bandwidth",
-                 "memory_bandwidth", "memory", "die_area", "datacenter"]
+                 "memory_bandwidth", "memory", "die_area", "datacenter", "tops"]
 Op = Literal[">=", ">", "<=", "<", "==", "!="]
 Text = Annotated[str, Meta(min_length=1, pattern=r"\S")]
 NonEmpty = Annotated[list[Text], Meta(min_length=1)]
@@ -49,7 +49,6 @@ NonEmpty = Annotated[list[Text], Meta(min_length=1)]
 class _Rec(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     """Base: unknown keys are errors; records are immutable."""
 
-
 def _finite(value, what: str = "value") -> None:
     if isinstance(value, float) and not math.isfinite(value):
         raise ValueError(f"{what} must be a finite number, not {value!r}")
@@ -57,7 +56,6 @@ def _finite(value, what: str = "value") -> None:
 
 class ConditionRec(_Rec, kw_only=True):
     """``{ metric = "tpp", op = ">=", value = 4800 }``; ``unit`` converts the threshold."""
-
     metric: Metric
     op: Op
     value: Union[bool, float]
@@ -89,7 +87,6 @@ class ExclusionRec(_Rec, kw_only=True):
 
 class SelectorRec(_Rec, kw_only=True):
     """A set of destinations: groups and countries, less exceptions; or AI Diffusion tiers."""
-
     worldwide: bool = False
     groups: list[Text] = []
     countries: list[Annotated[str, Meta(pattern=r"^[A-Z]{2}$")]] = []
@@ -121,14 +118,12 @@ class _LicenceBase(_Rec, kw_only=True):
 
 class LicenseRec(_LicenceBase, kw_only=True):
     """A licence requirement: these paragraphs, to these destinations (or buyers' HQs)."""
-
     eccn: NonEmpty
     basis: Text
 
 
 class ReviewRec(_LicenceBase, kw_only=True):
     """A licence review policy for these paragraphs and destinations."""
-
     eccn: NonEmpty
     basis: Text
     policy: Text
@@ -141,7 +136,6 @@ class ItemRec(_Rec, kw_only=True):
 
 class ExceptionRec(_LicenceBase, kw_only=True):
     """A licence exception: which items, to which destinations, on which conditions."""
-
     section: Text
     items: Annotated[list[ItemRec], Meta(min_length=1)]
     text: Text
@@ -157,7 +151,6 @@ class TiersRec(_Rec, kw_only=True):
 
 class FigureRec(_Rec, kw_only=True):
     """A figure of the AI Diffusion framework (a limit, share or threshold) with its citation."""
-
     value: float
     citation: Text
     unit: str = ""
@@ -167,14 +160,53 @@ class FigureRec(_Rec, kw_only=True):
     confidence: Confidence | None = None
     years: list[int] = []
     exemptions: list[Text] = []
+    date: dt.date | None = None
 
     def __post_init__(self):
         _finite(self.value)
 
 
+class FallbackRec(_Rec, kw_only=True):
+    """An entry for items outside 3A090 (n.e.s.), met when ANY condition holds (3A991.p, 4A994.l)."""
+
+    id: Text
+    eccn: Text
+    applies_to: Annotated[list[Literal["processor", "system"]], Meta(min_length=1)]
+    any_of: Conditions
+    text: Text
+    reason_for_control: Text
+    confidence: Confidence | None = None
+
+
+class SystemRec(_Rec, kw_only=True):
+    """Computers, assemblies and components containing an IC of the paragraph ``contains``."""
+    eccn: Text
+    contains: Text
+    text: Text
+    confidence: Confidence | None = None
+
+
+class ZRec(_Rec, kw_only=True):
+    """A .z paragraph: a ``base`` item (``base_eccn`` column) that also meets a ``meets`` paragraph;
+    licensed as the paragraph it meets, with only the listed licence exceptions."""
+
+    eccn: Text
+    base: NonEmpty
+    meets: NonEmpty
+    text: Text
+    exceptions: list[Text] = []
+    confidence: Confidence | None = None
+
+
+class ResidualRec(_Rec, kw_only=True):
+    """What an item gets when no entry chipclass checks applies (EAR99, said plainly)."""
+    eccn: Text
+    text: Text
+    confidence: Confidence | None = None
+
+
 class InstrumentFile(_Rec, kw_only=True):
     """One rule file: a Federal Register instrument (or an enforcement announcement)."""
-
     id: Annotated[str, Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
     title: Text
     citation: Text
@@ -197,6 +229,14 @@ class InstrumentFile(_Rec, kw_only=True):
     suspends: list[Text] = []
     tiers: TiersRec | None = None
     diffusion: dict[str, FigureRec] = {}
+    fallback: list[FallbackRec] = []
+    residual: ResidualRec | None = None
+    system: list[SystemRec] = []
+    z: list[ZRec] = []
+    #: Licence exceptions each paragraph may use (CCL flags and 740.2(a)(9)(ii)): paragraph -> ids
+    exceptions_allowed: dict[str, list[Text]] = {}
+    #: Note 1 to 3A090.a (foundry presumption): figures keyed by name, as for ``diffusion``
+    foundry: dict[str, FigureRec] = {}
 
     def __post_init__(self):
         if self.ends is not None and self.ends <= self.effective:
@@ -217,7 +257,6 @@ class GroupRec(_Rec, kw_only=True):
 
 class ChangeRec(_Rec, kw_only=True):
     """A dated change of Country Group membership: ``since`` first day in, ``until`` first out."""
-
     country: Annotated[str, Meta(pattern=r"^[A-Z]{2}$")]
     groups: NonEmpty
     citation: Text
@@ -249,17 +288,28 @@ class CountryGroupsFile(_Rec, kw_only=True):
 
 
 class NoteRec(_Rec, kw_only=True):
-    """A product-specific decision (not a rule): a dated note shown where it touches a device."""
-
+    """A dated note that changes the answer for an exporter (not a rule): about named products
+    (``names``, regular expressions) or, with ``general``, about every item; ``until`` is the
+    first day it no longer applies; ``hq`` limits it to buyers headquartered there."""
     id: Text
     date: dt.date
-    names: NonEmpty
     to: Selector
     text: Text
     source: Text
+    names: list[Text] = []
+    general: bool = False
+    until: dt.date | None = None
+    hq: Selector | None = None
     confidence: Confidence = "summary"
+    #: The note itself says a licence is required (an is-informed letter): shown in the licence
+    #: matrix even where the ECCN rules give none.
+    requires_license: bool = False
 
     def __post_init__(self):
+        if not self.names and not self.general:
+            raise ValueError("a note needs names (regular expressions) or general = true")
+        if self.until is not None and self.until <= self.date:
+            raise ValueError("'until' must be after 'date'")
         for n in self.names:
             try:
                 re.compile(n)

@@ -55,7 +55,8 @@ def region_grid(rules, size: int = 300):
     out = []
     for dc in (1.0, 0.0):
         frame = classify(_grid_catalogue(T.ravel(), P.ravel(), dc), rules).to_frame()
-        label = frame["eccn"].astype(object).where(frame["eccn"].notna(), frame["status"].astype(object))
+        para = frame["clause"].astype(object).str.slice(0, 7)  # the 3A090 paragraph, not the final ECCN
+        label = para.where(para.notna(), frame["status"].astype(object))
         out.append(label.to_numpy().reshape(T.shape))
     return t, p, out[0], out[1]
 
@@ -165,7 +166,8 @@ def place_labels(ax, jobs, renderer, taken: list) -> list:
 def strip_grid(rules, t: np.ndarray) -> np.ndarray:
     """Labels along the TPP axis for a datacenter processor whose die area is unknown."""
     frame = classify(_grid_catalogue(t, np.full(len(t), np.nan), 1.0), rules).to_frame()
-    return frame["eccn"].astype(object).where(frame["eccn"].notna(), frame["status"].astype(object)).to_numpy()
+    para = frame["clause"].astype(object).str.slice(0, 7)  # the 3A090 paragraph, not the final ECCN
+    return para.where(para.notna(), frame["status"].astype(object)).to_numpy()
 
 
 def _draw_strip(ax, rules, devices: pd.DataFrame) -> list:
@@ -290,7 +292,8 @@ def render_map(data, fmt: str = "png", as_of=None, compare=None, sweep=None, rul
     for col, rules in enumerate(sets):
         ax, strip = axes[0][col], axes[1][col]
         frame = classify(cat, rules, bit_lengths).to_frame()
-        frame["label"] = frame["eccn"].astype(object).where(frame["eccn"].notna(), frame["status"].astype(object))
+        para = frame["clause"].astype(object).str.slice(0, 7)  # the 3A090 paragraph, not the final ECCN
+        frame["label"] = para.where(para.notna(), frame["status"].astype(object))
         ok, only_tpp = placement(frame)
         for r in frame[~ok & ~only_tpp].itertuples():
             unplaced.setdefault(str(r.name), [f"{'HBM' if r.device_type == 'hbm' else 'no TPP'}"]).append(

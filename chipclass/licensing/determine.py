@@ -30,7 +30,7 @@ import pandas as pd
 from chipclass.classification.engine import classify
 from chipclass.rules.countries import Selector, country_code, country_groups
 from chipclass.rules.instruments import as_date, rules_in_force
-from chipclass.rules.licences import VIEWS, product_notes, records_in_force, tier_of
+from chipclass.rules.licences import VIEWS, not_binding, product_notes, records_in_force, tier_of
 
 __all__ = ["determine", "VIEWS"]
 
@@ -38,13 +38,29 @@ def _matches(sel: Selector | None, code: str | None, day, tiers) -> bool:
     return sel is not None and code is not None and sel.matches(code, day, tiers.groups, tiers)
 
 
-def _cond_mask(conds, metrics, n) -> np.ndarray:
-    mask = np.ones(n, dtype=bool)
-    from chipclass.classification.engine import _condition
+def _cond_mask(conds, metrics, n) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Three-valued (Kleene) truth of a record's conditions, as in classification:
+    (true, unknown, bitmask over :data:`INPUTS` of the missing inputs of the unknown rows)."""
+    from chipclass.classification.engine import _NEEDS, _condition
+    from chipclass.classification.result import INPUTS
+
+    true = np.ones(n, dtype=bool)
+    false = np.zeros(n, dtype=bool)
+    missing = np.zeros(n, dtype=np.int16)
     for c in conds:
-        val, _known = _condition(c, metrics)
-        mask &= val  # unknown counts as not met
-    return mask
+        val, known = _condition(c, metrics)
+        true &= val
+        false |= known & ~val
+        for inp in _NEEDS[c.metric]:
+            missing[~known] |= 1 << INPUTS.index(inp)
+    unknown = ~true & ~false
+    return true, unknown, np.where(unknown, missing, 0)
+
+
+def _missing_text(bits: np.ndarray) -> np.ndarray:
+    from chipclass.classification.result import INPUTS
+
+    return _join_bits(bits, list(INPUTS), sep=", ")
 
 
 def _prefix_mask(eccn: np.ndarray, prefixes) -> np.ndarray:
@@ -63,6 +79,32 @@ def _join_bits(bits: np.ndarray, labels: list[str], sep: str = "; ") -> np.ndarr
     return out
 
 
+def _exceptions_text(bits, maybe, exc):
+    """Exception labels; one whose conditions cannot be decided says which inputs it needs."""
+    from chipclass.classification.engine import _NEEDS
+
+    def needs(r):
+        return ", ".join(dict.fromkeys(i for c in r.conditions for i in _NEEDS[c.metric]))
+    labels = [r.label() for r in exc] + [f"{r.label()} [cannot decide: needs {needs(r)}]" for r in exc]
+    k = len(exc)
+    sure = bits & ~maybe
+    return _join_bits(sure | (maybe << k), labels, sep=" | ")
+
+
+def _review_text(review, review_missing, rev):
+    """The review policy of each row; where the last policy that may apply has a condition whose
+    input is missing: 'cannot decide: needs memory_bandwidth (... if met) [basis]'."""
+    table = np.asarray([f"{r.policy} [{r.basis}]" for r in rev] + [None], dtype=object)
+    out = table[review]
+    if review_missing.any():
+        need = _missing_text(review_missing)
+        for i in np.flatnonzero(review_missing):
+            r = rev[review[i]]
+            cond = " and ".join(c.describe() for c in r.conditions)
+            out[i] = f"cannot decide: needs {need[i]} ({r.policy} if {cond}) [{r.basis}]"
+    return out
+
+
 def _view(cl, day, view, dest, hq, directory, relied_on=()):
     """Vectorised determination for all devices of a Classification, one destination, one view."""
     n = len(cl)
@@ -73,14 +115,17 @@ def _view(cl, day, view, dest, hq, directory, relied_on=()):
         return tier if inst is not None and (view == "written" or inst.id not in suspended) else None
     tiers.groups = country_groups(directory)
 
-    eccn = cl.eccn_text()
+    eccn = cl.licence_paragraph()   # a .z item follows the paragraph it meets
+    final = cl.final_text()
     controlled, indeterminate = cl.controlled, cl.indeterminate
+    allowed = cl.rules.exceptions_allowed
     dc = cl.catalogue.datacenter.astype(bool)
     lic = [r for r in records if r.kind == "license"]
     rev = [r for r in records if r.kind == "review"]
     exc = [r for r in records if r.kind == "exception"]
 
     lic_bits = np.zeros(n, dtype=np.int64)
+    lic_unknown = np.zeros(n, dtype=np.int16)  # missing inputs of a licence record that may apply
     inst_ids = [i.id for i in used]
     inst_bits = np.full(n, sum(1 << inst_ids.index(i) for i in relied_on if i in inst_ids), dtype=np.int64)
     export = tiers.groups.base(dest) != "US"
@@ -89,12 +134,17 @@ def _view(cl, day, view, dest, hq, directory, relied_on=()):
         by_hq = _matches(r.hq, hq, day, tiers)
         if not (by_dest or by_hq) or not export:
             continue
-        m = controlled & _prefix_mask(eccn, r.eccn) & _cond_mask(r.conditions, metrics, n)
+        item = _prefix_mask(eccn, r.eccn)
+        true, unknown, miss = _cond_mask(r.conditions, metrics, n)
+        m = item & true
         lic_bits[m] |= 1 << k
         inst_bits[m] |= 1 << inst_ids.index(r.instrument)
+        lic_unknown[item & unknown] |= miss[item & unknown]
     required = lic_bits != 0
+    lic_unknown[required] = 0
 
     exc_bits = np.zeros(n, dtype=np.int64)
+    exc_maybe = np.zeros(n, dtype=np.int64)
     for k, r in enumerate(exc):
         if not (_matches(r.to, dest, day, tiers) or _matches(r.hq, hq, day, tiers)):
             continue
@@ -106,48 +156,72 @@ def _view(cl, day, view, dest, hq, directory, relied_on=()):
             if want_dc is not None:
                 ok &= dc == bool(want_dc)
             item |= ok
-        m = required & item & _cond_mask(r.conditions, metrics, n)
+        if allowed:  # 740.2(a)(9)(ii): a paragraph with a list may use only the exceptions on it
+            item &= np.asarray([p not in allowed or r.id in allowed[p] for p in cl.final_labels] + [True])[cl.final]
+        true, unknown, _ = _cond_mask(r.conditions, metrics, n)
+        m = required & item & (true | unknown)  # an exception that may apply is listed (below: '?')
         exc_bits[m] |= 1 << k
+        exc_maybe[required & item & unknown] |= 1 << k
         inst_bits[m] |= 1 << inst_ids.index(r.instrument)
 
     review = np.full(n, -1, dtype=np.int32)
+    review_missing = np.zeros(n, dtype=np.int16)  # the last matching policy may apply: inputs needed
     for k, r in enumerate(rev):  # later instruments come later: the last match wins
         if not (_matches(r.to, dest, day, tiers) or _matches(r.hq, hq, day, tiers)):
             continue
-        m = required & _prefix_mask(eccn, r.eccn) & _cond_mask(r.conditions, metrics, n)
-        review[m] = k
-        inst_bits[m] |= 1 << inst_ids.index(r.instrument)
+        item = required & _prefix_mask(eccn, r.eccn)
+        true, unknown, miss = _cond_mask(r.conditions, metrics, n)
+        review[item & true] = k
+        review_missing[item & true] = 0
+        review[item & unknown] = k
+        review_missing[item & unknown] = miss[item & unknown]
+        inst_bits[item & (true | unknown)] |= 1 << inst_ids.index(r.instrument)
 
-    lic_req = pd.array(np.where(indeterminate, None, required), dtype="boolean")
+    lic_req = pd.array(np.where(indeterminate | (lic_unknown != 0), None, required), dtype="boolean")
     basis = _join_bits(lic_bits, [r.basis for r in lic])
     missing = np.array(["classification indeterminate, missing: " + (m or "") for m in cl.missing_text()],
                        dtype=object)
+    cannot = np.asarray(["cannot decide: needs " + (m or "") for m in _missing_text(lic_unknown)], dtype=object)
     basis = np.where(required, basis, np.where(
-        indeterminate, missing,
-        np.where(controlled, "no licence requirement for this destination and buyer" if export
-                 else "not an export (destination is the United States)",
-                 "not in ECCN 3A090: no 3A090/4A090 licence requirement")))
+        indeterminate, missing, np.where(lic_unknown != 0, cannot,
+        np.where(not export, "not an export (destination is the United States)",
+                 np.where(final == "", "not in ECCN 3A090 (ECCN below it not decided): no 3A090/4A090 licence "
+                          "requirement", np.char.add(final.astype(str), ": no licence requirement for this "
+                                                     "destination and buyer").astype(object))))))
     return {
         "license_required": lic_req,
         "basis": basis,
-        "exceptions": _join_bits(exc_bits, [r.label() for r in exc], sep=" | "),
-        "review_policy": np.asarray([f"{r.policy} [{r.basis}]" for r in rev] + [None], dtype=object)[review],
+        "exceptions": _exceptions_text(exc_bits, exc_maybe, exc),
+        "review_policy": _review_text(review, review_missing, rev),
         "rule_sets": _join_bits(inst_bits, inst_ids, sep="+"),
         "suspended": ", ".join(sorted(suspended)),
     }
 
 
-def _notes(frame, day, dest, directory) -> np.ndarray:
+def _notes(frame, day, dest, hq, directory) -> tuple[np.ndarray, np.ndarray, str | None]:
+    """(notes text or None, whether a note says a licence is required) per row, and the general
+    notes (about every item) for this destination and buyer."""
     n = len(frame)
     notes = np.full(n, "", dtype=object)
+    says_licence = np.zeros(n, dtype=bool)
+    general = []
     groups = country_groups(directory)
     for note in product_notes(directory):
-        if note["date"] > day or not note["to"].matches(dest, day, groups):
+        if note["date"] > day or (note["until"] is not None and day >= note["until"]):
+            continue
+        if not note["to"].matches(dest, day, groups) or (note["hq"] is not None and not note["hq"].matches(hq, day, groups)):
+            continue
+        if note["general"]:
+            until = f" (until {note['until'].isoformat()})" if note["until"] else ""
+            general.append(f"{note['date'].isoformat()} {note['id']}{until}: {note['text']} ({note['source']}) "
+                           f"[{note['confidence']}]")
             continue
         pattern = "|".join(f"(?:{p})" for p in note["names"])
         hit = frame["name"].astype(str).str.contains(pattern, flags=re.IGNORECASE, regex=True).to_numpy()
         text = f"{note['date'].isoformat()} {note['id']}: {note['text']} ({note['source']}) [{note['confidence']}]"
         notes[hit] = np.where(notes[hit] == "", text, notes[hit] + " | " + text)
+        if note["requires_license"]:
+            says_licence |= hit
     base = (groups.base(dest), groups.aliases.get(dest, (dest, ""))[1])
     extra = []
     if base[0] != dest:
@@ -159,7 +233,7 @@ def _notes(frame, day, dest, directory) -> np.ndarray:
     if extra:
         text = " ".join(extra)
         notes = np.where(notes == "", text, notes + " | " + text)
-    return np.where(notes == "", None, notes)
+    return np.where(notes == "", None, notes), says_licence, (" | ".join(general) or None)
 
 
 def determine(data, destinations, headquarters: str | None = None, as_of=None, *,
@@ -184,6 +258,7 @@ def determine(data, destinations, headquarters: str | None = None, as_of=None, *
         dest = country_code(d)
         hq = hq_code or dest
         relied = [i.id for i in rules.instruments]
+        notes, says_licence, general = _notes(frame, day, dest, hq, rules_dir)
         main = _view(cl, day, view, dest, hq, rules_dir, relied)
         alt = _view(cl, day, other, dest, hq, rules_dir, relied)
         differs = ((main["license_required"].fillna(False).to_numpy() != alt["license_required"].fillna(False).to_numpy())
@@ -196,7 +271,9 @@ def determine(data, destinations, headquarters: str | None = None, as_of=None, *
             "exceptions": main["exceptions"], "review_policy": main["review_policy"],
             "rule_sets": main["rule_sets"],
             "enforced": view == "enforced",
-            "notes": _notes(frame, day, dest, rules_dir),
+            "notes": notes,
+            "note_requires_license": says_licence,
+            "general_notes": general,
             f"{other}_differs": differs,
             f"{other}_license_required": pd.array(np.where(differs, alt["license_required"], None), dtype="boolean"),
             f"{other}_basis": np.where(differs, alt["basis"], None),
@@ -204,7 +281,9 @@ def determine(data, destinations, headquarters: str | None = None, as_of=None, *
             f"{other}_review_policy": np.where(differs, alt["review_policy"], None),
         })
         if main["suspended"] and view == "enforced":
-            part["not_enforced"] = main["suspended"]
+            why = not_binding(day, rules_dir)
+            part["not_enforced"] = "; ".join(f"{i} ({why.get(i, 'suspended')})"
+                                             for i in main["suspended"].split(", "))
         parts.append(part)
     out = pd.concat(parts, ignore_index=True)
     if "not_enforced" not in out.columns:

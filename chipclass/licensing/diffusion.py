@@ -31,7 +31,7 @@ from chipclass.core.catalogue import Catalogue, from_table
 from chipclass.classification.engine import compute_metrics
 from chipclass.rules.countries import country_code
 from chipclass.core.errors import InputError, RuleDataError
-from chipclass.rules.licences import records_in_force, tier_of
+from chipclass.rules.licences import not_binding, records_in_force, tier_of
 from chipclass.rules.instruments import as_date, load_instruments
 
 __all__ = ["training_device", "framework", "Framework", "tiers", "fleet", "model", "training_operations_6nd",
@@ -58,6 +58,7 @@ class Framework:
     written: bool      # in the CFR on that date
     enforced: bool     # and enforced
     figures: dict
+    why_not: str = ""  # why it does not bind in the enforced view (compliance date, non-enforcement)
 
     @property
     def rule_set(self) -> str:
@@ -78,7 +79,7 @@ class Framework:
         return {"rule_set": self.rule_set, "citation": self.citation, "as_of": self.as_of.isoformat(),
                 "in_cfr": self.written, "enforced": self.enforced,
                 "enforcement": ("enforced" if self.enforced else
-                                "written in the CFR but not enforced (BIS, 2025-05-13)" if self.written
+                                f"written in the CFR but not enforced: {self.why_not}" if self.written
                                 else "not in force on this date")}
 
 
@@ -93,7 +94,12 @@ def framework(as_of=None, rules_dir: str | None = None) -> Framework:
             for key, rec in inst.file.diffusion.items()}
     written = inst.in_force(day)
     _, _, suspended = records_in_force(day, "enforced", rules_dir)
-    return Framework(inst, day, written, written and inst.id not in suspended, figs)
+    why = not_binding(day, rules_dir).get(inst.id, "")
+    sus = [i for i in load_instruments(rules_dir) if inst.id in i.file.suspends and i.effective <= day]
+    if written and inst.compliance is not None and sus and sus[0].effective <= inst.compliance:
+        why += (f"; suspended before its compliance date {inst.compliance.isoformat()}: "
+                "it never bound anyone")
+    return Framework(inst, day, written, written and inst.id not in suspended, figs, why)
 
 
 # --- tiers ---------------------------------------------------------------------------------
@@ -206,12 +212,15 @@ def model(*, operations: float | None = None, params: float | None = None, token
         reason = "published weights are not controlled (4E091 Exclusion Note 1)"
     elif meets:
         reason = f"{ops:.3g} operations >= {fig.value:.0e}: closed weights are 4E091"
+        if not fw.enforced:
+            reason += f" in the written rules only ({fw.why_not})"
     else:
         reason = f"{ops:.3g} operations < {fig.value:.0e}"
     return {"operations": ops, "log10_operations": float(np.log10(ops)) if ops > 0 else None,
             "threshold": fig.value, "margin": ops - fig.value, "eccn": eccn, "method": method,
             "published_weights": published_weights, "reason": reason,
             "exemptions": list(fig.raw.exemptions), "threshold_citation": fig.citation,
+            "counting": fig.raw.note,
             "confidence": fig.confidence, **fw.stamp()}
 
 
@@ -334,6 +343,11 @@ def fleet(deployments, catalogue=None, as_of=None, rules_dir: str | None = None,
         if len(t2):
             check("uveu_max_tier2_country_share", f"{owner} ({t2.idxmax()})", float(t2.max()), fig.value,
                   "share", "max", fig)
+        if "uveu_max_tier3_share" in fw.figures:  # [unconfirmed] in the shipped data: said in the check
+            fig = fw.fig("uveu_max_tier3_share")
+            t3 = owned[owned["tier"] == 3].groupby("country")["tpp"].sum() / total
+            check("uveu_max_tier3_share", f"{owner} ({t3.idxmax() if len(t3) else 'none in Tier 3'})",
+                  float(t3.max()) if len(t3) else 0.0, fig.value, "share", "max", fig)
         hq = owned["owner_hq"].dropna()
         if len(hq) and (hq == "US").any():
             fig = fw.fig("uveu_us_min_share")

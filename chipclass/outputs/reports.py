@@ -71,6 +71,8 @@ def explanation_text(ex) -> str:
               f"  status   {r['status']}",
               f"  eccn     {r['eccn'] or '—'}",
               f"  clause   {r['clause'] or '—'}"]
+    if r.get("eccn_note"):
+        lines.append(f"  ladder   {r['eccn_note']}")
     if r.get("missing"):
         lines.append(f"  missing  {r['missing']}")
     if r.get("note"):
@@ -108,6 +110,7 @@ def licence_rows(frame: pd.DataFrame) -> list[dict]:
 
 def matrix_text(frame: pd.DataFrame) -> str:
     """Devices x destinations: L = licence required (exceptions in brackets), - = none,
+    -! = none under the ECCN rules but a product note says a licence is required,
     ? = classification indeterminate, * = the other view (written/enforced) differs."""
     def cell(r):
         if pd.isna(r.license_required):
@@ -116,7 +119,7 @@ def matrix_text(frame: pd.DataFrame) -> str:
             exc = [e.split(" (")[0] for e in str(r.exceptions).split(" | ")] if isinstance(r.exceptions, str) else []
             text = "L" + (f" ({', '.join(exc)})" if exc else "")
         else:
-            text = "-"
+            text = "-!" if bool(getattr(r, "note_requires_license", False)) else "-"
         differs = [c for c in frame.columns if c.endswith("_differs")]
         return text + ("*" if differs and getattr(r, differs[0]) else "")
 
@@ -127,8 +130,10 @@ def matrix_text(frame: pd.DataFrame) -> str:
     status = frame.drop_duplicates("name").set_index("name")["status"].astype(str)
     label = {n: (eccn[n] if isinstance(eccn[n], str) else ("?" if status[n] == "indeterminate" else "—"))
              for n in grid.index}
-    head = ["device", "3A090"] + list(grid.columns)
-    rows = [[n, label[n]] + [grid.loc[n, c] for c in grid.columns] for n in grid.index]
+    final = frame.drop_duplicates("name").set_index("name")["eccn"].astype(object)
+    head = ["device", "ECCN", "3A090"] + list(grid.columns)
+    rows = [[n, final[n] if isinstance(final[n], str) else "?", label[n]] + [grid.loc[n, c] for c in grid.columns]
+            for n in grid.index]
     widths = [max(len(str(x)) for x in col) for col in zip(head, *rows)]
     lines = ["  ".join(str(x).ljust(w) for x, w in zip(head, widths)).rstrip(),
              "  ".join("-" * w for w in widths)]
@@ -138,11 +143,16 @@ def matrix_text(frame: pd.DataFrame) -> str:
     lines += ["", f"as of {frame['as_of'].iloc[0]}, {view} rules"
               + (f"; buyer headquartered in {', '.join(hq)}" if hq else "; buyer headquartered in the destination"),
               "L licence required (licence exceptions that could apply in brackets); - none; "
+              "-! none under the ECCN rules, but a product note below says a licence is required; "
               "? classification indeterminate; * the " + ("written" if view == "enforced" else "enforced")
               + " rules give another answer (see -f json)"]
     notes = frame.dropna(subset=["notes"]).drop_duplicates(["name", "notes"])
     for r in notes.itertuples(index=False):
         lines.append(f"note [{r.name} -> {r.destination}]: {r.notes}")
+    if "general_notes" in frame.columns:
+        general = frame.dropna(subset=["general_notes"]).drop_duplicates(["destination", "general_notes"])
+        for text, grp in general.groupby("general_notes", sort=False):  # one line per note text
+            lines.append(f"note [every item -> {', '.join(grp['destination'])}]: {text}")
     return "\n".join(lines) + "\n"
 
 
@@ -151,6 +161,8 @@ def licence_explain_lines(rows: list[dict]) -> list[str]:
     block = ["Licences (enforced rules; * where the written rules differ)"]
     for r in rows:
         need = {True: "licence required", False: "no licence", None: "indeterminate"}[r["license_required"]]
+        if r["license_required"] is False and r.get("note_requires_license"):
+            need = "no licence under the ECCN rules, but a product note says a licence is required (!)"
         block.append(f"  -> {r['destination']} (buyer HQ {r['headquarters']}): {need}"
                      + ("  *" if r.get("written") else ""))
         block.append(f"       basis: {r['basis']}")
@@ -164,6 +176,9 @@ def licence_explain_lines(rows: list[dict]) -> list[str]:
                          f"{w.get('basis') or ''}; exceptions: {'; '.join(w.get('exceptions') or []) or 'none'}")
         for note in r["notes"]:
             block.append(f"       note: {note}")
+        for note in (r.get("general_notes") or "").split(" | "):
+            if note:
+                block.append(f"       note (every item): {note}")
     return block
 
 
@@ -211,6 +226,8 @@ def model_text(result: dict) -> str:
              f"eccn        {result['eccn'] or 'not 4E091'}: {result['reason']}"]
     lines += stamp_lines(result)
     lines += [f"exemption: {e}" for e in result["exemptions"]]
+    if result.get("counting"):
+        lines.append(f"counting: {result['counting']}")
     return "\n".join(lines) + "\n"
 
 
@@ -283,3 +300,30 @@ def envelope_text(env) -> str:
     text += render_table(env.faces, ["piece", "constraint", "equation", "inclusive"])
     text += "\nvertices\n" + render_table(env.vertices, ["piece", "vertex", *free])
     return text
+
+
+def foundry_lines(frames: list[pd.DataFrame]) -> list[str]:
+    """The foundry block of ``explain --view foundry``: one answer per designer status."""
+    first = frames[0].iloc[0]
+    block = [f"Foundry presumption (Note 1 to 3A090.a) as of {first['as_of']}: binds the front-end "
+             "fabricator or OSAT only"]
+    applies = first["applies"]
+    block.append("  applies: " + ("cannot decide, needs " + str(first["needs"]) if pd.isna(applies)
+                                  else "yes (16/14 nm node or below, or non-planar)" if applies
+                                  else "no (not an applicable advanced logic IC)"))
+    if pd.notna(first["count_bn"]):
+        hbm = {1.0: "with HBM: no relaxation", 0.0: "without HBM"}.get(first.get("has_hbm"), "HBM unknown: the strict figure")
+        block.append(f"  transistor count {first['count_bn']:g} bn ({first['count_source']}); "
+                     f"threshold on this date {first['count_limit_bn']:g} bn ({hbm})")
+    for f in frames:
+        r = f.iloc[0]
+        state = ("cannot decide" if pd.isna(r["presumed_3a090a"]) else
+                 "presumed 3A090.a and datacenter" if r["presumed_3a090a"]
+                 else "presumption overcome" if r["applies"] is True or r["applies"] == True  # noqa: E712
+                 else "no presumption")
+        block.append(f"  designer {r['designer']:<10}: {state}")
+        block.append(f"       {r['overcome_by'] or r['designer_note']}")
+        if r["needs"]:
+            block.append(f"       needs: {r['needs']}")
+    block.append(f"  sources: {first['citations']}")
+    return block

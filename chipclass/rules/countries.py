@@ -1,7 +1,7 @@
 """Destinations: ISO country codes from what users type, and dated Country Group membership.
 
 Membership is data (``data/country_groups.toml``): base lists plus dated changes (Nicaragua
-into D:1/D:5 on 2024-03-15, Cambodia out of D:5 on 2026-02-03, the UAE from D:4 to A:5 on
+into D:1/D:5 on 2024-03-15, Cambodia out of D:5 on 2025-11-07 (ITAR 126.1), the UAE from D:4 to A:5 on
 2026-07-10). Hong Kong is treated as China.
 """
 

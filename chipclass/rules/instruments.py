@@ -58,6 +58,7 @@ METRIC_KINDS = {
     "memory": "memory",
     "die_area": "area",
     "datacenter": "dimensionless",
+    "tops": "dimensionless",
 }
 #: Files in a rules directory that are data, not instruments.
 DATA_FILES = ("country_groups.toml", "product_notes.toml")
@@ -134,6 +135,15 @@ class RuleSet:
     instruments: tuple[Instrument, ...]
     clauses: tuple[Clause, ...]
     exclusions: tuple[Exclusion, ...]
+    #: The ECCN ladder beyond 3A090 (chipclass.classification.ladder): fallbacks for items
+    #: outside 3A090, systems containing 3A090 ICs, .z paragraphs, exceptions per paragraph.
+    fallbacks: tuple = ()
+    systems: tuple = ()
+    zs: tuple = ()
+    exceptions_allowed: dict = field(default_factory=dict)
+    foundry: object = None
+    residual: object = None
+    ladder_from: dict = field(default_factory=dict)   # record id -> instrument id
 
     @property
     def id(self) -> str:
@@ -237,6 +247,46 @@ def as_date(value) -> dt.date:
         raise AsOfError(f"as-of date {value!r} is not a date (YYYY-MM-DD)") from None
 
 
+@dataclass(frozen=True)
+class Fallback:
+    id: str
+    eccn: str
+    applies_to: tuple[str, ...]
+    any_of: tuple[Condition, ...]
+    text: str
+    reason_for_control: str
+    confidence: str
+    instrument: str
+
+
+def _ladder(day: dt.date, directory: str | None) -> dict:
+    """Ladder records of every instrument in force on ``day``, later ones overriding by key."""
+    fallbacks, systems, zs, allowed, foundry, origin, residual = {}, {}, {}, {}, None, {}, None
+    for inst in load_instruments(directory):
+        if not inst.in_force(day):
+            continue
+        f, conf = inst.file, inst.confidence
+        for k, r in enumerate(f.fallback):
+            fallbacks[r.id] = Fallback(r.id, r.eccn, tuple(r.applies_to),
+                                       compile_conditions(inst.path, f"fallback[{k}]", r.any_of), _squash(r.text),
+                                       r.reason_for_control, r.confidence or conf, inst.id)
+            origin[r.id] = inst.id
+        for r in f.system:
+            systems[r.eccn] = r
+            origin[r.eccn] = inst.id
+        for r in f.z:
+            zs[r.eccn] = r
+            origin[r.eccn] = inst.id
+        allowed.update({k: tuple(v) for k, v in f.exceptions_allowed.items()})
+        if f.foundry:  # figures merged by key: a later instrument moves a date (91 FR 17851)
+            foundry = {**(foundry or {}), **{k: (rec, inst) for k, rec in f.foundry.items()}}
+        if f.residual is not None:
+            residual = f.residual
+    return {"fallbacks": tuple(fallbacks.values()), "systems": tuple(systems.values()),
+            "zs": tuple(zs.values()), "exceptions_allowed": allowed, "foundry": foundry, "ladder_from": origin,
+            "residual": residual}
+
+
 @functools.lru_cache(maxsize=64)
 def _compose(day: dt.date, directory: str | None) -> RuleSet:
     used, clauses, exclusions = [], {}, {}
@@ -251,7 +301,7 @@ def _compose(day: dt.date, directory: str | None) -> RuleSet:
         clauses.update({c.id: c for c in inst.clauses})
         exclusions.update({e.id: e for e in inst.exclusions})
         used.append(inst)
-    return RuleSet(day, tuple(used), tuple(clauses.values()), tuple(exclusions.values()))
+    return RuleSet(day, tuple(used), tuple(clauses.values()), tuple(exclusions.values()), **_ladder(day, directory))
 
 
 def rules_in_force(as_of=None, directory: str | None = None) -> RuleSet:

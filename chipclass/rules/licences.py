@@ -2,8 +2,12 @@
 records of the rule files, the instruments that replace or suspend others, AI Diffusion tiers
 and dated product notes. :mod:`chipclass.licensing.determine` decides with them.
 
-Two views: *written* (every instrument in the CFR on the date) and *enforced* (less the records
-of instruments BIS said it would not enforce, except records marked ``still_enforced``).
+Two views: *written* (every instrument in the CFR on the date, from its effective date) and
+*enforced* (less the records of instruments BIS said it would not enforce, except records marked
+``still_enforced``; and an instrument's requirements bind only from its ``compliance`` date, so
+before it neither its records nor its ``replaces`` apply). The AI Diffusion rule needed no
+compliance before 2025-05-15 and was not enforced from 2025-05-13: in the enforced view it never
+bound anyone, except the records BIS said stayed enforced.
 """
 
 from __future__ import annotations
@@ -77,14 +81,21 @@ def _all_records(directory: str | None = None):
 
 @functools.lru_cache(maxsize=256)
 def records_in_force(day: dt.date, view: str = "enforced", directory: str | None = None):
-    """(records, instruments used, suspended instrument ids) in force on ``day`` in ``view``."""
+    """(records, instruments used, instrument ids not enforced) in force on ``day`` in ``view``.
+
+    The third item holds the instruments suspended by another (BIS non-enforcement) and those
+    in force whose compliance date has not come (:func:`not_binding` says which is which).
+    """
     if view not in VIEWS:
         raise ValueError(f"view must be one of {VIEWS}")
     insts = [i for i in load_instruments(directory) if i.in_force(day)]
     suspended = {s for i in insts for s in i.file.suspends}
+    pending = {i.id for i in insts if i.compliance is not None and day < i.compliance}
     records: dict[tuple[str, str], Record] = {}
     used = []
     for inst in insts:
+        if view == "enforced" and inst.id in pending:
+            continue  # no compliance required yet: neither its records nor its `replaces` bind
         # A suspended instrument's `replaces` still applies: what replaces the old records is
         # marked `still_enforced` where enforcement continued.
         for rid in inst.file.replaces:
@@ -95,7 +106,24 @@ def records_in_force(day: dt.date, view: str = "enforced", directory: str | None
                 continue
             records[(r.kind, r.id)] = r
         used.append(inst)
-    return list(records.values()), tuple(used), frozenset(suspended)
+    return list(records.values()), tuple(used), frozenset(suspended | pending)
+
+
+def not_binding(day: dt.date, directory: str | None = None) -> dict[str, str]:
+    """Instruments in force on ``day`` that do not bind in the enforced view -> why."""
+    insts = [i for i in load_instruments(directory) if i.in_force(day)]
+    by = {s: i for i in insts for s in i.file.suspends}
+    out = {}
+    for i in insts:
+        reasons = []
+        if i.compliance is not None and day < i.compliance:
+            reasons.append(f"in force from {i.effective.isoformat()}, no compliance required before "
+                           f"{i.compliance.isoformat()}")
+        if i.id in by:
+            reasons.append(f"not enforced from {by[i.id].effective.isoformat()} ({by[i.id].citation})")
+        if reasons:
+            out[i.id] = "; ".join(reasons)
+    return out
 
 
 def tier_of(code: str, day: dt.date, directory: str | None = None) -> tuple[int | None, object]:
@@ -125,5 +153,6 @@ def product_notes(directory: str | None = None) -> list[dict]:
     groups = country_groups(directory)
     where = str(path or f"chipclass/data/rules/{name}")
     return [{"id": n.id, "date": n.date, "names": n.names, "source": n.source, "confidence": n.confidence,
-             "text": " ".join(n.text.split()), "to": Selector.parse(n.to, f"{where}: note[{k}].to", groups)}
+             "text": " ".join(n.text.split()), "requires_license": n.requires_license, "general": n.general,
+             "until": n.until, "hq": Selector.parse(n.hq, f"{where}: note[{k}].hq", groups) if n.hq else None, "to": Selector.parse(n.to, f"{where}: note[{k}].to", groups)}
             for k, n in enumerate(rec.note)]

@@ -130,18 +130,20 @@ def _clusters(devices: pd.DataFrame, xcol: str, ycol: str | None) -> list:
 
 
 #: Label offsets (points) tried around a device, nearest first.
-_OFFSETS = [(dx * k, dy * k) for k in (1, 2, 3, 4, 6) for dx, dy in
+_OFFSETS = [(dx * k, dy * k) for k in (1, 2, 3, 4, 6, 8, 11, 14) for dx, dy in
             ((6, 0), (6, 7), (6, -7), (-6, 0), (-6, 7), (-6, -7), (0, 9), (0, -9))]
 
 
-def place_labels(ax, jobs, renderer, taken: list) -> list:
-    """Greedy collision-free labels; returns the bounding boxes used (display coordinates)."""
+def place_labels(ax, jobs, renderer, taken: list) -> list[str]:
+    """Greedy collision-free labels; returns the labels that found no free place (not drawn:
+    the caption names them)."""
     from matplotlib.transforms import Bbox
 
     for x, y, text in jobs:
         px, py = ax.transData.transform((x, y))
         taken.append(Bbox.from_extents(px - 3, py - 3, px + 3, py + 3))
     axbox = ax.get_window_extent(renderer)
+    skipped: list[str] = []
     for x, y, text in jobs:
         best = None
         for k, (dx, dy) in enumerate(_OFFSETS):
@@ -154,13 +156,11 @@ def place_labels(ax, jobs, renderer, taken: list) -> list:
                 best = (ann, box)
                 break
             ann.remove()
-        if best is None:  # nowhere free: the first position, drawn anyway (never dropped)
-            dx, dy = _OFFSETS[0]
-            ann = ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points", fontsize=6.5,
-                              zorder=6, va="center")
-            best = (ann, ann.get_window_extent(renderer))
+        if best is None:  # nowhere free: left out here, named in the caption
+            skipped.append(text)
+            continue
         taken.append(best[1])
-    return taken
+    return skipped
 
 
 def strip_grid(rules, t: np.ndarray) -> np.ndarray:
@@ -182,7 +182,7 @@ def _draw_strip(ax, rules, devices: pd.DataFrame) -> list:
     ax.pcolormesh(t, [0, 1], codes, cmap=cmap, vmin=-0.5, vmax=len(names) - 0.5, alpha=0.22, shading="auto")
     devices = devices.sort_values("tpp").copy()
     # alternate rows so neighbours do not sit on one another
-    devices["_y"] = 0.25 + 0.5 * (np.arange(len(devices)) % 2)
+    devices["_y"] = 0.2 + 0.3 * (np.arange(len(devices)) % 3)
     for dcflag, marker in ((True, "o"), (False, "^")):
         sel = devices[devices["datacenter"] == dcflag]
         ax.scatter(sel["tpp"], sel["_y"], s=22, marker=marker, zorder=5, edgecolors="black", linewidths=0.6,
@@ -283,7 +283,7 @@ def render_map(data, fmt: str = "png", as_of=None, compare=None, sweep=None, rul
     if envelope is not None:
         env = envelope if isinstance(envelope, dict) else _read_envelope(envelope)
     fig, axes = plt.subplots(2, len(sets), figsize=(11 * len(sets), 9.2), squeeze=False,
-                             gridspec_kw={"height_ratios": [8, 1.0]})
+                             gridspec_kw={"height_ratios": [8, 1.6]})
     jobs = []
     unplaced: dict[str, list] = {}
     env_col = len(sets) - 1
@@ -296,8 +296,8 @@ def render_map(data, fmt: str = "png", as_of=None, compare=None, sweep=None, rul
         frame["label"] = para.where(para.notna(), frame["status"].astype(object))
         ok, only_tpp = placement(frame)
         for r in frame[~ok & ~only_tpp].itertuples():
-            unplaced.setdefault(str(r.name), [f"{'HBM' if r.device_type == 'hbm' else 'no TPP'}"]).append(
-                f"{r.label} as of {rules.as_of.isoformat()}")
+            unplaced.setdefault("HBM stacks (3A090.c is by bandwidth density)" if r.device_type == "hbm"
+                                else "no throughput given", []).append(str(r.name))
         title = f"ECCN 3A090 as of {rules.as_of.isoformat()} — rule set {rules.id}"
         jobs.append((ax, _draw(ax, rules, frame[ok], sweep_frame, title)))
         ax.set_xlabel("")
@@ -311,15 +311,19 @@ def render_map(data, fmt: str = "png", as_of=None, compare=None, sweep=None, rul
     caption = f"Sources: {cites}. Regions shown for a processor"
     caption += " with interconnect ≥ 600 GB/s." if uses_link else "."
     if unplaced:
-        caption += " Not on the axes: " + "; ".join(f"{n} ({', '.join(v)})" for n, v in unplaced.items()) + "."
+        caption += " Not on the axes: " + "; ".join(f"{k}: {', '.join(dict.fromkeys(v))}" for k, v in unplaced.items()) + "."
     if env is not None:
         caption += (f" Envelope (dotted): {env['target']} around the base, free {', '.join(env['free'])}, "
                     f"as of {env['as_of']}.")
-    fig.text(0.01, 0.006, caption, fontsize=7, wrap=True)
-    fig.tight_layout(rect=(0, 0.05, 1, 1))
     renderer = fig.canvas.get_renderer()
+    lines = 1 + len(caption) // (170 * len(sets))
+    fig.tight_layout(rect=(0, 0.012 + 0.016 * lines, 1, 1))
+    skipped: list[str] = []
     for ax, job in jobs:
-        place_labels(ax, job, renderer, [])
+        skipped += place_labels(ax, job, renderer, [])
+    if skipped:
+        caption += " Unlabelled (no free place): " + ", ".join(dict.fromkeys(skipped)) + "."
+    fig.text(0.01, 0.004, caption, fontsize=6.5, wrap=True)
     import io
 
     buf = io.BytesIO()

@@ -25,7 +25,7 @@ def test_score_table(run, chips_csv):
 
 def test_score_json_keys(run, chips_csv):
     r = run("score", chips_csv, "-f", "json", "--as-of", "2025-06-01")
-    rows = json.loads(r.stdout)
+    rows = json.loads(r.stdout)["rows"]
     keys = {"name", "tpp", "tpp_format", "performance_density", "memory_bandwidth_density", "eccn",
             "clause", "status", "note", "rule_set", "margin_tpp_4800"}
     assert keys <= set(rows[0])
@@ -37,14 +37,15 @@ def test_score_json_keys(run, chips_csv):
 def test_score_jsonl_and_csv(run, chips_csv):
     r = run("score", chips_csv, "-f", "jsonl")
     lines = r.stdout.strip().splitlines()
-    assert all(json.loads(x)["name"] for x in lines)
+    assert "_meta" in json.loads(lines[0])
+    assert all(json.loads(x)["name"] for x in lines[1:])
     r = run("score", chips_csv, "-f", "csv")
     assert r.stdout.splitlines()[0].startswith('"name"')
 
 
 def test_stdin(run):
     r = run("score", "-", "-f", "json", "--as-of", "2024-06-01", input="name,fp8\nX,1979\n")
-    assert json.loads(r.stdout)[0]["clause"] == "3A090.a.1"
+    assert json.loads(r.stdout)["rows"][0]["clause"] == "3A090.a.1"
 
 
 @pytest.mark.parametrize("selector,code", [("controlled", 1), ("3A090.a", 1), ("3A090.a.1", 1),
@@ -64,7 +65,7 @@ def test_fail_on_unknown_selector_is_usage_error(run, chips_csv):
 def test_output_file_written_atomically(run, chips_csv, tmp_path):
     out = tmp_path / "out.json"
     assert run("score", chips_csv, "-f", "json", "-o", str(out)).exit_code == 0
-    assert json.loads(out.read_text())[0]["name"]
+    assert json.loads(out.read_text())["rows"][0]["name"]
     assert [p.name for p in tmp_path.iterdir()] == ["out.json"]
 
 
@@ -150,7 +151,7 @@ def test_license_json_keys_and_alias(run, tmp_path):
     p = write(tmp_path, "name,fp8_sparse,die_area,interconnect_bandwidth\nH100 SXM,3958,814,900\n")
     for cmd in ("license", "licence"):
         r = run(cmd, p, "--to", "CN", "--to", "Germany", "-f", "json", "--as-of", "2025-06-01")
-        rows = json.loads(r.stdout)
+        rows = json.loads(r.stdout)["rows"]
         assert {"name", "destination", "headquarters", "license_required", "basis", "exceptions",
                 "review_policy", "rule_sets", "enforced", "notes"} <= set(rows[0])
         assert [(x["destination"], x["license_required"]) for x in rows] == [("CN", True), ("DE", False)]
@@ -218,3 +219,75 @@ def test_near_miss_warning_on_stderr(tmp_path):
     assert r.exit_code == 0 and "looks like a throughput" in r.stderr
     r = CliRunner().invoke(main, ["score", p, "-f", "csv", "-q"])
     assert r.stderr == ""
+
+
+# --- pre-commit hooks ------------------------------------------------------------------------
+
+def test_pre_commit_hooks_file():
+    import re
+    from pathlib import Path
+
+    import yaml
+
+    hooks = yaml.safe_load((Path(__file__).parent.parent / ".pre-commit-hooks.yaml").read_text())
+    by_id = {h["id"]: h for h in hooks}
+    assert set(by_id) == {"chipclass-check", "chipclass-score"}
+    for h in hooks:
+        assert h["language"] == "python" and h["entry"].startswith("python -m chipclass.cli.hook ")
+        pattern = re.compile(h["files"])
+        assert pattern.search("data/chips.csv") and pattern.search("x/y.parquet") and not pattern.search("a.py")
+    assert by_id["chipclass-score"]["args"] == ["--fail-on", "controlled"]
+
+
+def test_hook_runs_each_file_and_exits_with_the_worst(tmp_path, capsys):
+    from chipclass.cli.hook import run as hook
+
+    # H100 SXM (1979 TFLOPS FP8, 814 mm**2; NVIDIA datasheet) is 3A090.a.1 from 2023-11-17.
+    clean = write(tmp_path, "name,fp8,die_area,source\nH20,296,814,https://example.com\n", "clean.csv")
+    hit = write(tmp_path, "name,fp8,die_area,source\nH100 SXM,1979,814,https://example.com\n", "hit.csv")
+    bad = write(tmp_path, "name,fp8\nX,lots\n", "bad.csv")
+    args = ["score", "-q", "-f", "csv", "-o", str(tmp_path / "o.csv"), "--as-of", "2025-01-01",
+            "--fail-on", "controlled"]
+    assert hook([*args, clean]) == 0
+    assert hook([*args, clean, hit]) == 1
+    assert hook([*args, hit, bad, clean]) == 2
+    err = capsys.readouterr().err
+    assert "hit.csv: rows matched --fail-on" in err and "bad.csv: failed" in err
+    assert hook(["check", clean]) == 0 and hook(["check", clean, bad]) == 2
+
+
+# --- check reports every problem ---------------------------------------------------------------
+
+BAD = ("name,fp8,fp8_sparse,die_area [mm**2],datacenter,source\n"
+       "A,1,2,800,yes,x\n"
+       "A,lots,3,-5,maybe,\n"
+       ",4 TB/s,8,800,no,y\n"
+       "D,5,30,800,,z\n")
+
+
+def test_check_reports_every_problem(run, tmp_path):
+    p = write(tmp_path, BAD)
+    r = run("check", p, "-f", "json")
+    assert r.exit_code == 2
+    out = json.loads(r.stdout)
+    assert out["ok"] is False and out["devices"] == 4
+    got = [(x["row"], x["column"], x["value"]) for x in out["problems"]]
+    assert got == [(2, "name", "A"), (2, "fp8", "lots"), (2, "die_area [mm**2]", "-5"), (2, "datacenter", "maybe"),
+                   (2, "source", "A"), (3, "name", ""), (3, "fp8", "4 TB/s"), (4, "fp8_sparse", "30")]
+    assert len(r.stderr.splitlines()) == len(got)  # one line each on stderr too
+
+
+def test_check_every_bad_cell_of_a_column(run, tmp_path):
+    p = write(tmp_path, "name,fp8,source\n" + "".join(f"d{i},{'x' if i % 2 else i},s\n" for i in range(10)))
+    rows = [x["row"] for x in json.loads(run("check", p, "-f", "json").stdout)["problems"]]
+    assert rows == [2, 4, 6, 8, 10]
+
+
+def test_check_header_problems_and_missing_name(run, tmp_path):
+    p = write(tmp_path, "Name,fp8 [zorks],die_area,Die Area,source\nA,1,800,800,x\nB,oops,800,800,y\n")
+    problems = json.loads(run("check", p, "-f", "json").stdout)["problems"]
+    messages = " | ".join(f"{x['column']}: {x['message']}" for x in problems)
+    assert "fp8 [zorks]: unknown unit" in messages and "both give 'die_area'" in messages
+    p = write(tmp_path, "x,fp8\n1,lots\n", "noname.csv")
+    problems = json.loads(run("check", p, "-f", "json").stdout)["problems"]
+    assert [x["row"] for x in problems] == [None, None, 1]  # no name, no source, then the bad cell

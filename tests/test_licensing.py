@@ -277,8 +277,8 @@ def test_tf32_bits_option_reaches_the_license_command(tmp_path):
     TRN2.to_csv(path, index=False)
     runner = CliRunner()
     args = ["license", str(path), "--to", "CN", "--as-of", "2026-02-01", "-f", "json"]
-    default = json.loads(runner.invoke(main, args).stdout)[0]
-    nineteen = json.loads(runner.invoke(main, args + ["--tf32-bits", "19"]).stdout)[0]
+    default = json.loads(runner.invoke(main, args).stdout)["rows"][0]
+    nineteen = json.loads(runner.invoke(main, args + ["--tf32-bits", "19"]).stdout)["rows"][0]
     assert default["review_policy"].startswith("presumption of denial")
     assert nineteen["review_policy"].startswith("case-by-case")
 

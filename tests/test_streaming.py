@@ -46,6 +46,16 @@ def csv_file(tmp_path):
     return str(p)
 
 
+def read_jsonl(path):
+    """JSON Lines output: an audit line ``{"_meta": ...}`` first, then one line per row."""
+    import io
+    import json
+
+    lines = open(path, encoding="utf-8").read().splitlines(keepends=True)
+    assert set(json.loads(lines[0])) == {"_meta"}
+    return pd.read_json(io.StringIO("".join(lines[1:])), lines=True)
+
+
 @pytest.mark.parametrize("fmt", ["csv", "jsonl", "parquet"])
 def test_streamed_output_equals_in_memory(tmp_path, csv_file, fmt):
     whole, streamed = tmp_path / f"a.{fmt}", tmp_path / f"b.{fmt}"
@@ -56,7 +66,7 @@ def test_streamed_output_equals_in_memory(tmp_path, csv_file, fmt):
     assert r1.exit_code == 0 and r2.exit_code == 0, r2.stderr
     assert r2.stderr == ""  # no progress display when stderr is not a terminal
     read = {"csv": pd.read_csv, "parquet": pd.read_parquet,
-            "jsonl": lambda p: pd.read_json(p, lines=True)}[fmt]
+            "jsonl": read_jsonl}[fmt]
     a, b = read(whole), read(streamed)
     assert len(b) == len(a) == 997
     pd.testing.assert_frame_equal(normalised(a), normalised(b))

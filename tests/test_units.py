@@ -51,3 +51,22 @@ def test_to_canonical_quantity_and_text():
     assert to_canonical(0.296 * ureg.PFLOPS, "throughput") == pytest.approx(296.0)
     assert to_canonical("4 TB/s", "bandwidth") == 4000.0
     assert to_canonical(814, "area") == 814.0
+
+
+def test_precomputed_factors_agree_with_pint():
+    # FACTORS spares pint's import at start-up; pint stays the authority for every entry.
+    from chipclass.core.units import FACTORS, pint_factor
+
+    for (unit, kind), factor in FACTORS.items():
+        assert pint_factor(unit, kind) == factor, (unit, kind)
+
+
+def test_no_pint_for_default_units():
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom chipclass.core.catalogue import from_table\nimport pyarrow as pa\n"
+            "from_table(pa.table({'name': ['x'], 'fp8 [PFLOPS]': ['2'], 'die_area': ['8 cm**2']}))\n"
+            "print('pint' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

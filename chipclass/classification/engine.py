@@ -19,7 +19,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from chipclass.core.catalogue import DEVICE_TYPES, Catalogue
 from chipclass.core.formats import BIT_LENGTH, FORMATS
@@ -46,6 +45,23 @@ _NEEDS = {
 }
 
 
+class FormatCodes:
+    """The format that gave each row's TPP, without pandas: ``.codes`` (int8, -1 none),
+    ``.categories`` (format names), and ``[i]`` the name or None (as a Categorical reads)."""
+
+    __slots__ = ("codes", "categories")
+
+    def __init__(self, codes, categories):
+        self.codes, self.categories = np.asarray(codes), list(categories)
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def __getitem__(self, i):
+        c = int(self.codes[i])
+        return None if c < 0 else self.categories[c]
+
+
 def compute_metrics(cat: Catalogue, bit_lengths: dict[str, int] | None = None) -> dict[str, np.ndarray]:
     """All metrics of a catalogue, as float64 arrays (plus ``tpp_format`` and ``tpp_<format>``).
 
@@ -66,7 +82,7 @@ def compute_metrics(cat: Catalogue, bit_lengths: dict[str, int] | None = None) -
                     v["package_area"])
     m = {
         "tpp": tpp,
-        "tpp_format": pd.Categorical.from_codes(which, categories=names),
+        "tpp_format": FormatCodes(which, list(names)),
         "performance_density": performance_density(tpp, v["die_area"]),
         "memory_bandwidth_density": memory_bandwidth_density(v["memory_bandwidth"], area),
         "interconnect_bandwidth": v["interconnect_bandwidth"],

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 
 from chipclass.core.catalogue import DEVICE_TYPES, Catalogue
 
@@ -139,10 +138,12 @@ class Classification:
                 "die_area": v["die_area"], "datacenter": self.catalogue.datacenter}
 
     # --- display -------------------------------------------------------------------------
-    def to_frame(self) -> pd.DataFrame:
+    def to_frame(self) -> "pd.DataFrame":
         """The result table: ``name device_type datacenter tpp tpp_format performance_density
         memory_bandwidth_density eccn clause status missing note margin_* rule_set``, then the
         catalogue's pass-through columns (text columns as categoricals, built once)."""
+        import pandas as pd
+
         cat, rules, n = self.catalogue, self.rules, len(self)
         distinct_bits = np.flatnonzero(np.bincount(self.missing, minlength=1))
         missing_labels = {int(b): ", ".join(x for k, x in enumerate(INPUTS) if b >> k & 1) for b in distinct_bits}
@@ -174,8 +175,65 @@ class Classification:
                 out[col if col not in out else f"{col} (input)"] = extra[col].reset_index(drop=True)
         return pd.DataFrame(out, copy=False)
 
-    def summary(self) -> pd.DataFrame:
+    def to_arrow(self):
+        """The result table of :meth:`to_frame` as a pyarrow Table, built without pandas: the same
+        columns in the same order, text columns as plain strings, NaN as null (what CSV, JSON
+        and Parquet output write)."""
+        import pyarrow as pa
+
+        cat, rules, n = self.catalogue, self.rules, len(self)
+
+        def text(labels, codes) -> pa.Array:
+            codes = np.asarray(codes)
+            if not len(labels):
+                return pa.nulls(n, pa.string())
+            idx = pa.array(codes.astype(np.int32), mask=codes < 0)
+            return pa.array(list(labels), pa.string()).take(idx)
+
+        def num(values) -> pa.Array:
+            return pa.array(np.asarray(values, dtype=np.float64), from_pandas=True)
+
+        missing_labels = [", ".join(x for k, x in enumerate(INPUTS) if b >> k & 1) for b in range(1 << len(INPUTS))]
+        missing_labels[0] = None
+        cols = {
+            "name": cat.names_arrow,
+            "device_type": text(DEVICE_TYPES, cat.device_type),
+            "datacenter": pa.array(cat.datacenter.astype(bool)),
+            "tpp": num(self.tpp),
+            "tpp_format": text(self.formats, self.tpp_format),
+            "performance_density": num(self.performance_density),
+            "memory_bandwidth_density": num(self.memory_bandwidth_density),
+            "eccn": text(self.final_labels, self.final),
+            "eccn_note": text(self.note_labels, self.final_note),
+            "clause": text(self.clause_ids, self.clause),
+            "status": text(STATUS, self.status),
+            "missing": pa.array(missing_labels, pa.string()).take(pa.array(self.missing.astype(np.int32))),
+            "note": text([e.note for e in rules.exclusions], self.note),
+        }
+        for k, v in self.margins.items():
+            cols[k] = num(v)
+        cols["rule_set"] = pa.array([rules.id], pa.string()).take(pa.array(np.zeros(n, dtype=np.int32)))
+        for name, col in zip(cat.extra.column_names, cat.extra.columns):
+            cols[name if name not in cols else f"{name} (input)"] = col
+        return pa.table(cols)
+
+    def hits(self, selectors) -> np.ndarray:
+        """Rows whose status equals, or whose clause or paragraph is or falls under, a selector
+        (as :func:`matches` on the table, from the codes)."""
+        hit = np.zeros(len(self), dtype=bool)
+        for s in selectors:
+            if s in STATUSES:
+                hit |= self.status == STATUS.index(s)
+                continue
+            for labels, codes in ((self.clause_ids, self.clause), (self.final_labels, self.final)):
+                on = np.array([x == s or x.startswith(s + ".") for x in labels] + [False])
+                hit |= on[codes]
+        return hit
+
+    def summary(self) -> "pd.DataFrame":
         """How many rows land in each clause or status, most first."""
+        import pandas as pd
+
         counts = pd.Series(self.label()).value_counts(sort=False)
         out = counts.rename_axis("result").reset_index(name="count")
         out["share"] = out["count"] / max(len(self), 1)
@@ -187,13 +245,13 @@ class Classification:
         return head + self.to_frame().head(50)._repr_html_()
 
 
-def labels(frame: pd.DataFrame) -> np.ndarray:
+def labels(frame) -> np.ndarray:
     """The clause, else the status, of each row of a result table (as :meth:`Classification.label`)."""
     clause = frame["clause"].astype(object)
     return np.where(clause.isna(), frame["status"].astype(str), clause.astype(str)).astype(object)
 
 
-def matches(frame: pd.DataFrame, selectors) -> np.ndarray:
+def matches(frame, selectors) -> np.ndarray:
     """Rows whose status equals, or whose clause or paragraph is or falls under, a selector."""
     hit = np.zeros(len(frame), dtype=bool)
     clause = frame["clause"].astype(object).fillna("").to_numpy().astype(str)

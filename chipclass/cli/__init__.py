@@ -14,6 +14,10 @@ plot); their shared options are in :mod:`.options`.
 
 from chipclass.cli import catalogue, design, licensing  # noqa: F401  (they register their commands)
 from chipclass.cli.base import findings, main, run
+from chipclass.cli.config import config_params
+
+for _cmd in {id(c): c for c in main.commands.values()}.values():  # --config/--no-config on every command
+    _cmd.params.extend(config_params())
 
 __all__ = ["main", "run", "findings"]
 

@@ -60,9 +60,18 @@ class _Group(click.Group):
             sys.exit(EXIT_ERROR)
 
 
+def _group_config(fn):
+    from chipclass.cli.config import group_params
+
+    for param in reversed(group_params()):
+        click.decorators._param_memo(fn, param)
+    return fn
+
+
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="chipclass")
 @click.option("--debug", is_flag=True, help="Show the traceback of an internal error.")
+@_group_config
 @click.pass_context
 def main(ctx, debug):
     """How US export controls (ECCN 3A090) treat a chip, from its specification sheet."""

@@ -15,7 +15,7 @@ from chipclass.outputs.formats import Format
 
 
 def _warn(cat, quiet):
-    if not quiet:
+    if not quiet and cat.warnings:
         from chipclass.outputs.tables import safe
 
         for w in cat.warnings:
@@ -29,11 +29,36 @@ def match_counts(frame, selectors) -> dict:
 
 
 STREAMABLE = (Format.CSV, Format.JSONL, Format.PARQUET)
+#: Formats that carry the audit fields (chipclass.outputs.audit).
+AUDITED = (Format.JSON, Format.JSONL, Format.PARQUET, Format.SARIF, Format.JUNIT)
+
+
+def audit_for(fmt, file, rules) -> dict | None:
+    """The audit fields for a machine format (None for csv and table: no hashing cost)."""
+    if fmt not in AUDITED:
+        return None
+    from chipclass.outputs.audit import audit_meta
+
+    return audit_meta(file, [rules.id], rules.as_of)
+
+
+def write_findings(frame, fmt, output, meta, rules, fail_on, hit) -> None:
+    """Write a score table (Arrow or pandas) as SARIF or JUnit; ``hit``: rows matching --fail-on."""
+    from chipclass.outputs.write import write_text
+
+    if fmt is Format.SARIF:
+        from chipclass.outputs.sarif import score_sarif
+
+        write_text(score_sarif(frame, rules, meta, hit), output)
+    else:
+        from chipclass.outputs.junit import junit_xml, score_cases
+
+        write_text(junit_xml("chipclass score", score_cases(frame, meta, hit, fail_on), meta), output)
 
 
 @main.command()
 @click.argument("file", required=False)
-@format_option(Format.TABLE, Format.CSV, Format.JSON, Format.JSONL, Format.PARQUET)
+@format_option(Format.TABLE, Format.CSV, Format.JSON, Format.JSONL, Format.PARQUET, Format.SARIF, Format.JUNIT)
 @output_option
 @as_of_option
 @fail_on_option()
@@ -57,8 +82,10 @@ def score(file, fmt, output, as_of, fail_on, tf32_bits, stream, batch_rows, engi
 
     file = file or shipped_catalogue()
     bits = bit_lengths(tf32_bits)
-    fmt = choose(fmt, output, [Format.TABLE, *STREAMABLE, Format.JSON])
+    fmt = choose(fmt, output, [Format.TABLE, *STREAMABLE, Format.JSON, Format.SARIF, Format.JUNIT])
     if engine == "dask":
+        if fmt in (Format.SARIF, Format.JUNIT):
+            raise UsageError("--engine dask writes table, csv, json, jsonl or parquet, not sarif or junit")
         from chipclass.dask import score_files
 
         hit = score_files(file, fmt, output, as_of=as_of, bit_lengths=bits, fail_on=fail_on, rules_dir=rules_dir)
@@ -67,13 +94,17 @@ def score(file, fmt, output, as_of, fail_on, tf32_bits, stream, batch_rows, engi
     if stream is None:
         limit = env_int("CHIPCLASS_STREAM_BYTES", 256 * 2**20)
         stream = file != "-" and os.path.isfile(file) and os.path.getsize(file) >= limit and fmt in STREAMABLE
+    from chipclass.rules.instruments import rules_in_force
+
+    rules = rules_in_force(as_of, rules_dir)
+    meta = audit_for(fmt, file, rules)
     if stream:
         if fmt not in STREAMABLE:
             raise UsageError("--stream writes csv, jsonl or parquet (-f)")
         from chipclass.outputs.progress import progress
 
         show, rows, counts = progress(quiet), 0, dict.fromkeys(fail_on, 0)
-        with StreamWriter(fmt, output) as writer:
+        with StreamWriter(fmt, output, meta) as writer:
             for frame in api.score_stream(file, as_of, batch_rows=batch_rows, bit_lengths=bits,
                                           rules_dir=rules_dir):
                 writer.write(frame)
@@ -84,11 +115,29 @@ def score(file, fmt, output, as_of, fail_on, tf32_bits, stream, batch_rows, engi
         show(rows, done=True)
         findings(counts, fail_on)
         return
+    if fmt is not Format.TABLE:
+        from chipclass.core.lazy import defer_pandas
+
+        defer_pandas()
     cat = api.load(file)
     _warn(cat, quiet)
-    frame = api.score(cat, as_of=as_of, bit_lengths=bits, rules_dir=rules_dir)
-    write_frame(frame, fmt, output)
-    findings(match_counts(frame, fail_on), fail_on)
+    if fmt is Format.TABLE:
+        frame = api.score(cat, as_of=as_of, bit_lengths=bits, rules_dir=rules_dir)
+        write_frame(frame, fmt, output, meta=meta)
+        findings(match_counts(frame, fail_on), fail_on)
+        return
+    # files and machine formats: codes -> Arrow -> writer, no pandas (start-up and memory)
+    from chipclass.classification.engine import classify
+
+    result = classify(cat, rules, bits)
+    table = result.to_arrow()
+    if fmt in (Format.SARIF, Format.JUNIT):
+        write_findings(table, fmt, output, meta, rules, fail_on, result.hits(fail_on))
+    else:
+        from chipclass.outputs.write import write_table
+
+        write_table(table, fmt, output, meta)
+    findings({s: int(result.hits([s]).sum()) for s in fail_on}, fail_on)
 
 
 def parse_specs(specs) -> dict:
@@ -187,20 +236,21 @@ def explain(file, name, specs, views, designer, applied_on, fmt, output, as_of, 
 def check(file, fmt, output, quiet):
     """Validate a catalogue: vocabulary, units, unique names, sources, sparse = 2 x dense, the
     market/status/launch-year vocabulary, plausible transistor counts and nodes, and TPP within 1 %
-    of a published figure."""
-    from chipclass import api
-    from chipclass.core.validate import validate
+    of a published figure. Every problem is reported (one line each on stderr; -f json lists
+    them), not only the first."""
+    from chipclass.core.validate import check_file
     from chipclass.outputs.formats import choose
     from chipclass.outputs.write import write_json, write_text
 
     fmt = choose(fmt, output, [Format.TABLE, Format.JSON])
-    cat = api.load(file or shipped_catalogue())
-    problems = validate(cat)
+    file = file or shipped_catalogue()
+    cat, problems = check_file(file)
+    source = cat.source if cat is not None else ("<stdin>" if file == "-" else file)
     if fmt is Format.JSON:
-        write_json({"file": cat.source, "devices": len(cat), "ok": not problems,
+        write_json({"file": source, "devices": len(cat) if cat is not None else None, "ok": not problems,
                     "problems": [p.to_dict() for p in problems]}, output)
     elif not problems:
-        write_text(f"{cat.source}: {len(cat)} devices, all checks passed", output)
+        write_text(f"{source}: {len(cat)} devices, all checks passed", output)
     for p in problems:
         click.echo(f"chipclass: error: {p}", err=True)
     if problems:

@@ -17,7 +17,7 @@ from chipclass.outputs.formats import Format
 @headquarters_option
 @click.option("--view", type=click.Choice(["enforced", "written"]), default="enforced", show_default=True,
               help="Which rules give the main answer; the other is shown where it differs.")
-@format_option(Format.TABLE, Format.CSV, Format.JSON, Format.JSONL, Format.PARQUET)
+@format_option(Format.TABLE, Format.CSV, Format.JSON, Format.JSONL, Format.PARQUET, Format.SARIF, Format.JUNIT)
 @output_option
 @as_of_option
 @fail_on_option("license")
@@ -28,25 +28,51 @@ def license_cmd(file, destinations, headquarters, view, fmt, output, as_of, fail
     """Whether each device in FILE (default: the shipped catalogue) needs a US export licence to
     each --to destination. One row per device x destination (a matrix in the table format).
     `licence` is an alias."""
+    import numpy as np
+
     from chipclass.classification.result import matches
+    from chipclass.cli.catalogue import AUDITED
     from chipclass.licensing.determine import determine
     from chipclass.outputs.formats import choose
     from chipclass.outputs.reports import licence_rows, matrix_text
-    from chipclass.outputs.write import write_frame, write_json
+    from chipclass.outputs.write import write_frame, write_json, write_text
 
     if not destinations:
         raise click.UsageError("give at least one --to COUNTRY")
-    fmt = choose(fmt, output, [Format.TABLE, Format.CSV, Format.JSON, Format.JSONL, Format.PARQUET])
-    frame = determine(file or shipped_catalogue(), destinations, headquarters, as_of, view=view,
+    fmt = choose(fmt, output, [Format.TABLE, Format.CSV, Format.JSON, Format.JSONL, Format.PARQUET,
+                               Format.SARIF, Format.JUNIT])
+    file = file or shipped_catalogue()
+    frame = determine(file, destinations, headquarters, as_of, view=view,
                       rules_dir=rules_dir, bit_lengths=bit_lengths(tf32_bits))
-    if fmt in (Format.JSON, Format.JSONL):
-        write_json(licence_rows(frame), output, lines=fmt is Format.JSONL)
-    else:
-        write_frame(frame, fmt, output, table_text=matrix_text)
-    counts = {}
+    meta = None
+    if fmt in AUDITED:
+        from chipclass.outputs.audit import audit_meta
+        from chipclass.rules.instruments import rules_in_force
+
+        rules = rules_in_force(as_of, rules_dir)
+        meta = audit_meta(file, list(frame["rule_sets"].astype(str).unique()) or [rules.id], rules.as_of)
+    counts, hit = {}, np.zeros(len(frame), dtype=bool)
     for s in fail_on:
-        hit = frame["license_required"].fillna(False).to_numpy(dtype=bool) if s == "license" else matches(frame, [s])
-        counts[s] = int(hit.sum())
+        one = frame["license_required"].fillna(False).to_numpy(dtype=bool) if s == "license" else matches(frame, [s])
+        counts[s] = int(one.sum())
+        hit |= one
+    if fmt is Format.SARIF:
+        from chipclass.outputs.sarif import license_sarif
+
+        rows = frame["name"].astype(str).factorize()[0] + 1  # frame rows follow the catalogue per destination
+        write_text(license_sarif(frame, rules, meta, hit, rows), output)
+    elif fmt is Format.JUNIT:
+        from chipclass.outputs.junit import junit_xml, license_cases
+
+        write_text(junit_xml("chipclass license", license_cases(frame, meta, hit, fail_on), meta), output)
+    elif fmt in (Format.JSON, Format.JSONL):
+        rows = licence_rows(frame)
+        if fmt is Format.JSONL:
+            write_json([{"_meta": meta}, *rows], output, lines=True)
+        else:
+            write_json({"meta": meta, "rows": rows}, output)
+    else:
+        write_frame(frame, fmt, output, table_text=matrix_text, meta=meta)
     findings(counts, fail_on)
 
 

@@ -128,7 +128,16 @@ def fail_on_option(*extra: str):
                                          f"3A090, 3A090.a, 3A090.b.2{more})")
         return values
 
-    return click.option("--fail-on", multiple=True, callback=check, metavar="SELECTOR", help=HELP["fail_on"])
+    return click.option("--fail-on", multiple=True, callback=check, metavar="SELECTOR", help=HELP["fail_on"],
+                        cls=_FailOnOption, chipclass_extra=extra)
+
+
+class _FailOnOption(click.Option):
+    """``--fail-on``, remembering the command's own selectors (for the configuration file)."""
+
+    def __init__(self, *args, chipclass_extra=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.chipclass_extra = tuple(chipclass_extra)
 
 
 def env_int(name: str, default: int) -> int:

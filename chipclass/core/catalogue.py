@@ -41,15 +41,16 @@ import re
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from chipclass.core.aliases import _ALIASES, column_aliases
 from chipclass.core.errors import InputError
+from chipclass.core.lazy import arrow_backed_series
 from chipclass.core.formats import FORMATS
 from chipclass.core.units import UnitError, unit_factor
 
-__all__ = ["Catalogue", "NUMERIC", "FLAGS", "from_table", "from_frame"]
+__all__ = ["Catalogue", "NUMERIC", "FLAGS", "TEXT", "from_table", "from_frame", "column_aliases"]
 
 #: Numeric vocabulary: column -> (kind of quantity, default unit).
 NUMERIC: dict[str, tuple[str, str]] = {
@@ -83,6 +84,8 @@ class Catalogue:
     Attributes
     ----------
     names : pandas.Series of str
+        (Kept as Arrow strings until first asked for, so scoring to a file needs no pandas;
+        :attr:`names_arrow` gives them without pandas.)
     values : dict of str -> float64 ndarray
         Every column of :data:`NUMERIC`, NaN where not given (a read-only all-NaN view for a
         column the catalogue does not have; ``headers`` lists those it has). [canonical units]
@@ -119,23 +122,43 @@ class Catalogue:
             raise InputError(f"no device named {name!r}{hint}", source=self.source, column="name")
         return int(hits[0])
 
+    @property
+    def names_arrow(self) -> pa.Array:
+        """The names as an Arrow string array (no pandas)."""
+        raw = self.__dict__["_names"]
+        if isinstance(raw, (pa.Array, pa.ChunkedArray)):
+            return raw.combine_chunks() if isinstance(raw, pa.ChunkedArray) else raw
+        return pa.array(raw.astype(object).to_numpy(), pa.string())
+
     def slice(self, start: int, stop: int) -> "Catalogue":
         """Rows ``start:stop`` as views (no copies)."""
-        return Catalogue(names=self.names.iloc[start:stop], values={k: v[start:stop] for k, v in self.values.items()},
+        raw = self.__dict__["_names"]
+        return Catalogue(names=raw.slice(start, stop - start) if isinstance(raw, (pa.Array, pa.ChunkedArray))
+                         else raw.iloc[start:stop], values={k: v[start:stop] for k, v in self.values.items()},
                          datacenter=self.datacenter[start:stop], device_type=self.device_type[start:stop],
                          extra=self.extra.slice(start, stop - start), source=self.source, headers=self.headers)
 
     def take(self, rows) -> "Catalogue":
         """The catalogue restricted to the given row positions."""
         rows = np.asarray(rows)
-        return Catalogue(names=self.names.iloc[rows].reset_index(drop=True),
+        raw = self.__dict__["_names"]
+        return Catalogue(names=raw.take(pa.array(rows)) if isinstance(raw, (pa.Array, pa.ChunkedArray))
+                         else raw.iloc[rows].reset_index(drop=True),
                          values={k: v[rows] for k, v in self.values.items()},
                          datacenter=self.datacenter[rows], device_type=self.device_type[rows],
                          extra=self.extra.take(pa.array(rows)), source=self.source,
                          headers=self.headers)
 
 
+# ``names`` is given as a pandas Series or an Arrow string array; read, it is always a Series
+# (converted on first use, so pandas is imported only when asked for).
+Catalogue.names = arrow_backed_series("_names")
+
+
 def _parse_header(header: str, source: str) -> tuple[str, str | None]:
+    aliases = _ALIASES.get()
+    if aliases:
+        header = aliases.get(" ".join(str(header).split()).casefold(), header)
     m = _HEADER.match(str(header))
     if not m:
         return str(header), None
@@ -203,8 +226,8 @@ def _cells(raw, kind: str, header_factor: float, *, source: str, column: str, of
         return pc.cast(raw, pa.float64()).to_numpy(zero_copy_only=False) * header_factor
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         pass
-    parts = _split_number_unit(raw)
-    if parts is None:
+    split = _split_number_unit(raw)
+    if split is None:
         parts = pc.extract_regex(raw, _CELL)
         unmatched = np.asarray(pc.and_(pc.is_valid(raw), pc.is_null(parts)))
         if unmatched.any():
@@ -212,10 +235,15 @@ def _cells(raw, kind: str, header_factor: float, *, source: str, column: str, of
             raise InputError("is not a number (a number, optionally followed by a unit, "
                              "such as '296' or '296 TFLOPS')", source=source, row=offset + i + 1,
                              column=column, value=raw[i].as_py())
-    numbers = pc.replace_substring(pc.struct_field(parts, "num"), ",", "")
-    values = pc.cast(numbers, pa.float64()).to_numpy(zero_copy_only=False)
-    units = pc.utf8_trim_whitespace(pc.struct_field(parts, "unit"))
+        numbers = pc.replace_substring(pc.struct_field(parts, "num"), ",", "")
+        values = pc.cast(numbers, pa.float64()).to_numpy(zero_copy_only=False)
+        units = pc.struct_field(parts, "unit")
+    else:
+        values, units = split
     distinct = pc.unique(units).to_pylist()
+    if any(u is not None and u != u.strip() for u in distinct):  # trim only when needed (a copy)
+        units = pc.utf8_trim_whitespace(units)
+        distinct = pc.unique(units).to_pylist()
     factors = np.empty(len(distinct))
     for j, u in enumerate(distinct):  # once per distinct unit string, not per row
         if not u:
@@ -233,29 +261,36 @@ def _cells(raw, kind: str, header_factor: float, *, source: str, column: str, of
     return values * factors[np.asarray(idx)]
 
 
-def _split_number_unit(raw) -> pa.StructArray | None:
+def _split_number_unit(raw) -> tuple[np.ndarray, pa.Array] | None:
     """Fast path for cells like '296' or '4 TB/s': split at the first space and cast.
 
-    Returns the same struct as the regex path, or None when any cell needs the regex
-    (no space before the unit, thousands separators, text): then the regex path parses and
-    reports the offending cell precisely.
+    Returns (numbers as float64, unit text: '' where none), or None when any cell needs the
+    regex (no space before the unit, thousands separators, text): then the regex path parses
+    and reports the offending cell precisely.
     """
     tokens = pc.split_pattern(raw, " ", max_splits=1)
-    number = pc.list_element(tokens, 0)
+    if isinstance(tokens, pa.ChunkedArray):
+        tokens = tokens.combine_chunks()
+    values, offsets = tokens.values, np.asarray(tokens.offsets)
+    starts, lengths = offsets[:-1], np.diff(offsets)  # list_element is slow: index the tokens directly
+    number = values.take(pa.array(starts, mask=lengths == 0))
     try:
-        pc.cast(number, pa.float64())
+        numbers = pc.cast(number, pa.float64()).to_numpy(zero_copy_only=False)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
-    has_unit = pc.greater(pc.list_value_length(tokens), 1)
-    unit = pc.if_else(has_unit, pc.list_element(pc.if_else(has_unit, tokens, pa.scalar(["", ""], tokens.type)), 1), "")
-    return pc.make_struct(number, unit, field_names=["num", "unit"])
+    second = np.minimum(starts + 1, max(len(values) - 1, 0))
+    unit = values.take(pa.array(second, mask=lengths < 2)).fill_null("") if len(values) else number.fill_null("")
+    return numbers, unit
 
 
 def _text(arr: pa.ChunkedArray) -> pa.ChunkedArray:
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         arr = pc.cast(arr, pa.string())
     arr = pc.utf8_trim_whitespace(arr)
-    return pc.if_else(pc.equal(arr, ""), pa.scalar(None, arr.type), arr)
+    empty = pc.equal(arr, "")
+    if not pc.any(empty).as_py():  # the CSV reader made empty cells null already: no copy
+        return arr
+    return pc.if_else(empty, pa.scalar(None, arr.type), arr)
 
 
 def _choice(arr: pa.ChunkedArray, choices: tuple[str, ...], *, source: str, column: str,
@@ -288,13 +323,14 @@ def from_table(table: pa.Table, source: str = "<table>", offset: int = 0) -> Cat
         i = _first(missing)
         raise InputError("every row needs a name", source=source, row=offset + i + 1,
                          column=by_name["name"], value="")
-    names = name_col.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
-    if len(pc.dictionary_encode(name_col.combine_chunks()).dictionary) < n:  # fast uniqueness test
-        dup = names.duplicated(keep=False).to_numpy()
-        rows = np.flatnonzero(names.to_numpy() == names.iloc[_first(dup)])
-        raise InputError(f"duplicate name (also at row {offset + rows[0] + 1}); names must be unique",
-                         source=source, row=offset + rows[1] + 1, column=by_name["name"],
-                         value=names.iloc[rows[1]])
+    names = name_col.combine_chunks() if isinstance(name_col, pa.ChunkedArray) else name_col
+    if len(pc.unique(names)) < n:  # fast uniqueness test
+        seen: dict = {}
+        for i, v in enumerate(names.to_pylist()):  # only on the error path
+            if v in seen:
+                raise InputError(f"duplicate name (also at row {offset + seen[v] + 1}); names must be unique",
+                                 source=source, row=offset + i + 1, column=by_name["name"], value=v)
+            seen[v] = i
 
     values: dict[str, np.ndarray] = {}
     for name, (kind, default) in NUMERIC.items():
@@ -350,7 +386,7 @@ def _near_misses(passthrough: list[str], source: str) -> list[str]:
     return out
 
 
-def from_frame(frame: pd.DataFrame, source: str = "<DataFrame>") -> Catalogue:
+def from_frame(frame, source: str = "<DataFrame>") -> Catalogue:
     """Normalise a pandas DataFrame with the catalogue vocabulary."""
     frame = frame.copy()
     frame.columns = [str(c) for c in frame.columns]

@@ -13,7 +13,6 @@ from typing import Iterator
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
 from chipclass.core.catalogue import FLAGS, NUMERIC, Catalogue, _parse_header, from_frame, from_table
 from chipclass.core.errors import InputError
@@ -70,6 +69,8 @@ def read_table(path) -> tuple[pa.Table, str]:
     if _is_parquet(path):
         if not os.path.exists(path):
             raise InputError("no such file", source=str(path))
+        import pyarrow.parquet as pq
+
         try:
             return pq.read_table(path), str(path)
         except (pa.ArrowInvalid, OSError) as exc:
@@ -101,6 +102,8 @@ def iter_catalogue(path, batch_rows: int = 1 << 20) -> Iterator[Catalogue]:
     if _is_parquet(path):
         if not os.path.exists(path):
             raise InputError("no such file", source=str(path))
+        import pyarrow.parquet as pq
+
         pf = pq.ParquetFile(path)
         batches = pf.iter_batches(batch_size=batch_rows)
         source = str(path)
@@ -131,9 +134,8 @@ def load(data) -> Catalogue:
     """A :class:`~chipclass.catalogue.Catalogue` from a path, ``-``, DataFrame or Catalogue."""
     if isinstance(data, Catalogue):
         return data
-    import pandas as pd
-
-    if isinstance(data, pd.DataFrame):
+    pd = sys.modules.get("pandas")  # a DataFrame means pandas is imported already: never import it here
+    if pd is not None and isinstance(data, pd.DataFrame):
         return from_frame(data)
     if isinstance(data, pa.Table):
         return from_table(data)

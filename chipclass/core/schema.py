@@ -354,15 +354,16 @@ def _table_fields(kind) -> dict[str, type]:
     return out
 
 
-def convert(data: dict, kind: type[T], source: str) -> T:
+def convert(data: dict, kind: type[T], source: str, prefix: str = "") -> T:
     """Validate parsed TOML ``data`` as ``kind``; a :class:`RuleDataError` naming ``source``
-    and the key otherwise."""
+    and the key otherwise (``prefix`` is where ``data`` sits in the file: ``tool.chipclass``)."""
+    where = f"{prefix}." if prefix else ""
     if isinstance(data, dict):  # tables keyed by name: validate each so the message names it
         for name, value_type in _table_fields(kind).items():
             if isinstance(data.get(name), dict):
                 for key, value in data[name].items():
-                    _convert(value, value_type, source, prefix=f"{name}.{key}")
-    return _convert(data, kind, source)
+                    _convert(value, value_type, source, prefix=f"{where}{name}.{key}")
+    return _convert(data, kind, source, prefix)
 
 
 def _convert(data, kind, source: str, prefix: str = ""):

@@ -31,12 +31,12 @@ import functools
 import os
 import re
 
-import pint
-
 __all__ = ["ureg", "Quantity", "CANONICAL", "DIMENSIONS", "unit_factor", "to_canonical", "UnitError"]
 
 
-def _make_registry() -> pint.UnitRegistry:
+def _make_registry():
+    import pint
+
     here = os.path.dirname(pint.__file__)
     lines = []
     with open(os.path.join(here, "default_en.txt"), encoding="utf-8") as fh:
@@ -59,9 +59,25 @@ def _make_registry() -> pint.UnitRegistry:
     return reg
 
 
-#: The package-wide unit registry. Nothing else in chipclass creates one.
-ureg = _make_registry()
-Quantity = ureg.Quantity
+def __getattr__(name: str):
+    """``ureg`` (the package-wide registry: nothing else in chipclass creates one),
+    ``Quantity`` and ``DIMENSIONS``, built on first use: pint is not imported before."""
+    if name == "ureg":
+        value = _make_registry()
+    elif name == "Quantity":
+        value = _registry().Quantity
+    elif name == "DIMENSIONS":
+        reg = _registry()
+        value = {kind: str(reg.parse_units(unit).dimensionality) for kind, unit in CANONICAL.items()}
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def _registry():
+    """The registry, built once."""
+    return globals()["ureg"] if "ureg" in globals() else __getattr__("ureg")
 
 #: Canonical unit of each kind of quantity.
 CANONICAL = {
@@ -76,8 +92,27 @@ CANONICAL = {
     "length": "nm",
 }
 
-#: The pint dimensionality each kind of quantity must have, as text for messages.
-DIMENSIONS = {kind: str(ureg.parse_units(unit).dimensionality) for kind, unit in CANONICAL.items()}
+
+#: Factors of the common units, precomputed with pint (the authority: ``tests/test_units.py``
+#: recomputes every entry through the registry). ``(unit as normalise_spelling gives it, kind)``
+#: -> factor to the canonical unit; a unit not listed is parsed by pint on first use, so pint
+#: (and the registry, about 0.2 s) is imported only when a catalogue or rule uses another unit.
+FACTORS: dict[tuple[str, str], float] = {
+    ('TOPS', 'throughput'): 1.0, ('GOPS', 'throughput'): 0.001, ('POPS', 'throughput'): 1000.0,
+    ('EOPS', 'throughput'): 1000000.0, ('TFLOPS', 'throughput'): 1.0, ('GFLOPS', 'throughput'): 0.001,
+    ('PFLOPS', 'throughput'): 1000.0, ('EFLOPS', 'throughput'): 1000000.0, ('TOP/s', 'throughput'): 1.0,
+    ('TFLOP/s', 'throughput'): 1.0, ('PFLOP/s', 'throughput'): 1000.0, ('GFLOP/s', 'throughput'): 0.001,
+    ('OPS', 'throughput'): 1e-12, ('FLOPS', 'throughput'): 1e-12,
+    ('mm**2', 'area'): 1.0, ('cm**2', 'area'): 100.0, ('mm^2', 'area'): 1.0, ('cm^2', 'area'): 100.0,
+    ('m**2', 'area'): 1000000.0, ('um**2', 'area'): 1e-06,
+    ('GB', 'memory'): 1.0, ('TB', 'memory'): 1000.0, ('MB', 'memory'): 0.001, ('GiB', 'memory'): 1.073741824,
+    ('TiB', 'memory'): 1099.511627776, ('MiB', 'memory'): 0.001048576, ('PB', 'memory'): 1000000.0,
+    ('GB/s', 'bandwidth'): 1.0, ('TB/s', 'bandwidth'): 1000.0, ('MB/s', 'bandwidth'): 0.001,
+    ('GiB/s', 'bandwidth'): 1.073741824, ('TiB/s', 'bandwidth'): 1099.511627776, ('PB/s', 'bandwidth'): 1000000.0,
+    ('billion', 'count'): 1.0, ('million', 'count'): 0.001, ('nm', 'length'): 1.0,
+    ('dimensionless', 'dimensionless'): 1.0, ('1/mm**2', 'density'): 1.0, ('1/cm**2', 'density'): 0.01,
+    ('GB/s/mm**2', 'bandwidth_density'): 1.0, ('TB/s/mm**2', 'bandwidth_density'): 1000.0,
+}
 
 
 class UnitError(ValueError):
@@ -114,10 +149,22 @@ def unit_factor(unit: str, kind: str) -> float:
     >>> unit_factor("PFLOPS", "throughput"), unit_factor("cm**2", "area")
     (1000.0, 100.0)
     """
-    target = CANONICAL[kind]
     text = normalise_spelling(unit.strip())
     if not text:
         return 1.0
+    known = FACTORS.get((text, kind))
+    if known is not None:
+        return known
+    return pint_factor(text, kind, unit)
+
+
+def pint_factor(text: str, kind: str, unit: str | None = None) -> float:
+    """:func:`unit_factor` through the pint registry (the authority for :data:`FACTORS`)."""
+    import pint
+
+    ureg = _registry()
+    unit = text if unit is None else unit
+    target = CANONICAL[kind]
     try:
         parsed = ureg.parse_expression(text)
     except Exception as exc:  # pint raises several error types for bad text
@@ -129,7 +176,8 @@ def unit_factor(unit: str, kind: str) -> float:
     except pint.DimensionalityError as exc:
         raise UnitError(
             f"unit {unit!r} has dimension {parsed.dimensionality}, but {kind} needs "
-            f"{DIMENSIONS[kind]} (for example {target!r})"
+            f"{(globals().get('DIMENSIONS') or __getattr__('DIMENSIONS'))[kind]} "
+            f"(for example {target!r})"
         ) from exc
     # Unit factors are exact decimal ratios; drop pint's last-bit noise (1000.0000000000001).
     return float(f"{factor:.15g}")
@@ -137,6 +185,7 @@ def unit_factor(unit: str, kind: str) -> float:
 
 def to_canonical(value, kind: str) -> float:
     """Magnitude of a scalar Quantity (or plain number, taken as canonical) in ``kind``'s unit."""
+    ureg = _registry()
     if isinstance(value, ureg.Quantity):
         return float(value.magnitude) * unit_factor(str(value.units), kind)
     if isinstance(value, str):

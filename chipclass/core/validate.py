@@ -180,3 +180,109 @@ def validate(cat: Catalogue, require_source: bool = True) -> list[InputError]:
     _sparse(cat, problems)
     _tpp(cat, problems)
     return problems
+
+
+#: At most this many problems are reported per column (a column of bad cells is one mistake).
+MAX_PER_COLUMN = 100
+
+
+def check_file(path) -> tuple[Catalogue | None, list[InputError]]:
+    """Every problem in a catalogue file: loading problems (headers, each column parsed on its
+    own, every bad cell up to :data:`MAX_PER_COLUMN` per column, every empty or repeated name)
+    and then :func:`validate`'s, on the catalogue with the bad cells left out.
+
+    Loading (:func:`chipclass.core.readers.read_catalogue`) stops at the first problem, which is
+    right for scoring; ``chipclass check`` wants them all. Returns the catalogue (None when the
+    file cannot be read at all) and the problems: file-wide ones first, then by row, and within
+    a row by column.
+    """
+    import pyarrow as pa
+
+    from chipclass.core.catalogue import NUMERIC, _text, _vocabulary, from_table
+    from chipclass.core.readers import read_table
+
+    try:
+        table, source = read_table(path)
+    except InputError as exc:
+        return None, [exc]
+    problems: list[InputError] = []
+    headers = [str(h) for h in table.column_names]
+    usable = list(headers)
+    name_header = None
+    while True:  # header problems: drop the offending header and look again
+        try:
+            vocab = _vocabulary(usable, source)
+            break
+        except InputError as exc:
+            problems.append(exc)
+            if exc.column in usable:
+                usable.remove(exc.column)
+                continue
+            vocab = _vocabulary(usable + ["name"], source) if "name" not in usable else {}
+            vocab.pop("name", None)
+            break
+    by_name = {name: h for h, (name, _) in vocab.items()}
+    name_header = by_name.get("name")
+    n = table.num_rows
+    keep = {h: table.column(h) for h in usable}
+    if name_header is not None:
+        names = _text(table.column(name_header))
+        empty = np.asarray(pc.is_null(names))
+        for i in np.flatnonzero(empty):
+            problems.append(InputError("every row needs a name", source=source, row=int(i) + 1,
+                                       column=name_header, value=""))
+        text = np.asarray(names.to_pylist(), dtype=object)
+        first: dict = {}
+        for i, v in enumerate(text):
+            if v is None:
+                continue
+            if v in first:
+                problems.append(InputError(f"duplicate name (also at row {first[v] + 1}); names must be unique",
+                                           source=source, row=i + 1, column=name_header, value=v))
+            else:
+                first[v] = i
+    synthetic = pa.array([f"<row {i + 1}>" for i in range(n)], pa.string())
+    for h, (name, _) in vocab.items():
+        if name == "name":
+            continue
+        col = table.column(h).combine_chunks() if n else table.column(h)
+        for _ in range(MAX_PER_COLUMN):
+            try:
+                from_table(pa.table({"name": synthetic, h: col}), source=source)
+                break
+            except InputError as exc:
+                problems.append(exc)
+                if exc.row is None:
+                    col = None
+                    break
+                mask = np.zeros(n, dtype=bool)
+                mask[exc.row - 1] = True
+                col = pc.if_else(pa.array(mask), pa.nulls(n, col.type), col)
+        else:
+            problems.append(InputError(f"more than {MAX_PER_COLUMN} problems in this column; the rest not listed",
+                                       source=source, column=h))
+            col = None
+        if col is None:
+            keep.pop(h, None)
+        else:
+            keep[h] = col
+    if name_header is None:
+        keep = {"name": synthetic, **{h: c for h, c in keep.items() if h not in ("name",)}}
+    else:  # names as given, empty or repeated ones made unique so the other checks can run
+        fixed = [v if v is not None and first.get(v) == i else f"<row {i + 1}>" for i, v in enumerate(text)]
+        keep[name_header] = pa.array(fixed, pa.string())
+    try:
+        cat = from_table(pa.table(keep), source=source)
+    except InputError as exc:  # a stand-in name that clashes with a real one: report what we have
+        return None, _ordered(problems + [exc], headers)
+    for p in validate(cat):
+        if isinstance(p.value, str) and p.value.startswith("<row ") and p.row is not None:
+            p.value = text[p.row - 1] if name_header is not None else None  # the name as written
+        problems.append(p)
+    return cat, _ordered(problems, headers)
+
+
+def _ordered(problems: list[InputError], headers: list[str]) -> list[InputError]:
+    """File-wide problems first, then by row, then by the column's position in the file."""
+    place = {h: k for k, h in enumerate(headers)}
+    return sorted(problems, key=lambda p: (p.row is not None, p.row or 0, place.get(p.column, -1)))

@@ -27,6 +27,8 @@ class Format(str, enum.Enum):
     PNG = "png"
     SVG = "svg"
     PDF = "pdf"
+    SARIF = "sarif"
+    JUNIT = "junit"
 
     def __str__(self) -> str:
         return self.value
@@ -37,7 +39,8 @@ BINARY = frozenset({Format.PARQUET, Format.PNG, Format.PDF})
 #: File suffix -> format.
 SUFFIXES = {".csv": Format.CSV, ".tsv": Format.CSV, ".json": Format.JSON, ".jsonl": Format.JSONL,
             ".ndjson": Format.JSONL, ".parquet": Format.PARQUET, ".pq": Format.PARQUET,
-            ".txt": Format.TABLE, ".png": Format.PNG, ".svg": Format.SVG, ".pdf": Format.PDF}
+            ".txt": Format.TABLE, ".png": Format.PNG, ".svg": Format.SVG, ".pdf": Format.PDF,
+            ".sarif": Format.SARIF, ".xml": Format.JUNIT}
 
 
 def choose(fmt, output: str | None, allowed, default: Format = Format.TABLE, *, stdout=None) -> Format:

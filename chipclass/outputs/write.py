@@ -21,7 +21,6 @@ import tempfile
 from typing import Callable
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 
 from chipclass.outputs.formats import Format
@@ -79,7 +78,7 @@ def atomic_output(output: str | None):
         yield fh
 
 
-def to_arrow(frame: pd.DataFrame) -> pa.Table:
+def to_arrow(frame: "pd.DataFrame") -> pa.Table:
     """Arrow table with categorical and object columns as plain strings."""
     table = pa.Table.from_pandas(frame, preserve_index=False)
     cols = []
@@ -92,7 +91,7 @@ def to_arrow(frame: pd.DataFrame) -> pa.Table:
     return pa.table(cols, names=table.column_names)
 
 
-def to_records(frame: pd.DataFrame) -> list[dict]:
+def to_records(frame: "pd.DataFrame") -> list[dict]:
     """Rows as JSON-ready dicts: NaN -> None, numpy scalars -> Python."""
     return json.loads(frame.to_json(orient="records", double_precision=15, force_ascii=False))
 
@@ -104,7 +103,8 @@ def _json_default(o):
         return None
     if hasattr(o, "isoformat"):
         return o.isoformat()
-    if isinstance(o, pd.DataFrame):
+    pd = sys.modules.get("pandas")
+    if pd is not None and isinstance(o, pd.DataFrame):
         return to_records(o)
     return str(o)
 
@@ -117,8 +117,25 @@ def json_text(obj, lines: bool = False) -> str:
     return json.dumps(obj, indent=1, ensure_ascii=False, default=_json_default) + "\n"
 
 
-def frame_bytes(frame: pd.DataFrame, fmt: Format, table_text: Callable[[pd.DataFrame], str] | None = None) -> bytes:
-    """The bytes of ``frame`` in ``fmt``."""
+def with_meta(table: pa.Table, meta: dict | None) -> pa.Table:
+    """``table`` with the audit fields as the JSON value of schema metadata key ``chipclass``."""
+    if not meta:
+        return table
+    from chipclass.outputs.audit import META_KEY
+
+    return table.replace_schema_metadata({**(table.schema.metadata or {}),
+                                          META_KEY.encode(): json.dumps(meta).encode("utf-8")})
+
+
+def meta_line(meta: dict) -> bytes:
+    """The first line of a JSON Lines output: ``{"_meta": {...}}``."""
+    return (json.dumps({"_meta": meta}, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def frame_bytes(frame: "pd.DataFrame", fmt: Format, table_text: Callable | None = None,
+                meta: dict | None = None) -> bytes:
+    """The bytes of ``frame`` in ``fmt``; ``meta`` (audit fields) goes into JSON, JSON Lines and
+    Parquet output (see :mod:`chipclass.outputs.audit`)."""
     fmt = Format(fmt)
     if fmt in (Format.CSV, Format.PARQUET):
         buf = io.BytesIO()
@@ -129,12 +146,16 @@ def frame_bytes(frame: pd.DataFrame, fmt: Format, table_text: Callable[[pd.DataF
         else:
             import pyarrow.parquet as pq
 
-            pq.write_table(to_arrow(frame), buf)
+            pq.write_table(with_meta(to_arrow(frame), meta), buf)
         return buf.getvalue()
     if fmt is Format.JSON:
         text = frame.to_json(orient="records", double_precision=15, force_ascii=False, indent=1)
+        if meta is not None:
+            text = '{"meta": ' + json.dumps(meta, ensure_ascii=False) + ',\n"rows": ' + text + "}"
     elif fmt is Format.JSONL:
         text = frame.to_json(orient="records", lines=True, double_precision=15, force_ascii=False)
+        if meta is not None:
+            return meta_line(meta) + text.encode("utf-8") + (b"" if text.endswith("\n") or not text else b"\n")
     else:
         from chipclass.outputs.tables import render_table
 
@@ -142,20 +163,76 @@ def frame_bytes(frame: pd.DataFrame, fmt: Format, table_text: Callable[[pd.DataF
     return (text if text.endswith("\n") or not text else text + "\n").encode("utf-8")
 
 
-def write_frame(frame: pd.DataFrame, fmt: Format = Format.TABLE, output: str | None = None,
-                table_text: Callable[[pd.DataFrame], str] | None = None) -> None:
-    """Write ``frame`` as ``fmt`` to ``output`` (a path, atomically) or stdout (None or '-')."""
+def write_frame(frame: "pd.DataFrame", fmt: Format = Format.TABLE, output: str | None = None,
+                table_text: Callable | None = None, meta: dict | None = None) -> None:
+    """Write ``frame`` as ``fmt`` to ``output`` (a path, atomically) or stdout (None or '-');
+    ``meta``: the audit fields for JSON, JSON Lines and Parquet."""
     fmt = Format(fmt)
     if fmt in (Format.CSV, Format.PARQUET) and output not in (None, "-"):
-        import pyarrow.csv as pacsv
-        import pyarrow.parquet as pq
-
         with atomic_path(output) as tmp:  # large tables: write straight to the file
-            (pacsv.write_csv if fmt is Format.CSV else pq.write_table)(to_arrow(frame), tmp)
+            if fmt is Format.CSV:
+                import pyarrow.csv as pacsv
+
+                pacsv.write_csv(to_arrow(frame), tmp)
+            else:
+                import pyarrow.parquet as pq
+
+                pq.write_table(with_meta(to_arrow(frame), meta), tmp)
         return
-    data = frame_bytes(frame, fmt, table_text)
+    data = frame_bytes(frame, fmt, table_text, meta)
     with atomic_output(output) as fh:
         fh.write(data)
+
+
+def _json_rows(table: pa.Table) -> list[dict]:
+    """Rows of an Arrow table as JSON-ready dicts (null -> None; NaN is null already)."""
+    return table.to_pylist()
+
+
+def write_table(table: pa.Table, fmt: Format, output: str | None = None, meta: dict | None = None) -> None:
+    """Write an Arrow result table as CSV, JSON, JSON Lines or Parquet without pandas (the
+    ``score`` path: :meth:`Classification.to_arrow`); ``meta`` as for :func:`write_frame`."""
+    fmt = Format(fmt)
+    if fmt in (Format.CSV, Format.PARQUET):
+        table = _plain(table)
+        if fmt is Format.PARQUET:
+            table = with_meta(table, meta)
+        with atomic_output(output) if output in (None, "-") else atomic_path(output) as target:
+            if fmt is Format.CSV:
+                import pyarrow.csv as pacsv
+
+                pacsv.write_csv(table, target)
+            else:
+                import pyarrow.parquet as pq
+
+                pq.write_table(table, target)
+        return
+    import msgspec  # its C encoder: a tenth of json's indented pure-Python one; NaN -> null
+
+    enc = msgspec.json.Encoder(enc_hook=str)
+    rows = _json_rows(table)
+    if fmt is Format.JSON:
+        data = msgspec.json.format(enc.encode(rows if meta is None else {"meta": meta, "rows": rows}), indent=1)
+        with atomic_output(output) as fh:
+            fh.write(data + b"\n")
+    elif fmt is Format.JSONL:
+        with atomic_output(output) as fh:
+            for row in rows if meta is None else [{"_meta": meta}, *rows]:
+                fh.write(enc.encode(row) + b"\n")
+    else:
+        raise ValueError(f"write_table writes csv, json, jsonl or parquet, not {fmt}")
+
+
+def _plain(table: pa.Table) -> pa.Table:
+    """Dictionary, null and large-string columns as plain strings (one schema for every batch)."""
+    cols = []
+    for col in table.columns:
+        if pa.types.is_dictionary(col.type):
+            col = col.cast(col.type.value_type)
+        if pa.types.is_null(col.type) or pa.types.is_large_string(col.type):
+            col = col.cast(pa.string())
+        cols.append(col)
+    return pa.table(cols, names=table.column_names)
 
 
 def write_text(text: str, output: str | None = None) -> None:
@@ -172,21 +249,23 @@ def write_json(obj, output: str | None = None, lines: bool = False) -> None:
 class StreamWriter:
     """Write result batches incrementally (CSV, JSON Lines, Parquet) to a file, atomically."""
 
-    def __init__(self, fmt: Format, output: str | None):
+    def __init__(self, fmt: Format, output: str | None, meta: dict | None = None):
         fmt = Format(fmt)
         if fmt not in (Format.CSV, Format.JSONL, Format.PARQUET):
             raise ValueError(f"streaming output supports csv, jsonl and parquet, not {fmt}")
-        self.fmt, self.output = fmt, output
+        self.fmt, self.output, self.meta = fmt, output, meta
         self._ctx = atomic_path(output) if output not in (None, "-") else None
         self._path = self._ctx.__enter__() if self._ctx else None
         self._sink = None
         self._writer = None
         self._schema = None
 
-    def write(self, frame: pd.DataFrame) -> None:
+    def write(self, frame: "pd.DataFrame") -> None:
         if self.fmt is Format.JSONL:
             if self._sink is None:
                 self._sink = open(self._path, "wb") if self._path else sys.stdout.buffer
+                if self.meta is not None:
+                    self._sink.write(meta_line(self.meta))
             self._sink.write(frame_bytes(frame, Format.JSONL))
             return
         table = to_arrow(frame)
@@ -194,6 +273,8 @@ class StreamWriter:
             import pyarrow.csv as pacsv
             import pyarrow.parquet as pq
 
+            if self.fmt is Format.PARQUET:
+                table = with_meta(table, self.meta)
             self._schema = table.schema
             target = self._path if self._path else sys.stdout.buffer
             self._writer = (pacsv.CSVWriter(target, self._schema) if self.fmt is Format.CSV

@@ -129,6 +129,11 @@ def test_licence_columns_equal_the_full_determination(tmp_path):
             dests = ["CN", "AE", "DE", "IN", "US", "MO"]
             table, _ = run(v, rules_in_force(day), destinations=dests)
             full = determine(v, dests, None, day)
+            from chipclass.classification.engine import classify as classify_engine
+            frame = classify_engine(v, rules_in_force(day)).to_frame()
+            assert [c for c in table.column_names if not c.startswith("license_")] == list(frame.columns)
+            for col in ("eccn", "eccn_note", "clause", "status"):
+                assert table.column(col).to_pylist() == frame[col].astype(object).where(frame[col].notna(), None).tolist()
             for d in dests:
                 want = full.loc[full["destination"] == d, "license_required"].astype(object).tolist()
                 got = table.column(f"license_{d}").to_pylist()

@@ -241,9 +241,10 @@ def licence_codes(cl, destinations, day, headquarters=None, rules_dir=None) -> d
 
     records, _used, suspended = records_in_force(day, "enforced", rules_dir)
     groups = country_groups(rules_dir)
-    eccns = cl.eccns
-    eccn = cl.eccn
-    metrics = None
+    labels = list(cl.final_labels)   # a .z item follows the paragraph it meets (licensed_as)
+    paragraph = cl.licensed_as
+    metrics = cl.metrics()
+    n = len(cl)
     out = {}
     for d in destinations:
         dest = country_code(d)
@@ -253,18 +254,19 @@ def licence_codes(cl, destinations, day, headquarters=None, rules_dir=None) -> d
             tier, inst = tier_of(code, day, rules_dir)
             return tier if inst is not None and inst.id not in suspended else None
         tiers.groups = groups
-        required = np.zeros(len(cl), dtype=bool)
+        required = np.zeros(n, dtype=bool)
+        maybe = np.zeros(n, dtype=bool)
         if groups.base(dest) != "US":
             for r in (r for r in records if r.kind == "license"):
                 if not (_matches(r.to, dest, day, tiers) or _matches(r.hq, hq, day, tiers)):
                     continue
-                hit = np.array([any(e == p or e.startswith(p + ".") for p in r.eccn) for e in eccns] + [False])
-                m = cl.controlled & hit[eccn]
-                if r.conditions:
-                    metrics = cl.metrics() if metrics is None else metrics
-                    m &= _cond_mask(r.conditions, metrics, len(cl))
-                required |= m
-        out[dest] = np.where(cl.indeterminate, -1, required.astype(np.int8)).astype(np.int8)
+                hit = np.array([any(e == p or e.startswith(p + ".") for p in r.eccn) for e in labels] + [False])
+                item = hit[paragraph]
+                true, unknown, _miss = _cond_mask(r.conditions, metrics, n)
+                required |= item & true
+                maybe |= item & unknown
+        undecided = cl.indeterminate | (maybe & ~required)
+        out[dest] = np.where(undecided, -1, required.astype(np.int8)).astype(np.int8)
     return out
 
 
@@ -284,7 +286,8 @@ def _slice_columns(cl, destinations, day, headquarters, rules_dir) -> dict[str, 
         "tpp_format": _dictionary(np.asarray(cl.tpp_format, dtype=np.int8), cl.formats),
         "performance_density": pa.array(cl.performance_density),
         "memory_bandwidth_density": pa.array(cl.memory_bandwidth_density),
-        "eccn": _dictionary(cl.eccn, cl.eccns),
+        "eccn": _dictionary(np.asarray(cl.final, dtype=np.int16), cl.final_labels),
+        "eccn_note": _dictionary(np.asarray(cl.final_note, dtype=np.int16), cl.note_labels),
         "clause": _dictionary(cl.clause, cl.clause_ids),
         "status": _dictionary(cl.status, STATUS),
         "missing": _dictionary(cl.missing.astype(np.int16) - 1, missing_text),

@@ -281,6 +281,10 @@ def explain(data=None, name: str | None = None, as_of=None, rules_dir: str | Non
         cat, index = spec_catalogue(name or "spec", **specs), 0
     else:
         cat = load(data)
+        if not len(cat):
+            from chipclass.core.errors import InputError
+
+            raise InputError("the catalogue has no rows to explain", source=cat.source)
         index = cat.index_of(name) if name is not None else 0
     return explain_row(cat, index, rules_in_force(as_of, rules_dir), bit_lengths)
 

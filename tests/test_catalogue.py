@@ -188,6 +188,138 @@ def test_flag_column_refuses_other_words(tmp_path):
     assert info.value.row == 1 and info.value.column == "non_planar"
 
 
+# --- the cell grammar (README "What a cell may hold") ---------------------------------------
+
+@pytest.mark.parametrize("cell,tops", [
+    ("296", 296.0), ("+296", 296.0), (".5", 0.5), ("1.", 1.0), ("1.2e3", 1200.0), ("1,234", 1234.0),
+    ("1,234.5", 1234.5), ("1,234,567", 1234567.0), ("2,375 TOPS", 2375.0), ("4 PFLOPS", 4000.0),
+    ("296TFLOPS", 296.0), ("296  tflops", 296.0), ("0.6 POPS", 600.0), ("500 GOPS", 0.5),
+    ("  296  ", 296.0), ("0", 0.0),
+])
+def test_cells_in_the_grammar(cell, tops):
+    cat = from_frame(pd.DataFrame({"name": ["A"], "fp8": [cell]}))
+    assert cat.values["fp8"][0] == pytest.approx(tops, rel=1e-15)
+
+
+@pytest.mark.parametrize("cell", ["", "NA", "na", "N/A", "n.a.", "-", "--", "—", "–", "?", "null", "None",
+                                  "unknown", "TBD", "  NA  "])
+def test_missing_spellings(cell):
+    cat = from_frame(pd.DataFrame({"name": ["A"], "fp8": [cell]}))
+    assert np.isnan(cat.values["fp8"][0])
+
+
+@pytest.mark.parametrize("cell,why", [
+    ("1 000 TOPS", "grouped"), ("1\u00a0000", "grouped"), ("1\u202f000 TOPS", "grouped"), ("1'000", "grouped"),
+    ("1,5", "decimal comma"), ("1,5 PFLOPS", "decimal comma"), ("1.234,5", "decimal comma"),
+    ("1,23", "decimal comma"), ("12,34,567", "is not a number"),
+    ("600 TOPS 2", "text after the unit"), ("600 TOPS TOPS", "is not a unit"),
+    ("0x10", "hexadecimal"), ("0b101", "hexadecimal"), ("inf", "finite"), ("-Infinity", "finite"),
+    ("nan", "finite"), ("1e308 PFLOPS", "overflows"), ("1e999", "overflows"), ("1e101", "magnitudes"),
+    ("-5", "zero or more"), ("abc", "is not a number"), ("1 10**10**8", "is not a number"),
+    ("1 TOPS**10**8", "is not a unit"), ("4 TB/s", "needs"), ("1e", "needs"), ("1e TOPS", "is not a unit"),
+])
+def test_cells_refused_with_the_place_and_the_text(cell, why):
+    with pytest.raises(InputError, match=why) as e:
+        from_frame(pd.DataFrame({"name": ["A", "B"], "fp8": ["1", cell]}), source="f.csv")
+    assert (e.value.source, e.value.row, e.value.column, e.value.value) == ("f.csv", 2, "fp8", cell)
+
+
+@pytest.mark.parametrize("cell", ["0", "-1", "0 cm**2", "1e-101"])
+def test_areas_must_be_positive(cell):
+    with pytest.raises(InputError, match="more than zero|magnitudes") as e:
+        from_frame(pd.DataFrame({"name": ["A"], "die_area": [cell]}), source="f.csv")
+    assert e.value.row == 1 and e.value.column == "die_area"
+
+
+def test_earliest_row_is_reported_whatever_the_check(tmp_path):
+    # row 1: a bad unit in die_area; row 2: a bad number in fp8; row 3: no name
+    p = write(tmp_path, "name,fp8,die_area\nA,1,3 parsecs\nB,x,1\n,1,1\n")
+    with pytest.raises(InputError) as e:
+        read_catalogue(p)
+    assert (e.value.row, e.value.column) == (1, "die_area")
+    for rows in (1, 2, 3):
+        with pytest.raises(InputError) as s:
+            list(iter_catalogue(p, batch_rows=rows))
+        assert str(s.value) == str(e.value)
+
+
+def test_header_parsing_is_linear():
+    from chipclass.core.catalogue import _parse_header
+
+    # this header took 18 s with the old regular expression (cubic backtracking)
+    assert _parse_header(" " * 412 + "]", "f")[1] is None
+    assert _parse_header("a" + " " * 20000 + "[", "f") == ("a_[", None)
+    assert _parse_header("Die Area [cm**2]", "f") == ("die_area", "cm**2")
+    assert _parse_header("fp8-sparse [ PFLOPS ]", "f") == ("fp8_sparse", "PFLOPS")
+
+
+# --- CSV reading -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("data,row,needle", [
+    (b"name,fp8\nA,1\nB\n", 2, "has 1 fields but the header has 2"),
+    (b"name,fp8\nA,1,2\n", 1, "has 3 fields"),
+    (b'name,fp8,v\nA,1,"x\nB,2,y\n', 1, "unbalanced quote"),
+    (b'name,fp8,v\nA,1,x\nB,2,"y\nC,3,"z\nD,4\n', 2, "unbalanced quote"),
+    (b"name,v\nA,x\nB,caf\xe9\n", 2, "not UTF-8"),
+])
+def test_structural_faults_name_the_row(tmp_path, data, row, needle):
+    p = tmp_path / "f.csv"
+    p.write_bytes(data)
+    for read in (read_catalogue, lambda q: list(iter_catalogue(q, batch_rows=1))):
+        with pytest.raises(InputError, match=needle) as e:
+            read(str(p))
+        assert e.value.row == row and e.value.source == str(p)
+
+
+@pytest.mark.parametrize("data,rows", [
+    (b"\xef\xbb\xbfname,fp8\nA,1\n", 1),    # BOM
+    (b"name,fp8", 0),                       # header only, no newline
+    (b"name,fp8\n", 0),
+    (b"name,fp8\r\nA,1\r\n\r\nB,2", 2),     # CRLF, blank line, no final newline
+])
+def test_accepted_shapes(tmp_path, data, rows):
+    p = tmp_path / "f.csv"
+    p.write_bytes(data)
+    assert len(read_catalogue(str(p))) == rows
+    assert sum(len(c) for c in iter_catalogue(str(p))) == rows
+    if rows:
+        assert read_catalogue(str(p)).headers["name"] == "name"
+
+
+@pytest.mark.parametrize("header", ["name,fp8,vendor,vendor", "name,fp8,fp8", "name,name"])
+def test_duplicate_headers_refused_by_name(tmp_path, header):
+    p = write(tmp_path, header + "\n" + ",".join(["x"] * len(header.split(","))) + "\n")
+    dup = header.split(",")[-1]
+    with pytest.raises(InputError, match="two columns have this header") as e:
+        read_catalogue(p)
+    assert e.value.column == dup
+
+
+def test_huge_cells_refused_with_the_limit(tmp_path):
+    p = write(tmp_path, "name,fp8,v\nA,1," + "x" * 70_000 + "\n")
+    with pytest.raises(InputError, match="64 KiB") as e:
+        read_catalogue(p)
+    assert e.value.row == 1 and e.value.column == "v"
+    q = write(tmp_path, "name,fp8," + "h" * 140_000 + "\nA,1,2\n", "h.csv")
+    with pytest.raises(InputError, match="64 KiB"):
+        read_catalogue(q)
+
+
+def test_name_index_across_batches():
+    from chipclass.core.catalogue import NameIndex
+
+    idx = NameIndex()
+    assert idx.first_repeat(pd.Series(["a", "b"]), 0) is None
+    assert idx.first_repeat(pd.Series(["c", "d"]), 2) is None
+    assert idx.first_repeat(pd.Series(["e", "b", "e"]), 4) == (1, 2)   # 'b' first at row 2
+    assert NameIndex().first_repeat(pd.Series(["x", "y", "x"]), 10) == (2, 11)
+    big = NameIndex()
+    for k in range(40):  # runs merge like a binary counter
+        assert big.first_repeat(pd.Series([f"n{k}_{i}" for i in range(7)]), k * 7) is None
+    assert len(big.runs) <= 6
+    assert big.first_repeat(pd.Series(["zz", "n3_4"]), 280) == (1, 3 * 7 + 5)
+
+
 def test_spec_catalogue_takes_flags_as_numbers_or_booleans():
     from chipclass.core.readers import spec_catalogue
     cat = spec_catalogue("x", fp8=296, non_planar=1.0, has_hbm=False, datacenter=0.0)

@@ -92,7 +92,7 @@ def test_failed_run_keeps_previous_output(run, tmp_path):
     ("name,fp8\nA,1\nA,2\n", "duplicate name"),
     ("device,fp8\nA,1\n", "no 'name' column"),
     ("name,fp8\nA,1\n,2\n", "every row needs a name"),
-    ("name,die_area\nA,-4\n", "must be a finite number, zero or more"),
+    ("name,die_area\nA,-4\n", "an area must be more than zero"),
 ])
 def test_bad_input_exits_2_with_one_line(run, tmp_path, text, needle):
     p = write(tmp_path, text)

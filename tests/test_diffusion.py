@@ -51,12 +51,14 @@ def test_lpp_and_veu_shipments_do_not_count_against_the_allocation():
 @pytest.mark.parametrize("tier1_share,passed", [(0.74, False), (0.76, True)])
 def test_uveu_tier1_share(tier1_share, passed):
     # a UVEU headquartered in Germany with the rest spread over Tier-2 countries at 2 % each
-    rows = [{"device": "H100 SXM", "count": tier1_share * 10_000, "country": "DE", "owner": "U",
+    # (device counts are whole numbers: the rest is split 13 ways in whole devices)
+    first = round(tier1_share * 10_000)
+    rows = [{"device": "H100 SXM", "count": first, "country": "DE", "owner": "U",
              "owner_hq": "DE", "veu": "uveu"}]
-    rest = (1 - tier1_share) * 10_000
-    for c in ("SG", "MY", "IN", "BR", "MX", "PT", "PL", "CH", "IL", "SA", "AE", "TH", "ID"):
-        rows.append({"device": "H100 SXM", "count": rest / 13, "country": c, "owner": "U", "owner_hq": "DE",
-                     "veu": "uveu"})
+    rest = 10_000 - first
+    for k, c in enumerate(("SG", "MY", "IN", "BR", "MX", "PT", "PL", "CH", "IL", "SA", "AE", "TH", "ID")):
+        rows.append({"device": "H100 SXM", "count": rest // 13 if k < 12 else rest - 12 * (rest // 13),
+                     "country": c, "owner": "U", "owner_hq": "DE", "veu": "uveu"})
     checks = _fleet(rows)["checks"].set_index("check")
     assert checks.loc["uveu_tier1_share", "value"] == pytest.approx(tier1_share)
     assert bool(checks.loc["uveu_tier1_share", "passed"]) is passed

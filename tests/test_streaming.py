@@ -9,6 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 import chipclass
+import chipclass.api
+import chipclass.core.errors
 from chipclass.cli import main
 
 KEY = ["name", "tpp", "tpp_format", "performance_density", "eccn", "clause", "status", "missing",
@@ -132,3 +134,58 @@ def test_dask_cli_on_parquet_glob(client, tmp_path):
     got = pd.read_parquet(out).sort_values("name", key=lambda s: s.str[1:].astype(int))
     want = chipclass.score(df, as_of="2025-06-01")
     pd.testing.assert_frame_equal(normalised(got), normalised(want))
+
+
+# --- the three engines agree on every file, good or bad -------------------------------------
+
+AGREE = {
+    "ragged": b"name,fp8\nA,1\nB\nC,3\n",
+    "unbalanced quote": b'name,fp8,v\nA,1,"x\nB,2,y\nC,3,z\n',
+    "quote closing later": b'name,fp8,v\nA,1,"x\nB,2,y\nC,3,"z\nD,4\n',
+    "latin-1 cell": "name,fp8,v\nA,1,caf\u00e9\n".encode("latin-1"),
+    "latin-1 header": "name,fp8,caf\u00e9\nA,1,x\n".encode("latin-1"),
+    "bom": b"\xef\xbb\xbfname,fp8\nA,1\n",
+    "header only": b"name,fp8",
+    "no name column, no rows": b"fp8,x\n",
+    "duplicate header": b"name,fp8,vendor,vendor\nA,1,x,y\n",
+    "grouped digits": b"name,fp8\nA,1 000 TOPS\n",
+    "hex": b"name,fp8\nA,0x10\n",
+    "duplicate across batches": b"name,fp8\nA,1\nB,2\nA,3\n",
+    "earliest row wins": b"name,fp8,die_area\nA,1,3 parsecs\nB,x,1\n,1,1\nD\n",
+    "cell error before a ragged row": b"name,fp8\nA,1\nB,zz\nC\n",
+    "good": b"name,fp8,vendor,die_area\nA,1000,=cmd,800\nB,2 PFLOPS,+x,\nC,,NA,8 cm**2\n",
+}
+
+
+@pytest.mark.parametrize("key", list(AGREE))
+def test_engines_agree(tmp_path, key):
+    p = tmp_path / "f.csv"
+    p.write_bytes(AGREE[key])
+    got = {}
+    for engine, extra in {"memory": ["--no-stream"], "stream": ["--stream", "--batch-rows", "1"],
+                          "stream3": ["--stream", "--batch-rows", "3"], "dask": ["--engine", "dask"]}.items():
+        out = tmp_path / f"{engine}.csv"
+        r = CliRunner().invoke(main, ["score", str(p), "-f", "csv", "-o", str(out), "--as-of", "2025-06-01",
+                                      *extra])
+        assert "Traceback" not in r.stderr and r.exit_code in (0, 1, 2)
+        got[engine] = (r.exit_code, r.stderr, out.read_bytes() if out.exists() else None)
+    assert len(set(got.values())) == 1, got
+    code, err, _ = got["memory"]
+    assert (code == 0) == (key in ("bom", "header only", "good")), err
+    if code == 2:
+        assert len(err.strip().splitlines()) == 1 and str(p) in err
+
+
+def test_streaming_checks_the_header_without_rows(tmp_path):
+    p = tmp_path / "f.csv"
+    p.write_text("fp8,x\n")
+    with pytest.raises(chipclass.core.errors.InputError, match="no 'name' column"):
+        list(chipclass.api.score_stream(str(p)))
+
+
+def test_streamed_names_unique_across_batches(tmp_path):
+    p = tmp_path / "f.csv"
+    p.write_text("name,fp8\n" + "".join(f"d{i},1\n" for i in range(50)) + "d7,2\n")
+    with pytest.raises(chipclass.core.errors.InputError, match=r"duplicate name \(also at row 8\)") as e:
+        list(chipclass.api.score_stream(str(p), batch_rows=4))
+    assert e.value.row == 51

@@ -8,8 +8,9 @@ from hypothesis import strategies as st
 from click.testing import CliRunner
 
 import chipclass
+import chipclass.api
 from chipclass.cli import main
-from chipclass.design.sweep import parse_range, sweep
+from chipclass.design.sweep import expand, parse_range, sweep
 
 from .conftest import CHIPS
 
@@ -56,6 +57,12 @@ def test_sweep_from_catalogue_row_replaces_sparse_with_the_varied_dense_figure()
     out = sweep(one, {"fp4": np.array([1187.5, 1199.0, 1200.0])}, as_of="2025-06-01")
     assert out["tpp"].tolist() == [4750.0, 4796.0, 4800.0]
     assert out["status"].astype(str).tolist() == ["not controlled", "not controlled", "controlled"]
+    # A dense figure wins over a sparse one anyway, so the scores above would not change if
+    # the sparse figure were kept; the variants themselves show whether it was replaced.
+    variants = expand(one, {"fp4": np.array([1187.5, 1200.0])})
+    assert np.isnan(variants.values["fp4_sparse"]).all()
+    assert variants.values["fp4"].tolist() == [1187.5, 1200.0]
+    assert one.values["fp4_sparse"][0] == 2375.0  # the base keeps its own
 
 
 def test_parse_range_units_and_lists(tmp_path):

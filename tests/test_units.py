@@ -1,6 +1,6 @@
 import pytest
 
-from chipclass.core.units import UnitError, normalise_spelling, to_canonical, unit_factor, ureg
+from chipclass.core.units import UnitError, check_unit_text, normalise_spelling, to_canonical, unit_factor, ureg
 
 
 @pytest.mark.parametrize("unit,kind,factor", [
@@ -51,6 +51,37 @@ def test_to_canonical_quantity_and_text():
     assert to_canonical(0.296 * ureg.PFLOPS, "throughput") == pytest.approx(296.0)
     assert to_canonical("4 TB/s", "bandwidth") == 4000.0
     assert to_canonical(814, "area") == 814.0
+
+
+# --- the safe grammar: checked before pint sees the text -----------------------------------
+
+@pytest.mark.parametrize("unit", ["TOPS", "TFLOPS", "GB/s", "GB/s/mm**2", "1/mm**2", "mm^2", "mm²",
+                                  "GB / s", "µm**2", "Gbit/s", "billion", "dimensionless"])
+def test_safe_grammar_accepts_units(unit):
+    check_unit_text(normalise_spelling(unit))
+
+
+@pytest.mark.parametrize("unit", ["10**10**8", "TOPS**10**8", "TOPS 2", "2 TOPS", "(TOPS)", "mm**22",
+                                  "TOPS**1.5", "1e9 TOPS", "TOPS;", "__import__('os')", "x" * 41,
+                                  "GB" + "/s" * 30, "mm * * 2"])
+def test_safe_grammar_refuses(unit):
+    with pytest.raises(UnitError):
+        check_unit_text(unit)
+
+
+@pytest.mark.parametrize("unit", ["10**10**8", "TOPS**9**9**9", "m" + "**9" * 20, " " * 5000 + "]"])
+def test_unit_factor_refuses_explosive_units(unit):
+    # pint would compute 10**(10**8) for the first; the grammar refuses it before parsing
+    with pytest.raises(UnitError):
+        unit_factor(unit, "throughput")
+
+
+def test_to_canonical_uses_the_cell_grammar():
+    assert to_canonical("1,234.5 GB/s", "bandwidth") == 1234.5
+    with pytest.raises(UnitError):
+        to_canonical("600 10**10**8", "bandwidth")
+    with pytest.raises(UnitError):
+        to_canonical("1 000 GB/s", "bandwidth")
 
 
 def test_precomputed_factors_agree_with_pint():

@@ -49,8 +49,8 @@ class _Group(click.Group):
         except OSError as exc:
             if (ctx.obj or {}).get("debug"):
                 raise
-            where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
-            click.echo(f"chipclass: error:{_one_line(where)}: {_one_line(exc.strerror or exc)}", err=True)
+            where = f" {_one_line(exc.filename)}:" if getattr(exc, "filename", None) else ""
+            click.echo(f"chipclass: error:{where} {_one_line(exc.strerror or exc)}", err=True)
             sys.exit(EXIT_ERROR)
         except Exception as exc:
             if (ctx.obj or {}).get("debug"):

@@ -240,6 +240,7 @@ def check(file, fmt, output, quiet):
     them), not only the first."""
     from chipclass.core.validate import check_file
     from chipclass.outputs.formats import choose
+    from chipclass.outputs.tables import safe
     from chipclass.outputs.write import write_json, write_text
 
     fmt = choose(fmt, output, [Format.TABLE, Format.JSON])
@@ -252,7 +253,7 @@ def check(file, fmt, output, quiet):
     elif not problems:
         write_text(f"{source}: {len(cat)} devices, all checks passed", output)
     for p in problems:
-        click.echo(f"chipclass: error: {p}", err=True)
+        click.echo(f"chipclass: error: {safe(' '.join(str(p).split()))}", err=True)
     if problems:
         raise SystemExit(2)
 

@@ -124,11 +124,10 @@ def _load(path: str, mtime: float):
             except ChipclassError as exc:
                 raise RuleDataError(f"{where}to[{k}]: {exc}") from None
     if conf.columns:
-        from chipclass.core.catalogue import NUMERIC, TEXT, _HEADER
+        from chipclass.core.catalogue import NUMERIC, TEXT, _parse_header
 
         for header, target in conf.columns.items():
-            m = _HEADER.match(target)
-            name = m.group("name").strip().lower().replace(" ", "_").replace("-", "_") if m else target
+            name = _parse_header(target, str(path))[0]
             if name not in NUMERIC and name not in TEXT:
                 raise RuleDataError(f"{where}columns.{header!r}: {target!r} is not a catalogue column "
                                     f"(one of: {', '.join([*TEXT, *NUMERIC])})")

@@ -22,6 +22,8 @@ __all__ = ["format_option", "output_option", "quiet_option", "as_of_option", "ru
 HELP = {
     "format": "Output format (default: from the -o suffix, else table).",
     "output": "Write to this file (atomically; a link's target, a FIFO or device in place) instead of stdout.",
+    "no_csv_guard": ("CSV output: keep text cells starting with = + - @ as they are (by default they get a "
+                  "leading ' so spreadsheets do not run them as formulas)."),
     "quiet": "No progress display and no warnings on stderr.",
     "as_of": "Apply the rules in force on this date (default: today).",
     "rules": "Read rule and data files from this directory instead of the shipped ones (env CHIPCLASS_RULES).",
@@ -67,7 +69,16 @@ def format_option(*choices: Format):
     return click.option("-f", "--format", "fmt", type=click.Choice(names), default=None, help=HELP["format"])
 
 
+def _csv_guard(ctx, param, value):
+    from chipclass.outputs import write
+
+    write.CSV_GUARD = not value
+    return value
+
+
 def output_option(fn):
+    fn = click.option("--no-csv-guard", is_flag=True, expose_value=False, callback=_csv_guard,
+                      help=HELP["no_csv_guard"])(fn)
     return click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
                         help=HELP["output"])(fn)
 

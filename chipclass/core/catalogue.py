@@ -25,7 +25,8 @@ column                           meaning                                      de
 ===============================  ===========================================  =============
 
 A cell may carry its own unit (``4 TB/s``, ``2375 TOPS``, ``8.14 cm**2``, ``2,375 TOPS``);
-it wins over the header's. Every other column passes through to the output untouched (CSV
+it wins over the header's. What a cell may hold (and what is refused, and the spellings of
+"not given") is one grammar for every engine: :mod:`chipclass.core.cells`. Every other column passes through to the output untouched (CSV
 pass-through columns are read as text, so ``007`` stays ``007``); one that looks like a
 throughput but is not in the vocabulary (``fp8 tensor [TFLOPS]``) is reported in
 :attr:`Catalogue.warnings`. CSV files may be comma-, semicolon-, tab- or pipe-separated: the
@@ -44,13 +45,17 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from chipclass.core.cells import (MAX_CELL_BYTES, MISSING, NameIndex, _first, cell_hint, cell_shape,  # noqa: F401
+                                  choice_column, numeric_column, text_column)
 from chipclass.core.aliases import _ALIASES, column_aliases
+from chipclass.core.cells import text_column as _text  # noqa: F401  (chipclass check reads cells one by one)
 from chipclass.core.errors import InputError
 from chipclass.core.lazy import arrow_backed_series
 from chipclass.core.formats import FORMATS
 from chipclass.core.units import UnitError, unit_factor
 
-__all__ = ["Catalogue", "NUMERIC", "FLAGS", "TEXT", "from_table", "from_frame", "column_aliases"]
+__all__ = ["Catalogue", "NUMERIC", "FLAGS", "TEXT", "MISSING", "MAX_CELL_BYTES", "NameIndex", "from_table",
+           "from_frame", "column_aliases", "cell_hint"]
 
 #: Numeric vocabulary: column -> (kind of quantity, default unit).
 NUMERIC: dict[str, tuple[str, str]] = {
@@ -72,9 +77,6 @@ DEVICE_TYPES = ("processor", "hbm", "system")
 _TRUE = ("true", "yes", "1", "y", "t")
 _FALSE = ("false", "no", "0", "n", "f")
 
-_HEADER = re.compile(r"^\s*(?P<name>[^\[\]]*?)\s*(?:\[(?P<unit>[^\]]*)\])?\s*$")
-_CELL = (r"^(?P<num>[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?(?:[eE][-+]?\d+)?"
-         r"|[-+]?\.\d+(?:[eE][-+]?\d+)?)\s*(?P<unit>.*)$")
 
 
 @dataclass
@@ -156,20 +158,31 @@ Catalogue.names = arrow_backed_series("_names")
 
 
 def _parse_header(header: str, source: str) -> tuple[str, str | None]:
+    """``'Die Area [cm**2]'`` -> ``('die_area', 'cm**2')``, in time linear in the header's length
+    (no backtracking regular expression: a header of 400 spaces once took 18 s)."""
     aliases = _ALIASES.get()
     if aliases:
         header = aliases.get(" ".join(str(header).split()).casefold(), header)
-    m = _HEADER.match(str(header))
-    if not m:
-        return str(header), None
-    name = re.sub(r"[\s\-]+", "_", m.group("name").strip().lower())
-    return name, (m.group("unit").strip() if m.group("unit") is not None else None)
+    text = str(header).strip()
+    unit = None
+    if text.endswith("]") and "[" in text:
+        cut = text.rindex("[")
+        inner = text[cut + 1:-1]
+        if "[" not in inner and "]" not in inner and "]" not in text[:cut]:
+            text, unit = text[:cut].strip(), inner.strip()
+    name = "_".join(text.lower().replace("-", " ").split())
+    return name, unit
 
 
 def _vocabulary(headers: list[str], source: str) -> dict[str, tuple[str, str | None]]:
-    """Map each vocabulary header -> (vocabulary name, unit); others are pass-through."""
+    """Map each vocabulary header -> (vocabulary name, unit); others are pass-through.
+
+    Refuses a header cell over :data:`MAX_CELL_BYTES`, two columns with the same header
+    (pass-through ones too: the second would be lost), and two headers for one vocabulary name.
+    """
     found: dict[str, tuple[str, str | None]] = {}
     seen: dict[str, str] = {}
+    check_headers(headers, source)
     for h in headers:
         name, unit = _parse_header(h, source)
         if name not in NUMERIC and name not in TEXT:
@@ -187,182 +200,119 @@ def _vocabulary(headers: list[str], source: str) -> dict[str, tuple[str, str | N
         seen[name] = h
         found[h] = (name, unit)
     if "name" not in seen:
-        raise InputError(f"no 'name' column (columns are: {', '.join(map(str, headers))})",
-                         source=source)
+        shown = ", ".join(map(str, headers[:20])) + (f", ... ({len(headers)} in all)" if len(headers) > 20 else "")
+        raise InputError(f"no 'name' column (columns are: {shown})", source=source)
     return found
 
 
-def _first(mask: np.ndarray) -> int:
-    return int(np.flatnonzero(mask)[0])
+def check_headers(headers: list[str], source: str) -> None:
+    """Refuse a header cell over :data:`MAX_CELL_BYTES` or a header given twice (the second
+    column would be lost), naming it."""
+    exact: set[str] = set()
+    for h in headers:
+        if len(h.encode("utf-8", "surrogatepass")) > MAX_CELL_BYTES:
+            raise InputError(f"a header cell is longer than the limit of {MAX_CELL_BYTES // 1024} KiB",
+                             source=source, column=h[:40] + "...")
+        if h in exact:
+            raise InputError("two columns have this header; rename or drop one", source=source, column=h)
+        exact.add(h)
 
 
-def _numeric(arr: pa.ChunkedArray, kind: str, unit: str | None, default: str, *,
-             source: str, column: str, offset: int) -> np.ndarray:
-    """One column to float64 in the canonical unit of ``kind``."""
-    header_factor = unit_factor(unit or default, kind)
-    t = arr.type
-    if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_null(t) or pa.types.is_decimal(t):
-        values = pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False) * header_factor
-        shown = lambda i: str(arr[i].as_py())  # noqa: E731
-    else:
-        raw = _text(arr)
-        values = _cells(raw, kind, header_factor, source=source, column=column, offset=offset)
-        shown = lambda i: raw[i].as_py()  # noqa: E731
-    bad = ~np.isnan(values) & ((values < 0) | ~np.isfinite(values))
-    if bad.any():
-        i = _first(bad)
-        raise InputError("must be a finite number, zero or more", source=source,
-                         row=offset + i + 1, column=column, value=shown(i))
-    return values
-
-
-def _cells(raw, kind: str, header_factor: float, *, source: str, column: str, offset: int) -> np.ndarray:
-    """Text cells ('296', '4 TB/s', '2,375 TOPS') to float64 in the canonical unit of ``kind``.
-
-    Three paths, fastest first: plain numbers cast directly; 'number unit' split at the first
-    space; otherwise a regular expression, which also finds the first bad cell for the message.
-    """
-    try:
-        return pc.cast(raw, pa.float64()).to_numpy(zero_copy_only=False) * header_factor
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        pass
-    split = _split_number_unit(raw)
-    if split is None:
-        parts = pc.extract_regex(raw, _CELL)
-        unmatched = np.asarray(pc.and_(pc.is_valid(raw), pc.is_null(parts)))
-        if unmatched.any():
-            i = _first(unmatched)
-            raise InputError("is not a number (a number, optionally followed by a unit, "
-                             "such as '296' or '296 TFLOPS')", source=source, row=offset + i + 1,
-                             column=column, value=raw[i].as_py())
-        numbers = pc.replace_substring(pc.struct_field(parts, "num"), ",", "")
-        values = pc.cast(numbers, pa.float64()).to_numpy(zero_copy_only=False)
-        units = pc.struct_field(parts, "unit")
-    else:
-        values, units = split
-    distinct = pc.unique(units).to_pylist()
-    if any(u is not None and u != u.strip() for u in distinct):  # trim only when needed (a copy)
-        units = pc.utf8_trim_whitespace(units)
-        distinct = pc.unique(units).to_pylist()
-    factors = np.empty(len(distinct))
-    for j, u in enumerate(distinct):  # once per distinct unit string, not per row
-        if not u:
-            factors[j] = header_factor
-            continue
+def _errors_in_order(checks) -> None:
+    """Run ``checks`` (callables) and raise the error of the earliest row, ties by check order,
+    so every engine and batch size reports the same first error for a file."""
+    found = []
+    for k, check in enumerate(checks):
         try:
-            factors[j] = unit_factor(u, kind)
-        except UnitError as exc:
-            i = _first(np.asarray(pc.equal(units, u).fill_null(False)))
-            raise InputError(str(exc), source=source, row=offset + i + 1, column=column,
-                             value=raw[i].as_py()) from None
-    if len(distinct) == 1:
-        return values * factors[0]
-    idx = pc.index_in(units, value_set=pa.array(distinct, pa.string())).fill_null(0)
-    return values * factors[np.asarray(idx)]
+            check()
+        except InputError as exc:
+            if exc.row is None:
+                raise
+            found.append((exc.row, k, exc))
+    if found:
+        raise min(found, key=lambda t: t[:2])[2]
 
 
-def _split_number_unit(raw) -> tuple[np.ndarray, pa.Array] | None:
-    """Fast path for cells like '296' or '4 TB/s': split at the first space and cast.
-
-    Returns (numbers as float64, unit text: '' where none), or None when any cell needs the
-    regex (no space before the unit, thousands separators, text): then the regex path parses
-    and reports the offending cell precisely.
-    """
-    tokens = pc.split_pattern(raw, " ", max_splits=1)
-    if isinstance(tokens, pa.ChunkedArray):
-        tokens = tokens.combine_chunks()
-    values, offsets = tokens.values, np.asarray(tokens.offsets)
-    starts, lengths = offsets[:-1], np.diff(offsets)  # list_element is slow: index the tokens directly
-    number = values.take(pa.array(starts, mask=lengths == 0))
-    try:
-        numbers = pc.cast(number, pa.float64()).to_numpy(zero_copy_only=False)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return None
-    second = np.minimum(starts + 1, max(len(values) - 1, 0))
-    unit = values.take(pa.array(second, mask=lengths < 2)).fill_null("") if len(values) else number.fill_null("")
-    return numbers, unit
-
-
-def _text(arr: pa.ChunkedArray) -> pa.ChunkedArray:
-    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
-        arr = pc.cast(arr, pa.string())
-    arr = pc.utf8_trim_whitespace(arr)
-    empty = pc.equal(arr, "")
-    if not pc.any(empty).as_py():  # the CSV reader made empty cells null already: no copy
-        return arr
-    return pc.if_else(empty, pa.scalar(None, arr.type), arr)
-
-
-def _choice(arr: pa.ChunkedArray, choices: tuple[str, ...], *, source: str, column: str,
-            offset: int, what: str) -> np.ndarray:
-    """Index of each cell's value in ``choices`` (case-insensitive); -1 where empty."""
-    text = pc.utf8_lower(_text(arr))
-    idx = pc.index_in(text, value_set=pa.array(choices, pa.string()))
-    unknown = np.asarray(pc.and_(pc.is_valid(text), pc.is_null(idx)))
-    if unknown.any():
-        i = _first(unknown)
-        raise InputError(f"is not {what} (one of: {', '.join(choices)})", source=source,
-                         row=offset + i + 1, column=column, value=arr[i].as_py())
-    return np.asarray(idx.fill_null(-1), dtype=np.int64)
-
-
-def from_table(table: pa.Table, source: str = "<table>", offset: int = 0) -> Catalogue:
+def from_table(table: pa.Table, source: str = "<table>", offset: int = 0,
+               seen: NameIndex | None = None) -> Catalogue:
     """Normalise a pyarrow Table (the shared path of every reader).
 
     ``offset`` is the number of data rows before this table (for streaming), so row
-    numbers in messages count from the start of the file.
+    numbers in messages count from the start of the file; ``seen`` carries the names of
+    earlier batches (streaming, Dask). Of several bad cells the one in the earliest row is
+    reported (ties: shape, name, numeric columns in vocabulary order, yes/no and type
+    columns), whatever the batch size.
     """
     headers = [str(h) for h in table.column_names]
     vocab = _vocabulary(headers, source)
     by_name = {name: h for h, (name, _) in vocab.items()}
     n = table.num_rows
-
-    name_col = _text(table.column(by_name["name"]))
-    missing = np.asarray(pc.is_null(name_col))
-    if missing.any():
-        i = _first(missing)
-        raise InputError("every row needs a name", source=source, row=offset + i + 1,
-                         column=by_name["name"], value="")
-    names = name_col.combine_chunks() if isinstance(name_col, pa.ChunkedArray) else name_col
-    if len(pc.unique(names)) < n:  # fast uniqueness test
-        seen: dict = {}
-        for i, v in enumerate(names.to_pylist()):  # only on the error path
-            if v in seen:
-                raise InputError(f"duplicate name (also at row {offset + seen[v] + 1}); names must be unique",
-                                 source=source, row=offset + i + 1, column=by_name["name"], value=v)
-            seen[v] = i
-
     values: dict[str, np.ndarray] = {}
-    for name, (kind, default) in NUMERIC.items():
-        if name in by_name:
-            h = by_name[name]
-            values[name] = _numeric(table.column(h), kind, vocab[h][1], default,
-                                    source=source, column=h, offset=offset)
-        else:
-            values[name] = np.broadcast_to(np.nan, n)  # no memory for absent columns
+    out: dict[str, object] = {}
 
-    if "datacenter" in by_name:
-        idx = _choice(table.column(by_name["datacenter"]), _TRUE + _FALSE, source=source,
-                      column=by_name["datacenter"], offset=offset, what="a yes/no value")
-        datacenter = np.where(idx >= len(_TRUE), 0.0, 1.0)  # empty (-1) reads as true
+    def shape():
+        cell_shape(table, source, offset)
+
+    def name_check():
+        column = table.column(by_name["name"])
+        name_col = text_column(column)
+        missing = np.asarray(pc.is_null(name_col))
+        stop = _first(missing) if missing.any() else n  # names before the first missing one
+        names = name_col.combine_chunks() if isinstance(name_col, pa.ChunkedArray) else name_col
+        out["names"] = names  # Arrow; the Catalogue makes pandas of them only when asked
+        index = seen if seen is not None else NameIndex()
+        if seen is not None or len(pc.unique(names.slice(0, stop))) < stop:
+            import pandas as pd
+
+            head = pd.Series(names.slice(0, stop).to_pylist(), dtype=object)
+            hit = index.first_repeat(head, offset)
+            if hit is not None:
+                i, first_row = hit
+                raise InputError(f"duplicate name (also at row {first_row}); names must be unique",
+                                 source=source, row=offset + i + 1, column=by_name["name"], value=head.iloc[i])
+        if stop < n:
+            raise InputError("every row needs a name", source=source, row=offset + stop + 1,
+                             column=by_name["name"], value=column[stop].as_py() or "")
+
+    def numeric(name, kind, default):
+        def run():
+            h = by_name[name]
+            values[name] = numeric_column(table.column(h), kind, vocab[h][1], default,
+                                    source=source, column=h, offset=offset)
+        return run
+
+    def choices(name, options, what):
+        def run():
+            out[name] = choice_column(table.column(by_name[name]), options, source=source, column=by_name[name],
+                                offset=offset, what=what)
+        return run
+
+    checks = [shape, name_check]
+    checks += [numeric(name, kind, default) for name, (kind, default) in NUMERIC.items() if name in by_name]
+    checks += [choices(name, _TRUE + _FALSE, "a yes/no value") for name in ("datacenter",) + FLAGS
+               if name in by_name]
+    if "device_type" in by_name:
+        checks.append(choices("device_type", DEVICE_TYPES, "a device type"))
+    _errors_in_order(checks)
+
+    for name in NUMERIC:
+        if name not in values:
+            values[name] = np.broadcast_to(np.nan, n)  # no memory for absent columns
+    if "datacenter" in out:
+        datacenter = np.where(out["datacenter"] >= len(_TRUE), 0.0, 1.0)  # empty (-1) reads as true
     else:
         datacenter = np.ones(n)
     for flag in FLAGS:  # yes/no with unknown: 1.0, 0.0, NaN
-        if flag in by_name:
-            idx = _choice(table.column(by_name[flag]), _TRUE + _FALSE, source=source, column=by_name[flag],
-                          offset=offset, what="a yes/no value")
+        if flag in out:
+            idx = out[flag]
             values[flag] = np.where(idx < 0, np.nan, np.where(idx >= len(_TRUE), 0.0, 1.0))
         else:
             values[flag] = np.broadcast_to(np.nan, n)
-    if "device_type" in by_name:
-        idx = _choice(table.column(by_name["device_type"]), DEVICE_TYPES, source=source,
-                      column=by_name["device_type"], offset=offset, what="a device type")
-        device_type = np.maximum(idx, 0).astype(np.int8)
-    else:
-        device_type = np.zeros(n, dtype=np.int8)
+    device_type = (np.maximum(out["device_type"], 0).astype(np.int8) if "device_type" in out
+                   else np.zeros(n, dtype=np.int8))
 
     extra = table.select([h for h in headers if h not in vocab])
-    return Catalogue(names=names, values=values, datacenter=datacenter, device_type=device_type,
+    return Catalogue(names=out["names"], values=values, datacenter=datacenter, device_type=device_type,
                      extra=extra, source=source, headers=by_name,
                      warnings=_near_misses([h for h in headers if h not in vocab], source))
 

@@ -23,6 +23,20 @@ dimensionless), so ``4 TB/s`` in a throughput column is a dimension error rather
 silent conversion. ``operation`` is a dimension too; ``FLOPS``/``OPS`` (and ``FLOP/s``)
 take any SI prefix (``TFLOPS``, ``PFLOPS``, ``POPS``). Common spellings such as
 ``TFLOPs`` or ``tops`` are normalised before parsing.
+
+Safe unit grammar
+-----------------
+Every unit string (catalogue cells and headers, ``--spec``, ``--vary``, fleet and rule files)
+goes through :func:`unit_factor`, which checks it against a small grammar **before pint sees
+it**, so no text can make pint compute for long (``10**10**8``)::
+
+    unit    := factor (("*" | "/") factor)*          spaces allowed around * and /
+    factor  := name [("**" | "^") exponent] | "1"
+    name    := a letter (or µ, °, %) then letters or _  (pint resolves names and SI prefixes)
+    exponent:= an optional sign and one digit
+
+at most :data:`MAX_UNIT_LENGTH` characters; no numbers other than ``1`` and small exponents,
+no parentheses, no implicit multiplication (``TOPS 2`` is refused, not read as 2 TOPS).
 """
 
 from __future__ import annotations
@@ -31,7 +45,8 @@ import functools
 import os
 import re
 
-__all__ = ["ureg", "Quantity", "CANONICAL", "DIMENSIONS", "unit_factor", "to_canonical", "UnitError"]
+__all__ = ["ureg", "Quantity", "CANONICAL", "DIMENSIONS", "unit_factor", "to_canonical", "UnitError",
+           "check_unit_text", "MAX_UNIT_LENGTH"]
 
 
 def _make_registry():
@@ -119,6 +134,30 @@ class UnitError(ValueError):
     """A unit string that cannot be parsed, or has the wrong dimension."""
 
 
+#: Longest unit string accepted (``GB/s/mm**2`` is 10).
+MAX_UNIT_LENGTH = 40
+_NAME = r"(?:[A-Za-z\u00b5\u03bc\u00b0%][A-Za-z_\u00b5\u03bc]*)"
+_FACTOR = rf"(?:{_NAME}(?:\s*(?:\*\*|\^)\s*[-+]?[0-9])?|1)"
+_UNIT_GRAMMAR = re.compile(rf"{_FACTOR}(?:\s*[*/]\s*{_FACTOR})*")
+
+
+def check_unit_text(text: str) -> None:
+    """Refuse a unit string outside the safe grammar (see the module docstring), in time linear
+    in its length and before pint parses it.
+
+    >>> check_unit_text("GB/s/mm**2")
+    >>> check_unit_text("10**10**8")
+    Traceback (most recent call last):
+    ...
+    chipclass.core.units.UnitError: '10**10**8' is not a unit (names such as TFLOPS, mm**2 or GB/s, joined by * or /, with exponents of one digit)
+    """
+    if len(text) > MAX_UNIT_LENGTH:
+        raise UnitError(f"unit text of {len(text)} characters is longer than the limit of {MAX_UNIT_LENGTH}")
+    if not _UNIT_GRAMMAR.fullmatch(text):
+        raise UnitError(f"{text!r} is not a unit (names such as TFLOPS, mm**2 or GB/s, joined by * or /, "
+                        "with exponents of one digit)")
+
+
 _SPELLING = re.compile(r"(?<![A-Za-z_])([kKmMgGtTpPeE]?)(flops|flop/s|ops|op/s)(?![A-Za-z_])",
                        re.IGNORECASE)
 _PREFIX = {"k": "k", "m": "M", "g": "G", "t": "T", "p": "P", "e": "E", "": ""}
@@ -149,12 +188,15 @@ def unit_factor(unit: str, kind: str) -> float:
     >>> unit_factor("PFLOPS", "throughput"), unit_factor("cm**2", "area")
     (1000.0, 100.0)
     """
+    if len(unit) > 4 * MAX_UNIT_LENGTH:  # before any regular expression runs over it
+        raise UnitError(f"unit text of {len(unit)} characters is longer than the limit of {MAX_UNIT_LENGTH}")
     text = normalise_spelling(unit.strip())
     if not text:
         return 1.0
     known = FACTORS.get((text, kind))
     if known is not None:
         return known
+    check_unit_text(text)  # before pint sees it
     return pint_factor(text, kind, unit)
 
 
@@ -189,8 +231,13 @@ def to_canonical(value, kind: str) -> float:
     if isinstance(value, ureg.Quantity):
         return float(value.magnitude) * unit_factor(str(value.units), kind)
     if isinstance(value, str):
-        q = ureg.parse_expression(normalise_spelling(value))
-        if isinstance(q, ureg.Quantity):
-            return float(q.magnitude) * unit_factor(str(q.units), kind)
-        return float(q)
+        m = _QUANTITY.fullmatch(value.strip())
+        if not m:
+            raise UnitError(f"{value!r} is not a number with an optional unit (such as '600 GB/s')")
+        number = float(m.group("num").replace(",", ""))
+        return number * unit_factor(m.group("unit") or "", kind) if m.group("unit") else number
     return float(value)
+
+
+_QUANTITY = re.compile(r"(?P<num>[-+]?(?:\d{1,3}(?:,\d{3})+(?:\.\d*)?|\d+\.?\d*|\.\d+)(?:[eE][-+]?\d{1,3})?)"
+                       r"\s*(?P<unit>\S.{0,200})?")

@@ -254,8 +254,7 @@ def determine(data, destinations, headquarters: str | None = None, as_of=None, *
     hq_code = country_code(headquarters) if headquarters else None
     other = "written" if view == "enforced" else "enforced"
     parts = []
-    for d in destinations:
-        dest = country_code(d)
+    for dest in dict.fromkeys(country_code(d) for d in destinations):  # CN and China are one destination
         hq = hq_code or dest
         relied = [i.id for i in rules.instruments]
         notes, says_licence, general = _notes(frame, day, dest, hq, rules_dir)

@@ -28,6 +28,7 @@ import pandas as pd
 import pyarrow as pa
 
 from chipclass.core.catalogue import Catalogue, from_table
+from chipclass.licensing.fleet_input import counts as _counts, countries as _countries, years as _years
 from chipclass.classification.engine import compute_metrics
 from chipclass.rules.countries import country_code
 from chipclass.core.errors import InputError, RuleDataError
@@ -231,13 +232,22 @@ _AUTH = ("license", "lpp", "aia", "veu")
 
 def _deployments(frame: pd.DataFrame, catalogue: Catalogue | None, source: str, bit_lengths=None) -> pd.DataFrame:
     """Per-row TPP of a deployment table: catalogue names or inline specs."""
-    cols = {c.strip().lower(): c for c in frame.columns}
+    cols: dict[str, str] = {}
+    for c in frame.columns:
+        key = str(c).strip().lower()
+        if key in cols:
+            raise InputError(f"columns {cols[key]!r} and {c!r} both give {key!r}; keep one", source=source, column=str(c))
+        cols[key] = c
     for need in ("device", "count", "country"):
         if need not in cols:
-            raise InputError(f"deployment file needs a {need!r} column (has: {', '.join(frame.columns)})",
-                             source=source)
+            shown = ", ".join(map(str, list(frame.columns)[:20]))
+            raise InputError(f"deployment file needs a {need!r} column (has: {shown})", source=source)
     df = frame.rename(columns={v: k for k, v in cols.items()}).reset_index(drop=True)
     n = len(df)
+    no_device = df["device"].isna() | (df["device"].astype(str).str.strip() == "")
+    if no_device.any():
+        i = int(np.flatnonzero(no_device.to_numpy())[0])
+        raise InputError("every row needs a device", source=source, row=i + 1, column="device", value="")
     tpp = np.full(n, np.nan)
     if catalogue is not None:
         names = pd.Index(catalogue.names.astype(object))
@@ -257,18 +267,12 @@ def _deployments(frame: pd.DataFrame, catalogue: Catalogue | None, source: str, 
         i = int(np.flatnonzero(missing)[0])
         raise InputError("device is neither in the catalogue nor given with specs (e.g. an fp8 column)",
                          source=source, row=i + 1, column="device", value=str(df["device"][i]))
-    count = pd.to_numeric(df["count"], errors="coerce").to_numpy(dtype=float)
-    bad = np.isnan(count) | (count < 0)
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise InputError("count must be a number, zero or more", source=source, row=i + 1,
-                         column="count", value=str(df["count"][i]))
+    count = _counts(df["count"], source)
     out = pd.DataFrame({"device": df["device"].astype(str), "count": count,
-                        "country": [country_code(c) for c in df["country"].astype(str)],
-                        "owner": df["owner"].astype(str) if "owner" in df else "(unnamed)",
-                        "owner_hq": [country_code(c) if isinstance(c, str) and c.strip() else None
-                                     for c in df["owner_hq"]] if "owner_hq" in df else None,
-                        "year": pd.to_numeric(df["year"], errors="coerce").astype("Int64") if "year" in df else pd.NA,
+                        "country": _countries(df["country"], source, "country", required=True),
+                        "owner": df["owner"].fillna("(unnamed)").astype(str) if "owner" in df else "(unnamed)",
+                        "owner_hq": _countries(df["owner_hq"], source, "owner_hq") if "owner_hq" in df else None,
+                        "year": _years(df["year"], source) if "year" in df else pd.NA,
                         "veu": df["veu"].fillna("").astype(str).str.lower().str.strip() if "veu" in df else "",
                         "tpp_each": tpp})
     auth = (df["authorization"].fillna("").astype(str).str.lower().str.strip() if "authorization" in df
@@ -293,11 +297,14 @@ def fleet(deployments, catalogue=None, as_of=None, rules_dir: str | None = None,
     """
     from chipclass.core.readers import load
 
-    source = deployments if isinstance(deployments, str) else "<deployments>"
-    if isinstance(deployments, str):
-        frame = pd.read_csv(deployments, dtype=str, keep_default_na=False, na_values=[""])
-    else:
-        frame = deployments
+    from chipclass.core.readers import read_table
+
+    if isinstance(deployments, pd.DataFrame):
+        source, frame = "<deployments>", deployments
+    else:  # a path or '-': the catalogue's reader (UTF-8, ragged rows, quotes, sizes, headers)
+        table, source = read_table(deployments)
+        frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("python")}.get).astype(object)
+        frame = frame.where(frame.notna(), None)
     cat = load(catalogue) if catalogue is not None else None
     fw = framework(as_of, rules_dir)
     day = fw.as_of

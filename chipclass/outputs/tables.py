@@ -48,5 +48,5 @@ def render_table(frame: pd.DataFrame, columns: Iterable[str] = TABLE_COLUMNS) ->
     data = frame[cols]
     numeric = [pd.api.types.is_numeric_dtype(data[c]) and not pd.api.types.is_bool_dtype(data[c]) for c in cols]
     rows = [[fmt_cell(v) for v in row] for row in data.itertuples(index=False)]  # display only
-    return tabulate(rows, headers=[HEADERS.get(c, c) for c in cols], tablefmt="simple",
+    return tabulate(rows, headers=[safe(HEADERS.get(c, c)) for c in cols], tablefmt="simple",
                     disable_numparse=True, colalign=["right" if n else "left" for n in numeric]) + "\n"

@@ -26,13 +26,22 @@ import pyarrow as pa
 from chipclass.outputs.formats import Format
 
 __all__ = ["atomic_output", "atomic_path", "write_frame", "write_text", "write_json", "to_records",
-           "to_arrow", "StreamWriter", "frame_bytes"]
+           "to_arrow", "StreamWriter", "frame_bytes", "guard_csv", "CSV_GUARD"]
 
 
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def _named(exc: OSError, path: str) -> OSError:
+    """The OSError with the output path as its file name (pyarrow's carry none), so the one-line
+    message names what could not be written (``-o /dev/full``: no space left on device)."""
+    if getattr(exc, "filename", None):
+        return exc
+    text = " ".join(str(exc).split())
+    return OSError(exc.errno or 0, f"cannot write: {exc.strerror or text}", path)
 
 
 @contextlib.contextmanager
@@ -48,7 +57,10 @@ def atomic_path(path: str):
     except FileNotFoundError:
         st = None
     if st is not None and not stat.S_ISREG(st.st_mode):
-        yield target  # FIFO, character device ...: write in place, never replace
+        try:
+            yield target  # FIFO, character device ...: write in place, never replace
+        except OSError as exc:
+            raise _named(exc, path) from None
         return
     directory = os.path.dirname(target) or "."
     if not os.path.isdir(directory):
@@ -61,6 +73,10 @@ def atomic_path(path: str):
         os.chmod(tmp, stat.S_IMODE(st.st_mode) if st is not None else 0o666 & ~_umask())
         yield tmp
         os.replace(tmp, target)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise _named(exc, path) from None
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
@@ -142,7 +158,7 @@ def frame_bytes(frame: "pd.DataFrame", fmt: Format, table_text: Callable | None 
         if fmt is Format.CSV:
             import pyarrow.csv as pacsv
 
-            pacsv.write_csv(to_arrow(frame), buf)
+            pacsv.write_csv(_csv_table(frame), buf)
         else:
             import pyarrow.parquet as pq
 
@@ -173,7 +189,7 @@ def write_frame(frame: "pd.DataFrame", fmt: Format = Format.TABLE, output: str |
             if fmt is Format.CSV:
                 import pyarrow.csv as pacsv
 
-                pacsv.write_csv(to_arrow(frame), tmp)
+                pacsv.write_csv(_csv_table(frame), tmp)
             else:
                 import pyarrow.parquet as pq
 
@@ -195,6 +211,8 @@ def write_table(table: pa.Table, fmt: Format, output: str | None = None, meta: d
     fmt = Format(fmt)
     if fmt in (Format.CSV, Format.PARQUET):
         table = _plain(table)
+        if fmt is Format.CSV and CSV_GUARD:
+            table = guard_csv(table)
         if fmt is Format.PARQUET:
             table = with_meta(table, meta)
         with atomic_output(output) if output in (None, "-") else atomic_path(output) as target:
@@ -235,15 +253,56 @@ def _plain(table: pa.Table) -> pa.Table:
     return pa.table(cols, names=table.column_names)
 
 
-def write_text(text: str, output: str | None = None) -> None:
-    """Write text (a newline added if missing) to ``output`` or stdout."""
+def write_text(text: str, output: str | None = None, *, terminal_safe: bool = True) -> None:
+    """Write text (a newline added if missing) to ``output`` or stdout; control characters other
+    than tab and newline are shown as ``?`` (:func:`chipclass.outputs.tables.safe`) unless
+    ``terminal_safe`` is false (JSON, which escapes them itself)."""
+    if terminal_safe:
+        from chipclass.outputs.tables import safe
+
+        text = safe(text)
     with atomic_output(output) as fh:
         fh.write((text if text.endswith("\n") else text + "\n").encode("utf-8"))
 
 
 def write_json(obj, output: str | None = None, lines: bool = False) -> None:
     """Write a dict or list of dicts as JSON (or JSON Lines) to ``output`` or stdout."""
-    write_text(json_text(obj, lines), output)
+    write_text(json_text(obj, lines), output, terminal_safe=False)
+
+
+#: Neutralise spreadsheet formulas in CSV output (``--no-csv-guard`` turns it off).
+CSV_GUARD = True
+#: First characters that make a spreadsheet evaluate a cell (OWASP, "CSV Injection").
+_FORMULA_START = "=+-@\t\r"
+_PLAIN_NUMBER = r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$"
+
+
+def guard_csv(table: pa.Table) -> pa.Table:
+    """Text cells a spreadsheet would evaluate, prefixed with ``'`` (OWASP CSV injection guidance).
+
+    A text cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a
+    leading single quote, so Excel, LibreOffice and Google Sheets show it as text; numeric
+    columns, and text cells that are plain numbers (``-5``, ``+1.5e3``), are left as they are.
+
+    >>> guard_csv(pa.table({"a": ["=1+1", "-5", "ok", "@SUM(A1)"]})).column(0).to_pylist()
+    ["'=1+1", '-5', 'ok', "'@SUM(A1)"]
+    """
+    import pyarrow.compute as pc
+
+    cols = []
+    for col in table.columns:
+        if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+            risky = pc.and_(pc.match_substring_regex(col, "^[=+\\-@\t\r]"),
+                            pc.invert(pc.match_substring_regex(col, _PLAIN_NUMBER)))
+            if pc.any(risky).as_py():
+                col = pc.if_else(risky, pc.binary_join_element_wise("'", col, ""), col)
+        cols.append(col)
+    return pa.table(cols, names=table.column_names)
+
+
+def _csv_table(frame: pd.DataFrame) -> pa.Table:
+    table = to_arrow(frame)
+    return guard_csv(table) if CSV_GUARD else table
 
 
 class StreamWriter:
@@ -268,7 +327,7 @@ class StreamWriter:
                     self._sink.write(meta_line(self.meta))
             self._sink.write(frame_bytes(frame, Format.JSONL))
             return
-        table = to_arrow(frame)
+        table = _csv_table(frame) if self.fmt is Format.CSV else to_arrow(frame)
         if self._writer is None:
             import pyarrow.csv as pacsv
             import pyarrow.parquet as pq

@@ -1,0 +1,278 @@
+"""The cell grammar, shared by every engine and every file chipclass reads.
+
+A vocabulary cell is a number (optional sign; ``1,234.5`` thousands commas only in that exact
+form; an exponent of at most three digits), optionally followed by a unit that starts with a
+letter and passes :func:`chipclass.core.units.check_unit_text`. A cell whose trimmed text is
+one of :data:`MISSING` (case-insensitive) is "not given". Everything else is refused with the
+file, row, column and the original text: digits grouped by spaces (``1 000 TOPS``), decimal
+commas (``1,5``), text after the unit (``600 TOPS 2``), hexadecimal (``0x10``), ``inf`` and
+``nan``, values that overflow once converted (``1e308 PFLOPS``), negative values, areas of zero.
+Every check is a vectorised pyarrow/numpy kernel; Python runs once per distinct unit string and
+once more, for the message, on the first bad cell.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from chipclass.core.errors import InputError
+from chipclass.core.units import UnitError, unit_factor
+
+__all__ = ["MISSING", "MAX_CELL_BYTES", "NameIndex", "cell_hint", "numeric_column", "choice_column",
+           "text_column", "cell_shape"]
+
+#: Cell texts read as "not given" in every vocabulary column, by every engine (compared
+#: case-insensitively after trimming spaces). ``nan`` and ``inf`` are not among them: they are
+#: refused, since a figure that is not a number is more likely a broken export than a gap.
+MISSING = ("", "na", "n/a", "n.a.", "-", "--", "\u2013", "\u2014", "?", "null", "none", "unknown", "tbd")
+#: Largest value accepted in a canonical unit (and, for areas, the reciprocal is the smallest):
+#: far beyond any chip, and small enough that products and ratios (TPP, densities) stay finite.
+MAX_MAGNITUDE = 1e100
+#: Longest cell accepted (bytes of UTF-8), header cells included.
+MAX_CELL_BYTES = 64 * 1024
+
+# The cell grammar: a number (optional sign; thousands commas only as in 1,234.5), then
+# optionally a unit that starts with a letter (checked by units.check_unit_text).
+_NUMBER = r"[-+]?(?:\d{1,3}(?:,\d{3})+(?:\.\d*)?|\d+\.?\d*|\.\d+)(?:[eE][-+]?\d{1,3})?"
+_PLAIN = f"^{_NUMBER}$"
+_CELL = f"^(?P<num>{_NUMBER})(?:\\s*(?P<unit>[A-Za-z\u00b5\u03bc\u00b0%].*))?$"
+#: (pattern, explanation) for the usual ways a cell breaks the grammar, first match wins.
+_HINTS = (
+    (re.compile(r"^[-+]?\d{1,3}(?:[ \u00a0\u202f\u2009']\d{3})+(?:[.,]\d+)?(?:\s|$)"),
+     "digits grouped with spaces or apostrophes; write 1000 or 1,000"),
+    (re.compile(r"^[-+]?\d*,\d+(?:\s|$|[A-Za-z])"),
+     "a decimal comma? write 1.5 (a comma may only separate thousands, as in 1,234.5)"),
+    (re.compile(r"^[-+]?\d+(?:[.,]\d+)*\.\d{3},\d"),
+     "a decimal comma with dots between thousands? write 1234.5"),
+    (re.compile(r"^[-+]?0[xXoObB][0-9A-Fa-f]"), "hexadecimal, octal or binary numbers are not read; write it in decimal"),
+    (re.compile(r"^[-+]?(?:inf|infinity|nan)\b", re.IGNORECASE), "not a finite number"),
+    (re.compile(r"^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*[A-Za-z\u00b5\u03bc%][^\d]*\s[-+]?\d"),
+     "text after the unit; one number and one unit per cell"),
+)
+
+
+def _first(mask: np.ndarray) -> int:
+    return int(np.flatnonzero(mask)[0])
+
+
+def cell_hint(text: str) -> str | None:
+    """Why ``text`` breaks the cell grammar, for the usual cases (None otherwise).
+
+    >>> cell_hint("1 000 TOPS"), cell_hint("0x10")
+    ('digits grouped with spaces or apostrophes; write 1000 or 1,000', 'hexadecimal, octal or binary numbers are not read; write it in decimal')
+    """
+    for pattern, hint in _HINTS:
+        if pattern.search(text):
+            return hint
+    return None
+
+
+_GRAMMAR = "a number, optionally followed by a unit, such as '296', '1,234.5' or '296 TFLOPS'"
+
+
+def _refuse_cell(text, *, source, row, column, why: str | None = None) -> InputError:
+    hint = cell_hint(str(text).strip())
+    message = f"is not {_GRAMMAR}" if hint is None and why is None else (hint or why)
+    return InputError(message, source=source, row=row, column=column, value=text)
+
+
+def numeric_column(arr: pa.ChunkedArray, kind: str, unit: str | None, default: str, *,
+             source: str, column: str, offset: int) -> np.ndarray:
+    """One column to float64 in the canonical unit of ``kind``.
+
+    Refuses (with the first offending row) cells outside the grammar, values that are not
+    finite after conversion (``1e308 PFLOPS``), negative values, and areas of zero.
+    """
+    header_factor = unit_factor(unit or default, kind)
+    t = arr.type
+    if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_null(t) or pa.types.is_decimal(t):
+        with np.errstate(over="ignore"):
+            values = pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False) * header_factor
+        shown = lambda i: str(arr[i].as_py())  # noqa: E731
+    else:
+        raw = text_column(arr)
+        values, grammar_error = _cells(raw, arr, kind, header_factor, source=source, column=column,
+                                       offset=offset)
+        shown = lambda i: arr[i].as_py()  # noqa: E731
+    if not pa.types.is_string(t) and not pa.types.is_large_string(t):
+        grammar_error = None
+    with np.errstate(invalid="ignore"):
+        given = ~np.isnan(values)
+        infinite = given & ~np.isfinite(values)
+        negative = given & (values < 0)
+        zero_area = given & (values == 0) if kind == "area" else np.zeros(len(values), bool)
+        out_of_range = given & ((values > MAX_MAGNITUDE) | ((values < 1 / MAX_MAGNITUDE) & (values > 0) & (kind == "area")))
+    bad = infinite | negative | zero_area | out_of_range
+    if grammar_error is not None and (not bad.any() or grammar_error.row <= offset + _first(bad) + 1):
+        raise grammar_error  # the earliest bad cell of the column, whatever the kind of fault
+    if bad.any():
+        i = _first(bad)
+        why = ("is too large: it overflows a 64-bit float once converted to the canonical unit"
+               if infinite[i] else
+               "an area must be more than zero (leave the cell empty if unknown)" if kind == "area" and (
+                   negative[i] or zero_area[i]) else
+               "must be zero or more" if negative[i] else
+               f"is outside the magnitudes accepted (up to {MAX_MAGNITUDE:g} in the canonical unit; areas from "
+               f"{1 / MAX_MAGNITUDE:g}), where derived metrics could overflow")
+        if infinite[i] and cell_hint(str(shown(i))):
+            why = cell_hint(str(shown(i)))
+        raise InputError(why, source=source, row=offset + i + 1, column=column, value=shown(i))
+    return values
+
+
+_PLAIN_NUMBER = r"^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d{1,3})?$"
+
+
+def _cells(raw, original, kind: str, header_factor: float, *, source: str, column: str,
+           offset: int) -> tuple[np.ndarray, InputError | None]:
+    """Text cells ('296', '4 TB/s', '2,375 TOPS') to float64 in the canonical unit of ``kind``,
+    NaN where a cell is refused, and the error of the first refused cell (outside the grammar
+    or with a bad unit), or None.
+
+    Two vectorised paths: when every cell is a plain number (the grammar checked by a regular
+    expression, then cast), else the full grammar by ``extract_regex``.
+    """
+    valid = pc.is_valid(raw)
+    plain = pc.match_substring_regex(raw, _PLAIN_NUMBER)
+    if pc.all(pc.or_kleene(plain, pc.invert(valid))).as_py() is not False:
+        with np.errstate(over="ignore"):
+            return pc.cast(raw, pa.float64()).to_numpy(zero_copy_only=False) * header_factor, None
+    parts = pc.extract_regex(raw, _CELL)
+    unmatched = np.asarray(pc.and_(valid, pc.is_null(parts)))
+    errors: list[tuple[int, InputError]] = []
+    if unmatched.any():
+        i = _first(unmatched)
+        errors.append((i, _refuse_cell(original[i].as_py(), source=source, row=offset + i + 1, column=column)))
+    numbers = pc.replace_substring(pc.struct_field(parts, "num"), ",", "")
+    values = pc.cast(numbers, pa.float64()).to_numpy(zero_copy_only=False)
+    units = pc.utf8_trim_whitespace(pc.struct_field(parts, "unit"))
+    distinct = pc.unique(units).to_pylist()
+    factors = np.empty(len(distinct))
+    for j, u in enumerate(distinct):  # once per distinct unit string, not per row
+        if not u:
+            factors[j] = header_factor
+            continue
+        try:
+            factors[j] = unit_factor(u, kind)
+        except UnitError as exc:
+            factors[j] = np.nan
+            i = _first(np.asarray(pc.equal(units, u).fill_null(False)))
+            errors.append((i, _refuse_cell(original[i].as_py(), source=source, row=offset + i + 1,
+                                           column=column, why=str(exc))))
+    idx = 0 if len(distinct) == 1 else np.asarray(
+        pc.index_in(units, value_set=pa.array(distinct, pa.string())).fill_null(0))
+    with np.errstate(over="ignore", invalid="ignore"):
+        return values * factors[idx], (min(errors, key=lambda e: e[0])[1] if errors else None)
+
+
+def text_column(arr: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Trimmed text with every spelling in :data:`MISSING` as null."""
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        arr = pc.cast(arr, pa.string())
+    arr = pc.utf8_trim_whitespace(arr)
+    missing = pc.is_in(pc.utf8_lower(arr), value_set=pa.array(MISSING, pa.string()))
+    return pc.if_else(missing, pa.scalar(None, arr.type), arr)
+
+
+def choice_column(arr: pa.ChunkedArray, choices: tuple[str, ...], *, source: str, column: str,
+            offset: int, what: str) -> np.ndarray:
+    """Index of each cell's value in ``choices`` (case-insensitive); -1 where empty."""
+    text = pc.utf8_lower(text_column(arr))
+    idx = pc.index_in(text, value_set=pa.array(choices, pa.string()))
+    unknown = np.asarray(pc.and_(pc.is_valid(text), pc.is_null(idx)))
+    if unknown.any():
+        i = _first(unknown)
+        raise InputError(f"is not {what} (one of: {', '.join(choices)})", source=source,
+                         row=offset + i + 1, column=column, value=arr[i].as_py())
+    return np.asarray(idx.fill_null(-1), dtype=np.int64)
+
+
+def cell_shape(table: pa.Table, source: str, offset: int) -> None:
+    """Refuse, at the first row, a text cell over :data:`MAX_CELL_BYTES` or one holding a line
+    break (values may not span lines: that is how an unbalanced quote swallows later rows)."""
+    first: tuple[int, int, str] | None = None
+    for j, h in enumerate(table.column_names):
+        col = table.column(j)
+        if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
+            continue
+        long = np.asarray(pc.greater(pc.binary_length(col), MAX_CELL_BYTES).fill_null(False))
+        broken = np.asarray(pc.match_substring_regex(col, "[\r\n]").fill_null(False))
+        for kind, mask in ((0, long), (1, broken)):
+            if mask.any():
+                i = _first(mask)
+                if first is None or (i, j) < first[:2]:
+                    first = (i, j, kind)
+    if first is not None:
+        i, j, kind = first
+        h = table.column_names[j]
+        text = table.column(j)[i].as_py()
+        if kind == 0:
+            raise InputError(f"the cell is longer than the limit of {MAX_CELL_BYTES // 1024} KiB",
+                             source=source, row=offset + i + 1, column=h, value=text[:40] + "...")
+        raise InputError("a quoted value runs past the end of its line (an unbalanced quote? values "
+                         "may not span lines)", source=source, row=offset + i + 1, column=h,
+                         value=text.splitlines()[0][:80] if text.strip() else text)
+
+
+class NameIndex:
+    """Names seen so far, as 64-bit hashes with the row each first appeared at.
+
+    Streaming and the Dask engine check uniqueness across batches with it in bounded memory:
+    16 bytes per row (hash and row), in sorted runs merged like a binary counter (so the
+    total work is O(n log n)), never the names themselves. A duplicate is always reported;
+    two different names with the same 64-bit hash (probability about n**2 / 2**65, 3e-8 for a
+    million rows) would be reported as a duplicate too: a false refusal, never a silent pass.
+    """
+
+    def __init__(self, source: str | None = None):
+        self.runs: list[tuple[np.ndarray, np.ndarray]] = []
+        self.source = source
+
+    @staticmethod
+    def hashes(names) -> np.ndarray:
+        import pandas as pd
+
+        return pd.util.hash_pandas_object(names.astype(object), index=False).to_numpy(np.uint64)
+
+    def first_repeat(self, names, offset: int) -> tuple[int, int] | None:
+        """(position in ``names``, row of its first appearance) of the first name seen before
+        (in an earlier batch or earlier in this one); None if all are new."""
+        h = self.hashes(names)
+        n = len(h)
+        if not n:
+            return None
+        order = np.argsort(h, kind="stable")
+        hs = h[order]
+        same = np.concatenate([[False], hs[1:] == hs[:-1]])
+        # position of the first occurrence of each sorted element's hash
+        start = np.maximum.accumulate(np.where(~same, np.arange(n), 0))
+        repeat_in_batch = np.zeros(n, bool)
+        repeat_in_batch[order[same]] = True
+        first_pos = np.empty(n, np.int64)
+        first_pos[order] = order[start]
+        prior_row = np.full(n, -1, np.int64)
+        for run_h, run_rows in self.runs:
+            k = np.searchsorted(run_h, h)
+            k = np.minimum(k, len(run_h) - 1)
+            hit = run_h[k] == h
+            prior_row = np.where(hit & ((prior_row < 0) | (run_rows[k] < prior_row)), run_rows[k], prior_row)
+        bad = repeat_in_batch | (prior_row >= 0)
+        if bad.any():
+            i = _first(bad)
+            row = prior_row[i] if prior_row[i] >= 0 else offset + first_pos[i] + 1
+            return i, int(row)
+        self._add(hs, (offset + order + 1).astype(np.int64))
+        return None
+
+    def _add(self, h: np.ndarray, rows: np.ndarray) -> None:
+        self.runs.append((h, rows))
+        while len(self.runs) > 1 and len(self.runs[-2][0]) <= len(self.runs[-1][0]):
+            (h1, r1), (h2, r2) = self.runs.pop(-2), self.runs.pop()
+            hh = np.concatenate([h1, h2])
+            rr = np.concatenate([r1, r2])
+            o = np.argsort(hh, kind="stable")
+            self.runs.append((hh[o], rr[o]))

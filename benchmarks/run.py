@@ -19,6 +19,10 @@ writes it as CSV and Parquet, and measures:
 - in-memory scoring against a naive per-row baseline (pint quantities, Python max/if per row),
   run on a sample and extrapolated;
 - CSV against Parquet input (end to end), and a 10^7-variant design sweep (when available);
+- design (``--sweep-variants``, default 10^7; ``--only-design`` skips the rest): ``chipclass sweep
+  ... -o out.parquet`` end to end (a fresh process) against a pyarrow write of the same table,
+  the cost of ``--to CN`` against a plain sweep (end to end and in process), and headroom of
+  10^6 catalogue rows;
 - peak memory (max RSS) of each end-to-end process against the in-memory size of the input.
 
 Numbers go to stdout as a table and to a JSON file so runs can be compared. Tests never time.
@@ -279,18 +283,93 @@ def bench_size(n: int, tmp: str, baseline_per_row: float | None) -> dict:
     return res
 
 
+def bench_design(tmp: str, variants: int, headroom_rows: int = 10**6) -> dict:
+    """Sweep to Parquet end to end vs a pyarrow write of the same table; --to cost; headroom."""
+    from chipclass.core.readers import load, spec_catalogue
+    from chipclass.design.headroom import headroom
+    from chipclass.design.sweep import expand, run, write_parquet
+    from chipclass.rules.instruments import rules_in_force
+
+    side = int(round(variants ** 0.5))
+    other = variants // side
+    vary = ["--vary", f"fp8=100:2000:{side}", "--vary", f"die_area=100:1000:{other}"]
+    out = os.path.join(tmp, "sweep.parquet")
+    cli = ["sweep", "--spec", "fp8=296 TFLOPS", "--spec", "die_area=814", *vary, "--as-of", "2025-06-01",
+           "-q", "-o", out]
+
+    import resource
+
+    def e2e(extra):  # (wall, CPU user+sys) of a fresh process: CPU is what a shared machine can't inflate
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "chipclass", *cli, *extra], check=True)
+        wall = time.perf_counter() - t
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    plain, plain_cpu = min(e2e([]) for _ in range(2))
+    to_cn, to_cn_cpu = min(e2e(["--to", "CN"]) for _ in range(2))
+    script = (f"import pyarrow.parquet as pq\nt = pq.read_table({out!r})\n"
+              f"from chipclass.design.sweep import write_parquet\nwrite_parquet(t, {out + '.copy'!r})")
+    floor = run_process(script)
+    rules = rules_in_force("2025-06-01")
+    base = spec_catalogue("base", fp8=296, die_area=814)
+    v = expand(base, {"fp8": np.linspace(100, 2000, side), "die_area": np.linspace(100, 1000, other)})
+    t_run, (table, _s) = timed(lambda: run(v, rules), 2)
+    t_run_cn, _ = timed(lambda: run(v, rules, destinations=["CN"]), 2)
+    t_pa_same, _ = timed(lambda: write_parquet(table, os.path.join(tmp, "same.parquet")), 2)
+    t_pa_default, _ = timed(lambda: pq.write_table(table, os.path.join(tmp, "default.parquet")), 2)
+    cat = load(os.path.join(HERE, "..", "data", "chips.csv"))
+    big = cat.take(np.resize(np.arange(len(cat)), headroom_rows))
+    c0 = time.process_time()
+    t_head, room = timed(lambda: headroom(big, rules))
+    head_cpu = time.process_time() - c0
+    return {"sweep_variants": side * other, "sweep_parquet_end_to_end_s": plain,
+            "sweep_parquet_end_to_end_cpu_s": plain_cpu, "sweep_parquet_to_cn_end_to_end_cpu_s": to_cn_cpu,
+            "ratio_to_cn_over_plain_end_to_end_cpu": to_cn_cpu / plain_cpu,
+            "pyarrow_read_write_same_table_process_s": floor["seconds"], "headroom_cpu_s": head_cpu,
+            "sweep_parquet_to_cn_end_to_end_s": to_cn, "ratio_to_cn_over_plain_end_to_end": to_cn / plain,
+            "sweep_in_process_s": t_run, "sweep_in_process_to_cn_s": t_run_cn,
+            "ratio_to_cn_over_plain_in_process": t_run_cn / t_run,
+            "pyarrow_write_same_settings_s": t_pa_same, "pyarrow_write_default_s": t_pa_default,
+            "ratio_end_to_end_over_pyarrow_write": plain / t_pa_same,
+            "headroom_rows": headroom_rows, "headroom_s": t_head, "headroom_result_rows": len(room)}
+
+
+def print_design(d: dict) -> None:
+    n = d["sweep_variants"]
+    print(f"sweep of {n:,} variants to Parquet, end to end (fresh process): {d['sweep_parquet_end_to_end_s']:.2f} s; "
+          f"pyarrow write of the same table: {d['pyarrow_write_same_settings_s']:.2f} s (chipclass's settings), "
+          f"{d['pyarrow_write_default_s']:.2f} s (pyarrow defaults); ratio end to end / write "
+          f"{d['ratio_end_to_end_over_pyarrow_write']:.2f}")
+    print(f"  CPU (user+sys) of the sweep process: {d['sweep_parquet_end_to_end_cpu_s']:.2f} s; a fresh process that "
+          f"reads that Parquet with pyarrow and writes it again: {d['pyarrow_read_write_same_table_process_s']:.2f} s")
+    print(f"sweep --to CN: CPU {d['sweep_parquet_to_cn_end_to_end_cpu_s']:.2f} s "
+          f"({d['ratio_to_cn_over_plain_end_to_end_cpu']:.2f}x plain); wall {d['sweep_parquet_to_cn_end_to_end_s']:.2f} s end to end "
+          f"({d['ratio_to_cn_over_plain_end_to_end']:.2f}x plain); in process {d['sweep_in_process_to_cn_s']:.2f} s "
+          f"against {d['sweep_in_process_s']:.2f} s ({d['ratio_to_cn_over_plain_in_process']:.2f}x)")
+    print(f"headroom of {d['headroom_rows']:,} catalogue rows: {d['headroom_s']:.2f} s (CPU {d['headroom_cpu_s']:.2f} s) "
+          f"({d['headroom_result_rows']:,} result rows)")
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default="1e4,1e5,1e6,1e7")
     ap.add_argument("--json", default=os.path.join(HERE, "out", "results.json"))
     ap.add_argument("--baseline-sample", type=int, default=2000)
     ap.add_argument("--startup-repeat", type=int, default=15)
+    ap.add_argument("--sweep-variants", type=float, default=1e7)
+    ap.add_argument("--only-design", action="store_true", help="Only the sweep, --to and headroom figures.")
     args = ap.parse_args(argv)
+    if args.only_design:
+        with tempfile.TemporaryDirectory() as tmp:
+            print_design(bench_design(tmp, int(args.sweep_variants)))
+        return
     sizes = [int(float(s)) for s in args.sizes.split(",")]
     start = startup(args.startup_repeat)
     with tempfile.TemporaryDirectory() as tmp:
         per_row = naive_per_row(generate(args.baseline_sample, seed=1), args.baseline_sample)
         results = [bench_size(n, tmp, per_row) for n in sizes]
+        design = bench_design(tmp, int(args.sweep_variants))
     machine = {"python": platform.python_version(), "machine": platform.machine(),
                "processor": platform.processor() or platform.machine(), "cpus": os.cpu_count(),
                "numpy": np.__version__, "pandas": pd.__version__, "pyarrow": pa.__version__}
@@ -323,9 +402,11 @@ def main(argv=None):
     for r in results:
         if "sweep_variants_per_s" in r:
             print(f"sweep: {r['sweep_variants']:,} variants at {r['sweep_variants_per_s']:,.0f} variants/s")
+    print_design(design)
     os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
     with open(args.json, "w") as fh:
-        json.dump({"machine": machine, "naive_rows_per_s": 1 / per_row, "startup": start, "results": results},
+        json.dump({"machine": machine, "naive_rows_per_s": 1 / per_row, "startup": start, "results": results,
+                   "design": design},
                   fh, indent=1)
     print(f"wrote {args.json}")
 

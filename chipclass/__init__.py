@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import importlib
 
-__all__ = ["score", "classify", "diff", "explain", "tpp", "classify_spec", "load", "rules_in_force",
+__all__ = ["score", "classify", "diff", "explain", "tpp", "classify_spec", "load", "rules_in_force", "envelope",
            "ureg", "__version__"]
 __version__ = "0.2.0"
 
 _HOME = {"score": "chipclass.api", "classify": "chipclass.api", "diff": "chipclass.api",
          "explain": "chipclass.api", "tpp": "chipclass.api", "classify_spec": "chipclass.api",
-         "load": "chipclass.api", "rules_in_force": "chipclass.rules.instruments", "ureg": "chipclass.core.units"}
+         "load": "chipclass.api", "envelope": "chipclass.api", "rules_in_force": "chipclass.rules.instruments", "ureg": "chipclass.core.units"}
 
 
 def __getattr__(name: str):

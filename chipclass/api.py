@@ -19,7 +19,7 @@ from chipclass.core.readers import load, spec_catalogue
 from chipclass.rules.instruments import rules_in_force
 
 __all__ = ["load", "score", "score_stream", "diff", "tpp", "spec_catalogue", "classify_spec", "explain",
-           "classify"]
+           "classify", "envelope"]
 
 #: Canonical unit of each numeric result, for Quantity outputs.
 RESULT_UNITS = {"tpp": "dimensionless", "performance_density": "1/mm**2",
@@ -289,3 +289,48 @@ def explain(data=None, name: str | None = None, as_of=None, rules_dir: str | Non
     return explain_row(cat, index, rules_in_force(as_of, rules_dir), bit_lengths)
 
 
+
+
+def envelope(data=None, name: str | None = None, *, free, target: str, as_of=None, bounds: dict | None = None,
+             maximise: str | None = None, rules_dir: str | None = None,
+             bit_lengths: dict[str, int] | None = None, **specs):
+    """The region around a base design, over the ``free`` specs, that keeps ``target``.
+
+    Parameters
+    ----------
+    data, name
+        A catalogue and the base device's name (else its first row); or, without ``data``,
+        the base design as keyword ``specs`` (as for :func:`classify_spec`).
+    free : list of str
+        1 to 4 specs that may move: format throughputs (``fp8``), ``die_area``,
+        ``memory_bandwidth``, ``package_area``, ``interconnect_bandwidth``.
+    target : str
+        A class (``'not controlled'``, ``'3A090.b'``, ``'3A090.a.1'``, ``'controlled'``) or a
+        licence answer: ``'no-licence:CN'``, ``'licence:CN'``, ``'case-by-case:CN'``.
+    as_of, rules_dir, bit_lengths
+        As for :func:`score`.
+    bounds : dict, optional
+        Spec -> (low, high) in the spec's default unit, or ``'LOW:HIGH unit'`` text; the box the
+        envelope is solved in (default 0 to 4x the base, areas a quarter to 4x).
+    maximise : str, optional
+        The free spec whose largest value inside the envelope is reported (default the first).
+
+    Returns
+    -------
+    chipclass.design.envelope.Envelope
+        ``.vertices``, ``.faces``, ``.table``, ``.nearest``, ``.largest``, ``.to_dict()``.
+    """
+    from chipclass.design.envelope import envelope as solve, parse_bounds
+
+    if data is None:
+        cat = spec_catalogue(name or "spec", **specs)
+    else:
+        cat = load(data)
+        cat = cat.take([cat.index_of(name) if name is not None else 0])
+    parsed = {}
+    for k, v in (bounds or {}).items():
+        if isinstance(v, str):
+            k, v = parse_bounds(f"{k}={v}")
+        parsed[k.lower()] = (float(v[0]), float(v[1]))
+    return solve(cat, free, target, rules_in_force(as_of, rules_dir), bounds=parsed, maximise=maximise,
+                 bit_lengths=bit_lengths, rules_dir=rules_dir)

@@ -84,3 +84,89 @@ def test_cli_sweep_summary_and_license(tmp_path):
     frame = pd.read_csv(out)
     assert len(frame) == 15 and "license_CN" in frame.columns
     assert "3A090.a.1" in r.stderr  # summary on stderr for machine formats
+
+
+# --- sweeps for product teams --------------------------------------------------------------
+
+def test_sampled_sweeps_take_plain_ranges_and_grids_refuse_them(tmp_path):
+    out = tmp_path / "s.csv"
+    r = CliRunner().invoke(main, ["sweep", "H20", "--catalogue", str(CHIPS), "--vary", "fp8=200:600",
+                                  "--samples", "50", "--method", "lhs", "--as-of", "2025-06-01", "-o", str(out)])
+    assert r.exit_code == 0, r.stderr
+    f = pd.read_csv(out)
+    assert len(f) == 50 and f["fp8"].between(200, 600).all()
+    r = CliRunner().invoke(main, ["sweep", "H20", "--catalogue", str(CHIPS), "--vary", "fp8=200:600"])
+    assert r.exit_code == 2 and "LOW:HIGH:N" in r.stderr
+
+
+def test_file_values_carry_units_and_are_bounded(tmp_path, monkeypatch):
+    from chipclass.core.errors import InputError
+    from chipclass.design import sweep as sweep_mod
+    f = tmp_path / "v.txt"
+    f.write_text("0.2 PFLOPS\n300 TFLOPS, 400\n")  # 400 in the default unit (TOPS)
+    assert parse_range(f"fp8=@{f}")[1].tolist() == [200.0, 300.0, 400.0]
+    f.write_text("300 TFLOPS\n5 mm**2\n")
+    with pytest.raises(InputError) as e:
+        parse_range(f"fp8=@{f}")
+    assert e.value.row == 2 and "5 mm**2" in str(e.value.value)
+    monkeypatch.setattr(sweep_mod, "MAX_FILE_BYTES", 10)
+    f.write_text("1\n" * 20)
+    with pytest.raises(InputError, match="at most"):
+        parse_range(f"fp8=@{f}")
+
+
+def test_size_is_refused_before_allocation():
+    r = CliRunner().invoke(main, ["sweep", "--spec", "fp8=300", "--vary", "fp8=1:2:1000000",
+                                  "--vary", "die_area=1:2:1000000", "--vary", "memory=1:2:1000000"])
+    assert r.exit_code == 2 and "1,000,000,000,000,000,000 variants" in r.stderr
+    r = CliRunner().invoke(main, ["sweep", "--spec", "fp8=300", "--vary", "fp8=1:2:100", "--max-variants", "99"])
+    assert r.exit_code == 2 and "100 variants" in r.stderr
+
+
+def test_licence_columns_equal_the_full_determination(tmp_path):
+    # the lean per-destination licence of a sweep equals `license_required` of determine()
+    from chipclass.licensing.determine import determine
+    from chipclass.design.sweep import expand, run
+    from chipclass.rules.instruments import rules_in_force
+    cat = chipclass.api.load(str(CHIPS))
+    for day in ("2023-06-01", "2025-03-01", "2026-02-01", "2026-08-01"):
+        for name in ("H20", "RTX 4090 D", "H100 SXM"):
+            one = cat.take([cat.index_of(name)])
+            v = expand(one, {"fp8": np.linspace(50, 3000, 40), "die_area": np.linspace(100, 1200, 25)})
+            dests = ["CN", "AE", "DE", "IN", "US", "MO"]
+            table, _ = run(v, rules_in_force(day), destinations=dests)
+            full = determine(v, dests, None, day)
+            from chipclass.classification.engine import classify as classify_engine
+            frame = classify_engine(v, rules_in_force(day)).to_frame()
+            assert [c for c in table.column_names if not c.startswith("license_")] == list(frame.columns)
+            for col in ("eccn", "eccn_note", "clause", "status"):
+                assert table.column(col).to_pylist() == frame[col].astype(object).where(frame[col].notna(), None).tolist()
+            for d in dests:
+                want = full.loc[full["destination"] == d, "license_required"].astype(object).tolist()
+                got = table.column(f"license_{d}").to_pylist()
+                assert got == [None if w is pd.NA else bool(w) for w in want], (day, name, d)
+
+
+def test_quiet_and_no_progress_in_a_pipe(tmp_path):
+    out = tmp_path / "s.parquet"
+    r = CliRunner().invoke(main, ["sweep", "H20", "--catalogue", str(CHIPS), "--vary", "fp8=200:600:5", "-q",
+                                  "-o", str(out), "--as-of", "2025-06-01"])
+    assert r.exit_code == 0 and r.stderr == ""
+    t = pd.read_parquet(out)
+    # H20 at fp8 600 TFLOPS: TPP 600 x 8 = 4800 -> 3A090.a.1 (TPP >= 4800)
+    assert len(t) == 5 and t["clause"].astype(str).tolist()[-1] == "3A090.a.1"
+
+
+def test_parquet_written_slice_by_slice_equals_the_in_memory_result(tmp_path, monkeypatch):
+    from chipclass.design import sweep as sweep_mod
+    monkeypatch.setattr(sweep_mod, "SLICE", 7)  # many slices, a short last one
+    out = tmp_path / "s.parquet"
+    args = ["sweep", "H20", "--catalogue", str(CHIPS), "--vary", "fp8=100:900:9", "--vary", "die_area=300:1200:11",
+            "--to", "CN", "--as-of", "2025-06-01", "-q"]
+    r = CliRunner().invoke(main, args + ["-o", str(out)])
+    assert r.exit_code == 0, r.stderr
+    r2 = CliRunner().invoke(main, args + ["-f", "csv"])
+    got, want = pd.read_parquet(out), pd.read_csv(__import__("io").StringIO(r2.stdout))
+    assert len(got) == 99 == len(want)
+    assert got["clause"].astype(object).fillna("").tolist() == want["clause"].fillna("").tolist()
+    assert got["license_CN"].tolist() == want["license_CN"].tolist()

@@ -1,4 +1,4 @@
-"""Commands on the design space: ``sweep``, ``headroom`` and ``plot``."""
+"""Commands on the design space: ``sweep``, ``headroom``, ``envelope`` and ``plot``."""
 
 from __future__ import annotations
 
@@ -38,10 +38,13 @@ def base_catalogue(base, catalogue, specs):
 @click.argument("base", required=False)
 @click.option("--spec", "specs", multiple=True, metavar="KEY=VALUE", help="Base spec (or override). Repeatable.")
 @click.option("--vary", multiple=True, required=True, metavar="SPEC=RANGE",
-              help="fp8=200:600:5 (5 values, inclusive), fp8=200,300 (list), fp8=@file; a unit may follow.")
+              help="fp8=200:600:5 (5 values, inclusive), fp8=200:600 (the span, with --samples), fp8=200,300 "
+                   "(list), fp8=@file (values, units allowed); a unit may follow.")
 @click.option("--method", type=click.Choice(["grid", "random", "lhs"]), default="grid", show_default=True)
 @click.option("--samples", type=click.IntRange(1), default=None, help="Variants to draw (random, lhs).")
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--max-variants", type=click.IntRange(1), default=None, show_default="50,000,000",
+              help="Refuse a larger sweep (its size is computed first).")
 @catalogue_option
 @format_option(*TABULAR)
 @output_option
@@ -50,43 +53,51 @@ def base_catalogue(base, catalogue, specs):
 @tf32_option
 @quiet_option
 @rules_option
-def sweep(base, specs, vary, method, samples, seed, catalogue, fmt, output, as_of, destinations, tf32_bits,
-          quiet, rules_dir):
+def sweep(base, specs, vary, method, samples, seed, max_variants, catalogue, fmt, output, as_of, destinations,
+          tf32_bits, quiet, rules_dir):
     """Score every variant of BASE over the --vary ranges; a summary per paragraph/status."""
-    from chipclass.classification.engine import classify
-    from chipclass.design.sweep import expand, parse_range
+    from chipclass.design.sweep import MAX_VARIANTS, expand, parse_vary, run, run_to_parquet
     from chipclass.outputs.formats import choose
+    from chipclass.outputs.progress import progress
     from chipclass.outputs.reports import sweep_summary_line, sweep_text
-    from chipclass.outputs.write import write_frame
+    from chipclass.outputs.write import atomic_path, write_frame
     from chipclass.rules.instruments import rules_in_force
 
     fmt = choose(fmt, output, TABULAR)
     bits = bit_lengths(tf32_bits)
     one = base_catalogue(base, catalogue, specs)
-    ranges = dict(parse_range(v) for v in vary)
+    parsed = [parse_vary(v) for v in vary]
+    ranges = {k: v for k, v, _span in parsed}
     if method != "grid" and not samples:
         raise click.UsageError(f"--method {method} needs --samples N")
     if method == "grid" and samples:
         method = "random"
-    variants = expand(one, ranges, method, samples, seed)
+    spans = [k for k, _v, span in parsed if span]
+    if method == "grid" and spans:
+        raise click.UsageError(f"--vary {spans[0]}=LOW:HIGH is a span: give a count for a grid (LOW:HIGH:N) "
+                               "or --samples N to draw from it")
+    variants = expand(one, ranges, method, samples, seed, max_variants or MAX_VARIANTS)
     rules = rules_in_force(as_of, rules_dir)
-    result = classify(variants, rules, bits)
-    frame = result.to_frame()
-    if destinations:
-        from chipclass.licensing.determine import determine
-
-        lic = determine(variants, destinations, None, as_of, rules_dir=rules_dir, bit_lengths=bits)
-        for d in dict.fromkeys(lic["destination"]):
-            frame[f"license_{d}"] = lic.loc[lic["destination"] == d, "license_required"].to_numpy()
-    summary = result.summary()
+    show = progress(quiet, unit="variants", total=len(variants))
     name = str(one.names.iloc[0])
-    if fmt is Format.TABLE:
+    if fmt is Format.PARQUET and output not in (None, "-"):
+        with atomic_path(output) as tmp:  # written slice by slice while the next is scored
+            summary = run_to_parquet(tmp, variants, rules, bit_lengths=bits, destinations=destinations,
+                                     rules_dir=rules_dir, show=show)
+        show(len(variants), done=True)
+    else:
+        table, summary = run(variants, rules, bits, destinations, rules_dir=rules_dir, show=show)
+        show(len(variants), done=True)
+    if fmt is Format.PARQUET and output not in (None, "-"):
+        pass  # written above
+    elif fmt is Format.TABLE:
+        frame = table.to_pandas()
         write_frame(frame, fmt, output, table_text=lambda f: sweep_text(
             f, summary, list(ranges), name, method, rules.as_of, rules.id))
     else:
-        write_frame(frame, fmt, output)
-        if not quiet:
-            click.echo(sweep_summary_line(summary), err=True)
+        write_frame(table.to_pandas(), fmt, output)
+    if fmt is not Format.TABLE and not quiet:
+        click.echo(sweep_summary_line(summary), err=True)
 
 
 @main.command()
@@ -115,19 +126,61 @@ def headroom(file, specs_filter, fmt, output, as_of, tf32_bits, quiet, rules_dir
 
 
 @main.command()
+@click.argument("base", required=False)
+@click.option("--spec", "specs", multiple=True, metavar="KEY=VALUE", help="Base spec (or override). Repeatable.")
+@click.option("--free", "free", multiple=True, required=True, metavar="SPEC",
+              help="A spec that may move (1 to 4): fp8, fp16, ..., die_area, memory_bandwidth, package_area, "
+                   "interconnect_bandwidth. Repeatable.")
+@click.option("--target", required=True, metavar="OUTCOME",
+              help="'not controlled', '3A090.b', '3A090.a.1', 'controlled', or 'no-licence:CN', 'licence:CN', "
+                   "'case-by-case:CN'.")
+@click.option("--range", "ranges", multiple=True, metavar="SPEC=LOW:HIGH",
+              help="The box of a free spec (default 0 to 4x the base; areas a quarter to 4x); a unit may follow.")
+@click.option("--maximise", default=None, metavar="SPEC", help="Report this free spec's largest value (default: the first).")
+@catalogue_option
+@format_option(*TABULAR)
+@output_option
+@as_of_option
+@tf32_option
+@quiet_option
+@rules_option
+def envelope(base, specs, free, target, ranges, maximise, catalogue, fmt, output, as_of, tf32_bits, quiet, rules_dir):
+    """The region around BASE, over the --free specs, that keeps --target: vertices and faces,
+    the nearest point that reaches it and the largest value of one spec, solved from the rules."""
+    from chipclass.design.envelope import envelope as solve, parse_bounds
+    from chipclass.outputs.formats import choose
+    from chipclass.outputs.reports import envelope_text
+    from chipclass.outputs.write import write_frame, write_json, write_text
+    from chipclass.rules.instruments import rules_in_force
+
+    fmt = choose(fmt, output, TABULAR)
+    one = base_catalogue(base, catalogue, specs)
+    env = solve(one, free, target, rules_in_force(as_of, rules_dir), bounds=dict(parse_bounds(r) for r in ranges),
+                maximise=maximise, bit_lengths=bit_lengths(tf32_bits), rules_dir=rules_dir)
+    if fmt is Format.TABLE:
+        write_text(envelope_text(env), output)
+    elif fmt is Format.JSON:
+        write_json(env.to_dict(), output)
+    else:
+        write_frame(env.table, fmt, output)
+
+
+@main.command()
 @click.argument("file", required=False)
 @as_of_option
 @click.option("--compare", "compare", default=None, metavar="YYYY-MM-DD",
-              help="Also draw the regions in force on this date, beside the first (how they moved).")
+              help="Also draw the regions in force on this date (panels left to right by date).")
 @click.option("--sweep", "sweep_file", default=None, metavar="FILE",
               help="A sweep result (csv/parquet from chipclass sweep) drawn as a density layer.")
+@click.option("--envelope", "envelope_file", default=None, metavar="FILE",
+              help="An envelope (chipclass envelope -f json -o FILE) drawn over the map.")
 @format_option(Format.PNG, Format.SVG, Format.PDF)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default="map.png", show_default=True,
               help="Write to this file (atomically; a link's target, a FIFO or device in place) instead of stdout.")
 @tf32_option
 @quiet_option
 @rules_option
-def plot(file, as_of, compare, sweep_file, fmt, output, tf32_bits, quiet, rules_dir):
+def plot(file, as_of, compare, sweep_file, envelope_file, fmt, output, tf32_bits, quiet, rules_dir):
     """Draw TPP against performance density with the 3A090 regions and every device of FILE
     (default: the shipped catalogue)."""
     from chipclass.design.plot import render_map
@@ -137,7 +190,7 @@ def plot(file, as_of, compare, sweep_file, fmt, output, tf32_bits, quiet, rules_
     from chipclass.outputs.write import atomic_output
 
     data = render_map(file or shipped_catalogue(), str(fmt), as_of=as_of, compare=compare, sweep=sweep_file,
-                      rules_dir=rules_dir, bit_lengths=bit_lengths(tf32_bits))
+                      rules_dir=rules_dir, bit_lengths=bit_lengths(tf32_bits), envelope=envelope_file)
     with atomic_output(output) as fh:
         fh.write(data)
     if not quiet:

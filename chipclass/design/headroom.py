@@ -1,4 +1,4 @@
-"""Headroom: how far each spec can move before a device changes class, solved analytically.
+"""Headroom: how far each spec can move, alone, before a device changes class.
 
 For one spec varied alone (the others fixed), every metric a rule reads is a simple monotone
 function of it:
@@ -7,164 +7,277 @@ function of it:
 spec                     metrics it moves
 =======================  =========================================================
 format throughput T_f    TPP = max(T_f x b_f, TPP of the other formats); PD = TPP / A
-die_area A               PD = TPP / A (and, for HBM without a package area, MBD)
-memory_bandwidth B       MBD = B / A_package
+die_area A               PD = TPP / A (and, for HBM without a package area, MBD); die_area
+memory_bandwidth B       MBD = B / A_package; memory_bandwidth
 package_area             MBD = B / A_package
 interconnect_bandwidth   itself
 =======================  =========================================================
 
-so each threshold of each condition (clauses and exclusions) maps to one critical value of the
-spec, solved in closed form (e.g. TPP >= 2400 with b = 8 gives T = 300). The classification is
-constant between consecutive critical values, so the boundary is the first critical value, in
-the direction of travel, at or just past which the class (clause, or status) changes; the
-engine is evaluated at those few candidate points only (one vectorised call for a whole
-catalogue). ``limit_inclusive`` says whether the boundary value itself still keeps the class
-(``False``: "can rise to just under").
+so each threshold of each condition (clauses and exclusions, read from the rule set) maps to
+one *critical value* of the spec, solved in closed form (TPP >= 2400 with b = 8 gives T = 300).
+Between consecutive critical values nothing a rule reads crosses a threshold, so the class can
+only change at a critical value or just past it. The class is never inferred: the engine is
+evaluated **at** each critical value and **inside** the open interval beyond it (its midpoint,
+or twice / half the last value), walking outwards from the current value in rounds; each round
+is one vectorised call over every (device, spec, direction) still undecided, so the work is
+linear in rows.
+
+The first critical value where the class differs is the ``limit``: ``limit_inclusive`` is
+``True`` when the limit itself still keeps the class (the change is just past it), ``False``
+when the class changes *at* the limit ("can rise to just under"). A device sitting on a line
+(its current value is a critical value and any move changes the class) has ``on_line`` set:
+"on the tpp 4800 line: any decrease makes it 3A090.a.2".
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-from chipclass.core.catalogue import DEVICE_TYPES, Catalogue
 from chipclass.classification.engine import classify, compute_metrics
+from chipclass.core.catalogue import DEVICE_TYPES, Catalogue
 from chipclass.core.formats import BIT_LENGTH, FORMATS
 from chipclass.rules.instruments import RuleSet
 
-__all__ = ["headroom", "SPECS"]
+__all__ = ["headroom", "SPECS", "UNITS", "conditions", "COLUMNS"]
 
 SPECS_OTHER = ("die_area", "memory_bandwidth", "package_area", "interconnect_bandwidth")
 SPECS = FORMATS + SPECS_OTHER
 UNITS = {**{f: "TOPS" for f in FORMATS}, "die_area": "mm²", "memory_bandwidth": "GB/s",
          "package_area": "mm²", "interconnect_bandwidth": "GB/s"}
-#: Relative step past a boundary to see what a device becomes (well above the 1e-12 tolerance).
-NUDGE = 1e-9
+COLUMNS = ["name", "spec", "direction", "current", "limit", "limit_inclusive", "on_line", "becomes",
+           "binding", "line", "current_class", "unit"]
+#: Relative distance under which two critical values (or a critical value and the current
+#: value) are the same point; above float rounding, below any step a user could mean.
+SAME = 1e-11
 
 
-def _conditions(rules: RuleSet):
-    for c in rules.clauses:
-        for cond in c.conditions:
-            yield c.id, cond
-    for e in rules.exclusions:
-        for cond in e.conditions:
-            yield e.id, cond
+def conditions(rules: RuleSet) -> list[tuple[str, object]]:
+    """(clause or exclusion id, condition) of every numeric condition of the rule set."""
+    out = [(c.id, cond) for c in rules.clauses for cond in c.conditions]
+    out += [(e.id, cond) for e in rules.exclusions for cond in e.conditions]
+    return [(cid, cond) for cid, cond in out if cond.metric != "datacenter"]
 
 
-def _critical(spec: str, m: dict, i: int, cat: Catalogue, rules: RuleSet) -> list[tuple[float, str]]:
-    """(critical value of ``spec``, binding condition) for device ``i``."""
-    out = []
-    tpp = m["tpp"][i]
-    area = cat.values["die_area"][i]
-    hbm = cat.device_type[i] == DEVICE_TYPES.index("hbm")
-    pkg = m["package_area"][i]
-    bw = cat.values["memory_bandwidth"][i]
+def _thresholds(conds) -> list[tuple[str, float]]:
+    """Distinct (metric, threshold) of the conditions: one critical value each."""
+    return list(dict.fromkeys((cond.metric, cond.value) for _cid, cond in conds))
+
+
+def _critical(spec: str, m: dict, cat: Catalogue, thresholds, bits: dict) -> np.ndarray:
+    """(n, T) critical values of ``spec`` for each distinct threshold (NaN: it cannot be crossed)."""
+    n = len(cat)
+    v = cat.values
+    out = np.full((n, len(thresholds)), np.nan)
+    area, tpp = v["die_area"], m["tpp"]
+    hbm_no_pkg = (cat.device_type == DEVICE_TYPES.index("hbm")) & np.isnan(v["package_area"])
     if spec in FORMATS:
-        others = [m[f"tpp_{f}"][i] for f in FORMATS if f != spec and f"tpp_{f}" in m]
-        floor = max([x for x in others if x == x], default=0.0)
-        b = m["_bits"][spec]
-    for cid, cond in _conditions(rules):
-        t, metric, v = cond.value, cond.metric, None
-        if spec in FORMATS:
-            if metric == "tpp":
-                v = t / b if t > floor else None
-            elif metric == "performance_density" and area == area:
-                v = t * area / b if t * area > floor else None
-        elif spec == "die_area":
-            if metric == "performance_density" and tpp == tpp and t > 0:
-                v = tpp / t
-            elif metric == "memory_bandwidth_density" and hbm and np.isnan(cat.values["package_area"][i]) and t > 0:
-                v = bw / t
-        elif spec == "memory_bandwidth":
-            if metric == "memory_bandwidth_density" and pkg == pkg:
-                v = t * pkg
-            elif metric == "memory_bandwidth":
-                v = t
-        elif spec == "package_area":
-            if metric == "memory_bandwidth_density" and bw == bw and t > 0:
-                v = bw / t
-        elif spec == "interconnect_bandwidth" and metric == "interconnect_bandwidth":
-            v = t
-        if v is not None and v > 0:
-            out.append((float(v), f"{cid}: {cond.describe()}"))
+        others = [m[f"tpp_{f}"] for f in FORMATS if f != spec and f"tpp_{f}" in m]
+        floor = np.fmax.reduce(others) if others else np.zeros(n)
+        floor = np.nan_to_num(floor, nan=0.0)
+        b = bits[spec]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for k, (metric, t) in enumerate(thresholds):
+            col = None
+            if spec in FORMATS:
+                if metric == "tpp":
+                    col = np.where(t > floor, t / b, np.nan)
+                elif metric == "performance_density":
+                    col = np.where(t * area > floor, t * area / b, np.nan)
+            elif spec == "die_area":
+                if metric == "performance_density" and t > 0:
+                    col = tpp / t
+                elif metric == "memory_bandwidth_density" and t > 0:
+                    col = np.where(hbm_no_pkg, v["memory_bandwidth"] / t, np.nan)
+                elif metric == "die_area":
+                    col = np.full(n, t)
+            elif spec == "memory_bandwidth":
+                if metric == "memory_bandwidth_density":
+                    col = t * m["package_area"]
+                elif metric == "memory_bandwidth":
+                    col = np.full(n, t)
+            elif spec == "package_area":
+                if metric == "memory_bandwidth_density" and t > 0:
+                    col = v["memory_bandwidth"] / t
+            elif spec == "interconnect_bandwidth" and metric == "interconnect_bandwidth":
+                col = np.full(n, t)
+            if col is not None:
+                out[:, k] = np.where(col > 0, col, np.nan)
     return out
 
 
+def _current(spec: str, m: dict, cat: Catalogue, bits: dict) -> np.ndarray:
+    if spec in FORMATS:
+        col = m.get(f"tpp_{spec}")
+        return np.full(len(cat), np.nan) if col is None else col / bits[spec]
+    return np.asarray(cat.values[spec], dtype=np.float64)
+
+
+def _ordered(crit: np.ndarray, cur: np.ndarray, up: bool) -> np.ndarray:
+    """Distinct critical values in the direction of travel from ``cur`` (one on it included),
+    NaN-padded on the right; a value within :data:`SAME` of ``cur`` becomes ``cur`` itself."""
+    c = crit.copy()
+    near = np.abs(c - cur[:, None]) <= SAME * np.abs(cur[:, None])
+    c = np.where(near, cur[:, None], c)
+    keep = (c >= cur[:, None]) if up else (c <= cur[:, None])
+    c = np.where(keep, c, np.nan)
+    c = np.sort(c if up else -c, axis=1)   # NaN last either way
+    c = c if up else -c
+    if c.shape[1] > 1:  # drop repeats (then sort them to the end)
+        dup = np.zeros_like(c, dtype=bool)
+        dup[:, 1:] = np.abs(c[:, 1:] - c[:, :-1]) <= SAME * np.abs(c[:, :-1])
+        if dup.any():
+            c = np.where(dup, np.nan, c)
+            c = np.sort(c if up else -c, axis=1)
+            c = c if up else -c
+    width = int((~np.isnan(c)).sum(axis=1).max()) if len(c) else 0
+    return c[:, :width]
+
+
+def light(cat: Catalogue, rows=None) -> Catalogue:
+    """The numeric part of ``cat`` (rows ``rows``), values copied and writable, no names or
+    pass-through columns: what the engine needs to evaluate probe points."""
+    idx = np.arange(len(cat)) if rows is None else np.asarray(rows)
+    n = len(idx)
+    nan = np.full(n, np.nan)
+    values = {k: (v[idx] if k in cat.headers or k in SPECS else nan.copy()) for k, v in cat.values.items()}
+    return Catalogue(names=pd.Series(pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), ["probe"])),
+                     values=values,
+                     datacenter=np.asarray(cat.datacenter)[idx], device_type=np.asarray(cat.device_type)[idx],
+                     extra=pa.table({}), source=cat.source, headers={**cat.headers, **{s: s for s in SPECS}})
+
+
+def class_codes(probe: Catalogue, rules: RuleSet, bit_lengths) -> np.ndarray:
+    """Clause index where a clause decided, else ``len(clauses) + status``."""
+    cl = classify(probe, rules, bit_lengths)
+    return np.where(cl.clause >= 0, cl.clause, len(rules.clauses) + cl.status).astype(np.int32)
+
+
+def class_names(rules: RuleSet) -> np.ndarray:
+    """The text of each :func:`class_codes` code."""
+    from chipclass.classification.result import STATUS
+
+    return np.asarray([c.id for c in rules.clauses] + list(STATUS), dtype=object)
+
+
+def set_spec(probe: Catalogue, spec: str, at: np.ndarray) -> Catalogue:
+    probe.values[spec][:] = at
+    if spec in FORMATS:
+        probe.values[f"{spec}_sparse"][:] = np.nan
+    return probe
+
+
+def _walk(cat, rules, bit_lengths, spec, cand, base_code, up):
+    """(found, limit, inclusive, becomes code) walking outwards through the candidates."""
+    n, width = cand.shape
+    found = np.zeros(n, dtype=bool)
+    limit = np.full(n, np.nan)
+    inclusive = np.zeros(n, dtype=bool)
+    becomes = np.full(n, -1, dtype=np.int32)
+    for k in range(width):
+        active = np.flatnonzero(~found & ~np.isnan(cand[:, k]))
+        if not len(active):
+            continue
+        v = cand[active, k]
+        nxt = cand[active, k + 1] if k + 1 < width else np.full(len(active), np.nan)
+        inside = np.where(np.isnan(nxt), v * 2.0 if up else v / 2.0, (v + nxt) / 2.0)
+        probe = set_spec(light(cat, np.concatenate([active, active])), spec, np.concatenate([v, inside]))
+        codes = class_codes(probe, rules, bit_lengths)
+        at, past = codes[:len(active)], codes[len(active):]
+        b = base_code[active]
+        at_differs, past_differs = at != b, past != b
+        hit = at_differs | past_differs
+        rows = active[hit]
+        found[rows] = True
+        limit[rows] = v[hit]
+        inclusive[rows] = ~at_differs[hit]
+        becomes[rows] = np.where(at_differs, at, past)[hit]
+    return found, limit, inclusive, becomes
+
+
 def headroom(cat: Catalogue, rules: RuleSet, specs=None, bit_lengths: dict | None = None) -> pd.DataFrame:
-    """One row per device x spec x direction: ``name spec direction current limit
-    limit_inclusive becomes binding current_class unit``; ``limit`` is null when no change of
-    that spec alone changes the class."""
+    """One row per device x spec x direction (up, then down) for every spec the device gives.
+
+    Columns :data:`COLUMNS`: ``limit`` is NaN when no change of that spec alone changes the
+    class; ``becomes`` is the class just past the limit (or at it when ``limit_inclusive`` is
+    false); ``binding`` names the conditions whose threshold the limit is; ``line`` the first
+    of them as ``metric threshold``; ``on_line`` that the device sits on that line now.
+    """
     bits = {**BIT_LENGTH, **(bit_lengths or {})}
     m = compute_metrics(cat, bit_lengths)
-    m["_bits"] = bits
-    base = classify(cat, rules, bit_lengths, metrics=m).label()
-    plan = []  # (device, spec, direction, current, candidate, binding)
-    for i in range(len(cat)):  # per device: a handful of closed-form critical values each
-        for spec in specs or SPECS:
-            if spec in FORMATS:
-                cur = m.get(f"tpp_{spec}")
-                if cur is None or cur[i] != cur[i]:
-                    continue
-                current = cur[i] / bits[spec]
-            else:
-                current = cat.values[spec][i]
-                if current != current:
-                    continue
-            crit = sorted(set(_critical(spec, m, i, cat, rules)))
-            for direction in ("up", "down"):
-                cands = [(v, b) for v, b in crit if (v > current if direction == "up" else v < current)]
-                if direction == "down":
-                    cands = cands[::-1]
-                if not cands:
-                    plan.append((i, spec, direction, current, None, None))
-                for v, b in cands:
-                    plan.append((i, spec, direction, current, v, b))
-    if not plan:
-        return pd.DataFrame(columns=["name", "spec", "direction", "current", "limit", "limit_inclusive",
-                                     "becomes", "binding", "current_class", "unit"])
-    rows = np.array([p[0] for p in plan])
-    points = np.array([np.nan if p[4] is None else p[4] for p in plan])
-    sign = np.array([1.0 if p[2] == "up" else -1.0 for p in plan])
-    # Evaluate every candidate at the boundary and just past it, in one vectorised call.
-    probe = cat.take(np.concatenate([rows, rows]))
-    probe.values = {k: np.array(v, dtype=np.float64, copy=True) for k, v in probe.values.items()}
-    for j, p in enumerate(plan):
-        spec = p[1]
-        for k, at in ((j, points[j]), (j + len(plan), points[j] * (1 + NUDGE * sign[j]))):
-            if at != at:
-                continue
-            if spec in FORMATS:
-                probe.values[spec][k] = at
-                probe.values[f"{spec}_sparse"][k] = np.nan
-            else:
-                probe.values[spec][k] = at
-    probe.headers = {**probe.headers, **{s: s for s in SPECS}}
-    labels = classify(probe, rules, bit_lengths).label()
-    at_edge, past = labels[:len(plan)], labels[len(plan):]
-    def record(i, spec, direction, current, **found):
-        return {"name": str(cat.names.iloc[i]), "spec": spec, "direction": direction,
-                "current": float(current), "limit": None, "limit_inclusive": None, "becomes": None,
-                "binding": None, "current_class": base[i], "unit": UNITS[spec], **found}
-
-    out, done = [], set()
-    for j, (i, spec, direction, current, v, binding) in enumerate(plan):
-        key = (i, spec, direction)
-        if key in done or v is None or (at_edge[j] == base[i] and past[j] == base[i]):
+    base_code = class_codes(cat, rules, bit_lengths) if len(cat) else np.zeros(0, np.int32)
+    names = class_names(rules)
+    conds = conditions(rules)
+    thresholds = _thresholds(conds)
+    specs = list(specs or SPECS)
+    cols: dict[str, list] = {k: [] for k in ("row", "s", "d", "current", "limit", "found", "inclusive",
+                                             "on_line", "becomes", "match")}
+    for s_order, spec in enumerate(specs):
+        cur = _current(spec, m, cat, bits)
+        given = np.flatnonzero(~np.isnan(cur))
+        if not len(given):
             continue
-        becomes = at_edge[j] if at_edge[j] != base[i] else past[j]
-        same = [p[5] for p in plan if p[0] == i and p[1] == spec and p[2] == direction and p[4] == v]
-        # name the condition of the clause the device becomes (or leaves), else all at v
-        own = [b for b in same if b.split(":")[0] in (becomes, base[i])]
-        out.append(record(i, spec, direction, current, limit=v, limit_inclusive=bool(at_edge[j] == base[i]),
-                          becomes=becomes, binding="; ".join(own or same)))
-        done.add(key)
-    for i, spec, direction, current, _v, _b in plan:  # no candidate changes the class
-        if (i, spec, direction) not in done:
-            out.append(record(i, spec, direction, current))
-            done.add((i, spec, direction))
-    frame = pd.DataFrame(out)
-    order = {s: k for k, s in enumerate(SPECS)}
-    frame["_o"] = frame["spec"].map(order)
-    frame["_n"] = frame["name"].map({str(n): k for k, n in enumerate(cat.names)})
-    return frame.sort_values(["_n", "_o", "direction"], ascending=[True, True, False]).drop(
-        columns=["_o", "_n"]).reset_index(drop=True)
+        sub = light(cat, given)
+        sub_m = {k: v[given] for k, v in m.items() if k in ("tpp", "package_area") or k.startswith("tpp_")
+                 and k != "tpp_format"}
+        crit = _critical(spec, sub_m, sub, thresholds, bits)
+        c = cur[given]
+        for d_order, up in ((0, True), (1, False)):
+            cand = _ordered(crit, c, up)
+            found, limit, incl, becomes = _walk(sub, rules, bit_lengths, spec, cand, base_code[given], up)
+            match = np.abs(crit - limit[:, None]) <= SAME * np.abs(limit[:, None])
+            for k, x in (("row", given), ("s", np.full(len(given), s_order, np.int16)),
+                         ("d", np.full(len(given), d_order, np.int8)), ("current", c), ("limit", limit),
+                         ("found", found), ("inclusive", incl), ("on_line", found & incl & (limit == c)),
+                         ("becomes", becomes), ("match", match & found[:, None])):
+                cols[k].append(x)
+    if not cols["row"]:
+        return pd.DataFrame(columns=COLUMNS)
+    a = {k: np.concatenate(v) for k, v in cols.items()}
+    order = np.lexsort((a["d"], a["s"], a["row"]))
+    a = {k: v[order] for k, v in a.items()}
+    base = base_code[a["row"]]
+    binding, line = _binding(a["match"], a["becomes"], base, conds, thresholds, names)
+    units = list(dict.fromkeys(UNITS[s] for s in specs))
+    name_codes, name_list = pd.factorize(cat.names.reset_index(drop=True), sort=False)
+    return pd.DataFrame({
+        "name": pd.Categorical.from_codes(name_codes[a["row"]], categories=pd.Index(name_list).astype(str)),
+        "spec": pd.Categorical.from_codes(a["s"], categories=specs),
+        "direction": pd.Categorical.from_codes(a["d"], categories=["up", "down"]),
+        "current": a["current"],
+        "limit": a["limit"],
+        "limit_inclusive": np.array([False, True, None], dtype=object)[np.where(a["found"], a["inclusive"], 2)],
+        "on_line": a["on_line"],
+        "becomes": pd.Categorical.from_codes(np.where(a["found"], a["becomes"], -1), categories=list(names)),
+        "binding": binding, "line": line,
+        "current_class": pd.Categorical.from_codes(base, categories=list(names)),
+        "unit": pd.Categorical.from_codes(
+            np.asarray([units.index(UNITS[s]) for s in specs], dtype=np.int8)[a["s"]], categories=units),
+    })[COLUMNS]
+
+
+def _binding(match, becomes, base, conds, thresholds, names):
+    """Text of the binding conditions per row (categoricals), built once per distinct
+    (thresholds crossed, class it becomes, class it leaves)."""
+    n, width = match.shape
+    if width <= 40:
+        key = (match.astype(np.int64) << np.arange(width, dtype=np.int64)).sum(axis=1)
+    else:
+        key = np.unique(np.packbits(match, axis=1), axis=0, return_inverse=True)[1].reshape(-1).astype(np.int64)
+    key = (key * 256 + becomes.astype(np.int64) % 256) * 256 + base.astype(np.int64)
+    uniq, first, inv = np.unique(key, return_index=True, return_inverse=True)
+    b_text, l_text = [], []
+    for j in first:
+        hit = {thresholds[k] for k in np.flatnonzero(match[j])}
+        same = [(cid, cond) for cid, cond in conds if (cond.metric, cond.value) in hit]
+        own = [(cid, cond) for cid, cond in same if cid in (names[becomes[j]], names[base[j]])]
+        chosen = own or same
+        b_text.append("; ".join(dict.fromkeys(f"{cid}: {cond.describe()}" for cid, cond in chosen)) or None)
+        l_text.append(f"{chosen[0][1].metric} {chosen[0][1].given}" if chosen else None)
+
+    def cat(texts):
+        cats = list(dict.fromkeys(t for t in texts if t is not None))
+        lookup = np.array([cats.index(t) if t is not None else -1 for t in texts], dtype=np.int32)
+        return pd.Categorical.from_codes(lookup[np.asarray(inv).reshape(-1)], categories=cats)
+    return cat(b_text), cat(l_text)

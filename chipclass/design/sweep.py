@@ -6,9 +6,18 @@ catalogue: there is no Python loop per variant, and the result equals scoring th
 variants as a catalogue file.
 
 Ranges (CLI ``--vary``): ``fp8=200:600:5`` is 5 values from 200 to 600 inclusive (like
-``numpy.linspace``); ``fp8=200,250,300`` is a list; ``fp8=@values.txt`` reads one value per
-line; a unit may follow (``fp8=0.2:0.6:5 PFLOPS``). Values are in the spec's default unit
-otherwise (TOPS, mm², GB/s).
+``numpy.linspace``); ``fp8=200:600`` is the span a sampled sweep draws from (a grid needs the
+count); ``fp8=200,250,300`` is a list; ``fp8=@values.txt`` reads values separated by newlines
+or commas, each with its own unit if it has one (``0.2 PFLOPS``), from a file of at most
+:data:`MAX_FILE_BYTES`; a unit may follow the range (``fp8=0.2:0.6:5 PFLOPS``). Values are in
+the spec's default unit otherwise (TOPS, mm², GB/s).
+
+The size of a sweep (the product of the grid's counts, or ``--samples``) is known before
+anything is allocated, and a sweep over ``max_variants`` is refused with the count.
+:func:`run` scores the variants a slice at a time (progress reported after each), decides the
+licence per destination on the slice's codes (the records of the date in force, no second
+classification and no text per row), and returns one Arrow table whose text columns are
+dictionary-encoded (codes, not strings): that is what makes 10^7 variants to Parquet cheap.
 """
 
 from __future__ import annotations
@@ -24,44 +33,124 @@ from chipclass.core.errors import InputError
 from chipclass.rules.instruments import rules_in_force
 from chipclass.core.units import UnitError, unit_factor
 
-__all__ = ["parse_range", "expand", "sweep", "summarise"]
+__all__ = ["parse_range", "parse_vary", "expand", "sweep", "summarise", "variant_count", "run",
+           "write_parquet", "run_to_parquet", "MAX_VARIANTS", "MAX_FILE_BYTES"]
+
+#: Default refusal size of a sweep: 5e7 variants is about 10 GB of result columns.
+MAX_VARIANTS = 50_000_000
+#: Largest ``@file`` of values read (64 MiB).
+MAX_FILE_BYTES = 64 << 20
+#: Variants scored per slice (progress is reported after each).
+SLICE = 1 << 20
 
 
 def parse_range(text: str) -> tuple[str, np.ndarray]:
     """``'fp8=200:600:5'`` -> ('fp8', array of 5 values in canonical units)."""
+    key, values, _span = parse_vary(text)
+    return key, values
+
+
+def _file_values(path: str, key: str, default_unit: str, kind: str) -> np.ndarray:
+    import os
+
+    from chipclass.core.units import to_canonical
+
+    try:
+        size = os.path.getsize(path)
+    except OSError as exc:
+        raise InputError(f"cannot read values for {key}: {exc.strerror}", source=path) from None
+    if size > MAX_FILE_BYTES:
+        raise InputError(f"a file of values may hold at most {MAX_FILE_BYTES >> 20} MiB (this one: "
+                         f"{size / (1 << 20):,.0f} MiB)", source=path)
+    with open(path, encoding="utf-8") as fh:
+        cells = [c.strip() for line in fh for c in line.split(",") if c.strip()]
+    try:  # plain numbers: one vectorised conversion
+        return np.array(cells, dtype=np.float64) * unit_factor(default_unit, kind)
+    except ValueError:
+        pass
+    out = np.empty(len(cells))
+    for k, c in enumerate(cells):  # values with units: each parsed (pint caches the units)
+        try:
+            out[k] = to_canonical(c, kind) if not _plain(c) else float(c) * unit_factor(default_unit, kind)
+        except (UnitError, ValueError, TypeError, AttributeError) as exc:
+            raise InputError(f"bad value for {key}: {exc}", source=path, row=k + 1, column=key, value=c) from None
+        except Exception as exc:  # pint's own parse errors
+            raise InputError(f"bad value for {key} ({type(exc).__name__})", source=path, row=k + 1,
+                             column=key, value=c) from None
+    return out
+
+
+def _plain(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
+
+
+def parse_vary(text: str) -> tuple[str, np.ndarray, bool]:
+    """``'fp8=200:600:5'`` -> ('fp8', values in canonical units, span); ``span`` is true for
+    a plain ``LOW:HIGH`` (two values: the bounds a sampled sweep draws from)."""
     if "=" not in text:
         raise InputError(f"{text!r} is not SPEC=RANGE (e.g. fp8=200:600:5)")
     key, spec = (t.strip() for t in text.split("=", 1))
     key = key.lower()
     if key not in NUMERIC:
         raise InputError(f"cannot vary {key!r} (one of: {', '.join(NUMERIC)})")
-    body, _, unit = spec.partition(" ")
     kind = NUMERIC[key][0]
-    try:
-        factor = unit_factor(unit.strip() or NUMERIC[key][1], kind)
-    except UnitError as exc:
-        raise InputError(str(exc), column=key, value=unit) from None
-    try:
-        if body.startswith("@"):
-            with open(body[1:], encoding="utf-8") as fh:
-                values = np.array([float(x) for x in fh.read().split()])
-        elif ":" in body:
-            start, stop, num = body.split(":")
-            values = np.linspace(float(start), float(stop), int(num))
-        else:
-            values = np.array([float(x) for x in body.split(",")])
-    except (ValueError, OSError) as exc:
-        raise InputError(f"bad range for {key}: {exc}", value=spec) from None
-    if (values < 0).any() or not len(values):
-        raise InputError(f"a range needs values of zero or more for {key}", value=spec)
-    return key, values * factor
+    span = False
+    if spec.startswith("@"):
+        values = _file_values(spec[1:], key, NUMERIC[key][1], kind)
+    else:
+        body, _, unit = spec.partition(" ")
+        try:
+            factor = unit_factor(unit.strip() or NUMERIC[key][1], kind)
+        except UnitError as exc:
+            raise InputError(str(exc), column=key, value=unit) from None
+        try:
+            if ":" in body:
+                parts = body.split(":")
+                if len(parts) == 2:
+                    values, span = np.array([float(parts[0]), float(parts[1])]), True
+                elif len(parts) == 3:
+                    num = int(parts[2])
+                    if num < 1:
+                        raise ValueError("the count must be 1 or more")
+                    values = np.linspace(float(parts[0]), float(parts[1]), num)
+                else:
+                    raise ValueError("use LOW:HIGH:COUNT (grid) or LOW:HIGH (sampled)")
+            else:
+                values = np.array([float(x) for x in body.split(",")])
+        except ValueError as exc:
+            raise InputError(f"bad range for {key}: {exc}", value=spec) from None
+        values = values * factor
+    if not len(values) or not np.isfinite(values).all() or (values < 0).any():
+        raise InputError(f"a range needs finite values of zero or more for {key}", value=spec)
+    return key, values, span
+
+
+def variant_count(vary: dict, method: str = "grid", samples: int | None = None) -> int:
+    """How many variants a sweep makes (computed before anything is allocated)."""
+    if method != "grid":
+        return int(samples or 0)
+    n = 1
+    for v in vary.values():
+        n *= len(v)
+    return n
 
 
 def expand(base: Catalogue, vary: dict[str, np.ndarray], method: str = "grid",
-           samples: int | None = None, seed: int = 0) -> Catalogue:
-    """The variants of a one-row ``base`` catalogue as one catalogue (grid or sampled)."""
+           samples: int | None = None, seed: int = 0, max_variants: int = MAX_VARIANTS) -> Catalogue:
+    """The variants of a one-row ``base`` catalogue as one catalogue (grid or sampled).
+
+    Raises :class:`InputError` before allocating anything when the sweep would have more than
+    ``max_variants`` variants."""
     if len(base) != 1:
         raise InputError("a sweep expands exactly one base device")
+    count = variant_count(vary, method, samples)
+    if count > max_variants:
+        raise InputError(f"this sweep has {count:,} variants, more than --max-variants {max_variants:,}; "
+                         "narrow the ranges or raise --max-variants")
     keys = list(vary)
     if method == "grid":
         sizes = [len(vary[k]) for k in keys]
@@ -134,3 +223,178 @@ def sweep(base, vary: dict, as_of=None, *, method: str = "grid", samples: int | 
     variants = expand(base, ranges, method, samples, seed)
     result = classify(variants, rules_in_force(as_of, rules_dir))
     return result.summary() if summary_only else result.to_frame()
+
+
+def _dictionary(codes: np.ndarray, labels) -> pa.Array:
+    """Codes into ``labels`` as an Arrow dictionary array (-1: null), without building strings."""
+    idx = pa.array(codes, mask=codes < 0) if (codes < 0).any() else pa.array(codes)
+    return pa.DictionaryArray.from_arrays(idx, pa.array(list(labels), type=pa.string()))
+
+
+def licence_codes(cl, destinations, day, headquarters=None, rules_dir=None) -> dict[str, np.ndarray]:
+    """Licence required per destination (int8: 1 yes, 0 no, -1 unknown) from the codes of a
+    Classification: the enforced view of :func:`chipclass.licensing.determine.determine`,
+    without its per-row text."""
+    from chipclass.licensing.determine import _cond_mask, _matches
+    from chipclass.rules.countries import country_code, country_groups
+    from chipclass.rules.licences import records_in_force, tier_of
+
+    records, _used, suspended = records_in_force(day, "enforced", rules_dir)
+    groups = country_groups(rules_dir)
+    labels = list(cl.final_labels)   # a .z item follows the paragraph it meets (licensed_as)
+    paragraph = cl.licensed_as
+    metrics = cl.metrics()
+    n = len(cl)
+    out = {}
+    for d in destinations:
+        dest = country_code(d)
+        hq = country_code(headquarters) if headquarters else dest
+
+        def tiers(code):
+            tier, inst = tier_of(code, day, rules_dir)
+            return tier if inst is not None and inst.id not in suspended else None
+        tiers.groups = groups
+        required = np.zeros(n, dtype=bool)
+        maybe = np.zeros(n, dtype=bool)
+        if groups.base(dest) != "US":
+            for r in (r for r in records if r.kind == "license"):
+                if not (_matches(r.to, dest, day, tiers) or _matches(r.hq, hq, day, tiers)):
+                    continue
+                hit = np.array([any(e == p or e.startswith(p + ".") for p in r.eccn) for e in labels] + [False])
+                item = hit[paragraph]
+                true, unknown, _miss = _cond_mask(r.conditions, metrics, n)
+                required |= item & true
+                maybe |= item & unknown
+        undecided = cl.indeterminate | (maybe & ~required)
+        out[dest] = np.where(undecided, -1, required.astype(np.int8)).astype(np.int8)
+    return out
+
+
+def _slice_columns(cl, destinations, day, headquarters, rules_dir) -> dict[str, pa.Array]:
+    """The result columns of one slice (the columns of ``Classification.to_frame``), as Arrow."""
+    from chipclass.classification.result import INPUTS, STATUS
+    from chipclass.core.catalogue import DEVICE_TYPES
+
+    cat, rules, n = cl.catalogue, cl.rules, len(cl)
+    masks = list(range(1, 1 << len(INPUTS)))
+    missing_text = [", ".join(x for k, x in enumerate(INPUTS) if b >> k & 1) for b in masks]
+    cols = {
+        "name": _dictionary(np.zeros(n, dtype=np.int8), [str(cat.names.iloc[0])] if n else []),
+        "device_type": _dictionary(np.asarray(cat.device_type, dtype=np.int8), DEVICE_TYPES),
+        "datacenter": pa.array(np.asarray(cat.datacenter).astype(bool)),
+        "tpp": pa.array(cl.tpp),
+        "tpp_format": _dictionary(np.asarray(cl.tpp_format, dtype=np.int8), cl.formats),
+        "performance_density": pa.array(cl.performance_density),
+        "memory_bandwidth_density": pa.array(cl.memory_bandwidth_density),
+        "eccn": _dictionary(np.asarray(cl.final, dtype=np.int16), cl.final_labels),
+        "eccn_note": _dictionary(np.asarray(cl.final_note, dtype=np.int16), cl.note_labels),
+        "clause": _dictionary(cl.clause, cl.clause_ids),
+        "status": _dictionary(cl.status, STATUS),
+        "missing": _dictionary(cl.missing.astype(np.int16) - 1, missing_text),
+        "note": _dictionary(cl.note, [e.note for e in rules.exclusions]),
+        **{k: pa.array(v) for k, v in cl.margins.items()},
+        "rule_set": _dictionary(np.zeros(n, dtype=np.int8), [rules.id]),
+    }
+    for name, col in zip(cat.extra.column_names, cat.extra.columns):
+        cols[name if name not in cols else f"{name} (input)"] = col.combine_chunks()
+    for dest, code in licence_codes(cl, destinations, day, headquarters, rules_dir).items():
+        cols[f"license_{dest}"] = pa.array(code == 1, mask=code < 0)
+    return cols
+
+
+def run(variants: Catalogue, rules, bit_lengths=None, destinations=(), headquarters=None, rules_dir=None,
+        show=None, sink=None) -> tuple[pa.Table | None, pd.DataFrame]:
+    """Score every variant, :data:`SLICE` at a time, with licences per destination.
+
+    Returns (the result as one Arrow table, the summary: result, count, share). ``show`` is
+    called with the number of variants done after each slice (progress). With ``sink``, each
+    slice's record batch is handed to it instead of kept (the table is then None): a writer
+    can write one slice while the next is scored.
+    """
+    n = len(variants)
+    labels = [c.id for c in rules.clauses] + ["not controlled", "controlled", "indeterminate"]
+    counts = np.zeros(len(labels), dtype=np.int64)
+    first = np.full(len(labels), -1, dtype=np.int64)
+    batches = []
+    for start in range(0, max(n, 1), SLICE):
+        part = variants.slice(start, min(n, start + SLICE))
+        cl = classify(part, rules, bit_lengths)
+        code = np.where(cl.clause >= 0, cl.clause, len(rules.clauses) + cl.status)
+        here = np.bincount(code, minlength=len(labels))
+        for c in np.flatnonzero((here > 0) & (first < 0)):  # order of first appearance, for ties
+            first[c] = start + int(np.argmax(code == c))
+        counts += here
+        cols = _slice_columns(cl, destinations, rules.as_of, headquarters, rules_dir)
+        batch = pa.record_batch(list(cols.values()), names=list(cols))
+        if sink is not None:
+            sink(batch)
+        else:
+            batches.append(batch)
+        if show is not None:
+            show(min(n, start + SLICE))
+    table = pa.Table.from_batches(batches) if sink is None else None
+    summary = pd.DataFrame({"result": labels, "count": counts, "_first": first})
+    summary = summary[summary["count"] > 0].sort_values(["count", "_first"], ascending=[False, True],
+                                                        ignore_index=True).drop(columns="_first")
+    summary["share"] = summary["count"] / max(n, 1)
+    return table, summary
+
+
+def parquet_options(schema: pa.Schema) -> dict:
+    """Parquet settings for a sweep: dictionary encoding for the text columns only (the float
+    columns are near-unique); LZ4 (fast, and smaller than none on this data); min/max
+    statistics for every column but the computed metrics and margins (they cost ~40 % of the
+    write, and readers filter on the variant, the varied specs and the result codes)."""
+    derived = {"tpp", "performance_density", "memory_bandwidth_density"}
+    return {"use_dictionary": [f.name for f in schema if pa.types.is_dictionary(f.type)], "compression": "lz4",
+            "write_statistics": [f.name for f in schema if f.name not in derived and not f.name.startswith("margin_")]}
+
+
+def write_parquet(table: pa.Table, path: str) -> None:
+    """Write a sweep's table to Parquet with :func:`parquet_options`."""
+    import pyarrow.parquet as pq
+
+    pq.write_table(table, path, **parquet_options(table.schema))
+
+
+def run_to_parquet(path: str, variants: Catalogue, rules, **kw) -> pd.DataFrame:
+    """:func:`run` writing straight to Parquet at ``path``: a thread writes each slice while the
+    next is scored (numpy and the Parquet encoder both release the GIL), and the whole result
+    is never held in memory. Returns the summary."""
+    import queue
+    import threading
+
+    import pyarrow.parquet as pq
+
+    todo: queue.Queue = queue.Queue(maxsize=2)
+    state: dict = {}
+
+    def writer():
+        try:
+            while (batch := todo.get()) is not None:
+                if "w" not in state:
+                    state["w"] = pq.ParquetWriter(path, batch.schema, **parquet_options(batch.schema))
+                state["w"].write_batch(batch)
+        except BaseException as exc:  # noqa: BLE001 (re-raised in the caller)
+            state["error"] = exc
+            while todo.get() is not None:  # drain so the producer never blocks
+                pass
+        finally:
+            if "w" in state:
+                state["w"].close()
+
+    thread = threading.Thread(target=writer, daemon=True)
+    thread.start()
+
+    def sink(batch):
+        if "error" in state:
+            raise state["error"]
+        todo.put(batch)
+    try:
+        _table, summary = run(variants, rules, sink=sink, **kw)
+    finally:
+        todo.put(None)
+        thread.join()
+    if "error" in state:
+        raise state["error"]
+    return summary

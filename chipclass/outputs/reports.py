@@ -15,7 +15,7 @@ from chipclass.outputs.write import to_records
 
 __all__ = ["fleet_json", "sweep_summary_line", "explanation_text", "fmt_number", "licence_rows", "matrix_text", "licence_explain_lines",
            "headroom_text", "describe_headroom", "fleet_text", "tier_text", "model_text", "diff_text",
-           "sweep_text", "stamp_lines"]
+           "sweep_text", "stamp_lines", "envelope_text"]
 
 
 def fmt_number(x, signed: bool = False) -> str:
@@ -182,9 +182,9 @@ def licence_explain_lines(rows: list[dict]) -> list[str]:
     return block
 
 
-#: Unit shown beside each spec in headroom sentences.
 def describe_headroom(row: dict) -> str:
-    """A sentence: 'FP8 can rise to just under 300 TOPS (now 296) before it becomes 3A090.b.1 [...]'."""
+    """A sentence: 'FP8 can rise to just under 300 TOPS (now 296) before it becomes 3A090.b.1 [...]',
+    or for a part on a line 'FP8 (600 TOPS) is on the tpp 4800 line: any decrease makes it 3A090.a.2'."""
     from chipclass.core.formats import FORMATS
 
     spec, unit = row["spec"], row.get("unit") or ""
@@ -192,8 +192,12 @@ def describe_headroom(row: dict) -> str:
     verb = "rise" if row["direction"] == "up" else "fall"
     if row["limit"] is None or row["limit"] != row["limit"]:
         return f"{label} can {verb} without limit (alone) and keep {row['current_class']}"
+    if row.get("on_line"):
+        move = "increase" if row["direction"] == "up" else "decrease"
+        return (f"{label} ({row['current']:,.6g} {unit}) is on the {row['line']} line: any {move} makes it "
+                f"{row['becomes']} [{row['binding']}]")
     edge = "to" if row["limit_inclusive"] else "to just " + ("under" if row["direction"] == "up" else "over")
-    return (f"{label} can {verb} {edge} {row['limit']:,.4g} {unit} (now {row['current']:,.4g}) before it "
+    return (f"{label} can {verb} {edge} {row['limit']:,.6g} {unit} (now {row['current']:,.6g}) before it "
             f"becomes {row['becomes']} [{row['binding']}]")
 
 
@@ -267,6 +271,35 @@ def sweep_text(frame: pd.DataFrame, summary: pd.DataFrame, keys, base_name: str,
 
 def sweep_summary_line(summary: pd.DataFrame) -> str:
     return "; ".join(f"{r.result}: {r.count:,}" for r in summary.itertuples())
+
+
+def envelope_text(env) -> str:
+    """The envelope for people: the answer first (nearest point, largest value), then its faces."""
+    from chipclass.design.headroom import UNITS
+
+    free = env.free
+    base = ", ".join(f"{s} {fmt_number(env.base[s])} {UNITS[s]}" for s in free)
+    lines = [f"envelope of {safe(env.target)} around {base}, as of {env.as_of} ({env.rule_set})",
+             "box: " + ", ".join(f"{s} {fmt_number(lo)}..{fmt_number(hi)}" for s, (lo, hi) in env.bounds.items()),
+             f"{len(env.pieces)} piece(s), {len(env.vertices)} vertices, {len(env.faces)} boundary face(s)", ""]
+    n = env.nearest
+    if n is None:
+        lines.append(f"no point of the box meets {safe(env.target)}")
+    else:
+        where = ", ".join(f"{s} {n[s]:,.6g} ({n[f'change_{s}']:+.2%})" for s in free)
+        edge = "" if n["attained"] else " (just inside: the face itself is excluded)"
+        lines.append(f"nearest: {where}; distance {n['distance']:.4g}{edge}")
+        lines.append(f"  norm: {env.norm}")
+    g = env.largest
+    if g is not None:
+        others = ", ".join(f"{s} {g[s]:,.6g}" for s in free if s != g["spec"])
+        tail = " (the box's edge: the envelope goes on)" if g["at_bound"] else (
+            "" if g["attained"] else " (just under: the face itself is excluded)")
+        lines.append(f"largest {g['spec']}: {g['value']:,.6g} {g['unit']}{tail}" + (f" at {others}" if others else ""))
+    text = "\n".join(lines) + "\n\nboundary faces\n"
+    text += render_table(env.faces, ["piece", "constraint", "equation", "inclusive"])
+    text += "\nvertices\n" + render_table(env.vertices, ["piece", "vertex", *free])
+    return text
 
 
 def foundry_lines(frames: list[pd.DataFrame]) -> list[str]:

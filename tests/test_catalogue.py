@@ -326,3 +326,42 @@ def test_spec_catalogue_takes_flags_as_numbers_or_booleans():
     assert cat.values["non_planar"][0] == 1.0 and cat.values["has_hbm"][0] == 0.0
     assert cat.datacenter[0] == 0.0
     assert np.isnan(spec_catalogue("y", non_planar=float("nan")).values["non_planar"][0])
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+_CELL_TEXT = st.one_of(
+    st.from_regex(r"\A[-+]?\d{1,5}(\.\d{0,3})?([eE][-+]?\d{1,3})?( {1,2}(TFLOPS|TB/s|GB/s|PFLOPS|mm\*\*2|cm\*\*2|/s|2|TOPS 2))?\Z"),
+    st.from_regex(r"\A\d{1,3}(,\d{3}){1,2}( TOPS)?\Z"), st.sampled_from(["", "NA", "nan", "inf", "0x10", "1 000", "4TB/s"]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_CELL_TEXT, min_size=1, max_size=6), st.sampled_from(["throughput", "bandwidth", "area"]))
+def test_fast_cell_paths_agree_with_the_grammar(cells, kind, ):
+    # The plain cast and the split-at-the-first-space paths are shortcuts: whenever they answer,
+    # the answer (values, or the first refused row) is the full grammar's.
+    import pyarrow as pa
+
+    from chipclass.core import cells as c
+    from chipclass.core.errors import InputError as Err
+
+    arr = pa.chunked_array([pa.array(cells, pa.string())])
+    default = {"throughput": "TOPS", "bandwidth": "GB/s", "area": "mm**2"}[kind]
+
+    def run():
+        try:
+            return ("ok", c.numeric_column(arr, kind, None, default, source="s", column="x", offset=0).tolist())
+        except Err as exc:
+            return ("err", exc.row)
+
+    fast = run()
+    plain, split = c._plain_cast, c._split_number_unit
+    c._plain_cast, c._split_number_unit = (lambda *a: None), (lambda *a: None)
+    try:
+        slow = run()
+    finally:
+        c._plain_cast, c._split_number_unit = plain, split
+    if fast[0] == "ok" and slow[0] == "ok":
+        np.testing.assert_allclose(fast[1], slow[1], rtol=1e-15, equal_nan=True)
+    else:
+        assert fast == slow, (cells, fast, slow)

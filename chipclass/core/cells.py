@@ -94,9 +94,11 @@ def numeric_column(arr: pa.ChunkedArray, kind: str, unit: str | None, default: s
             values = pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False) * header_factor
         shown = lambda i: str(arr[i].as_py())  # noqa: E731
     else:
-        raw = text_column(arr)
-        values, grammar_error = _cells(raw, arr, kind, header_factor, source=source, column=column,
-                                       offset=offset)
+        values, grammar_error = _plain_cast(arr, header_factor), None
+        if values is None:  # not every cell a plain number: the full grammar, with its messages
+            raw = text_column(arr)
+            values, grammar_error = _cells(raw, arr, kind, header_factor, source=source, column=column,
+                                           offset=offset)
         shown = lambda i: arr[i].as_py()  # noqa: E731
     if not pa.types.is_string(t) and not pa.types.is_large_string(t):
         grammar_error = None
@@ -127,6 +129,49 @@ def numeric_column(arr: pa.ChunkedArray, kind: str, unit: str | None, default: s
 _PLAIN_NUMBER = r"^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d{1,3})?$"
 
 
+def _plain_cast(arr, header_factor: float) -> np.ndarray | None:
+    """The fast path: every given cell a plain finite number, cast by Arrow's parser in one pass.
+
+    None when any cell is something else (a unit, spaces, a missing-value word, ``nan``/``inf``
+    text, anything the parser refuses): then :func:`_cells` applies the whole grammar. A null
+    (empty) cell is NaN; a NaN that is not a null came from text such as ``nan`` and goes to the
+    grammar, which refuses it.
+    """
+    try:
+        values = pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    nan = np.isnan(values)
+    if int(nan.sum()) != arr.null_count or np.isinf(values).any():
+        return None
+    with np.errstate(over="ignore"):
+        return values * header_factor
+
+
+_UNIT_START = re.compile("^[A-Za-z\u00b5\u03bc\u00b0%]")
+
+
+def _split_number_unit(raw):
+    """'4 TB/s' -> {num: '4', unit: 'TB/s'} by splitting at the first space; the same struct as
+    the grammar's regular expression, or None when any cell needs the regular expression (no
+    space before the unit, thousands commas, a unit not starting with a letter, text that is not
+    a finite plain number). When it succeeds it agrees with the grammar cell for cell."""
+    tokens = pc.split_pattern(raw, " ", max_splits=1)
+    number = pc.list_element(tokens, 0)
+    try:
+        values = pc.cast(number, pa.float64()).to_numpy(zero_copy_only=False)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    if np.isinf(values).any() or int(np.isnan(values).sum()) != number.null_count:
+        return None
+    has_unit = pc.greater(pc.list_value_length(tokens), 1)
+    unit = pc.if_else(has_unit, pc.list_element(pc.if_else(has_unit, tokens, pa.scalar(["", ""], tokens.type)), 1), "")
+    unit = pc.utf8_trim_whitespace(unit)
+    if any(u and not _UNIT_START.match(u) for u in pc.unique(unit).to_pylist() if u is not None):
+        return None
+    return pc.make_struct(number, unit, field_names=["num", "unit"])
+
+
 def _cells(raw, original, kind: str, header_factor: float, *, source: str, column: str,
            offset: int) -> tuple[np.ndarray, InputError | None]:
     """Text cells ('296', '4 TB/s', '2,375 TOPS') to float64 in the canonical unit of ``kind``,
@@ -141,7 +186,9 @@ def _cells(raw, original, kind: str, header_factor: float, *, source: str, colum
     if pc.all(pc.or_kleene(plain, pc.invert(valid))).as_py() is not False:
         with np.errstate(over="ignore"):
             return pc.cast(raw, pa.float64()).to_numpy(zero_copy_only=False) * header_factor, None
-    parts = pc.extract_regex(raw, _CELL)
+    parts = _split_number_unit(raw)
+    if parts is None:
+        parts = pc.extract_regex(raw, _CELL)
     unmatched = np.asarray(pc.and_(valid, pc.is_null(parts)))
     errors: list[tuple[int, InputError]] = []
     if unmatched.any():
@@ -191,6 +238,24 @@ def choice_column(arr: pa.ChunkedArray, choices: tuple[str, ...], *, source: str
     return np.asarray(idx.fill_null(-1), dtype=np.int64)
 
 
+def _scan(col) -> tuple[bool, bool]:
+    """(some cell is over the size limit, some cell holds a line break), read straight from the
+    string buffers (offset differences and one byte scan), without building per-row masks."""
+    too_long = has_break = False
+    wide = pa.types.is_large_string(col.type)
+    for chunk in col.chunks:
+        if len(chunk) == 0:
+            continue
+        _, offsets_buf, data_buf = chunk.buffers()
+        offsets = np.frombuffer(offsets_buf, dtype=np.int64 if wide else np.int32)[
+            chunk.offset:chunk.offset + len(chunk) + 1]
+        too_long = too_long or bool((np.diff(offsets) > MAX_CELL_BYTES).any())
+        if data_buf is not None and offsets[-1] > offsets[0]:
+            data = np.frombuffer(data_buf, dtype=np.uint8)[offsets[0]:offsets[-1]]
+            has_break = has_break or bool(((data == 10) | (data == 13)).any())
+    return too_long, has_break
+
+
 def cell_shape(table: pa.Table, source: str, offset: int) -> None:
     """Refuse, at the first row, a text cell over :data:`MAX_CELL_BYTES` or one holding a line
     break (values may not span lines: that is how an unbalanced quote swallows later rows)."""
@@ -198,6 +263,9 @@ def cell_shape(table: pa.Table, source: str, offset: int) -> None:
     for j, h in enumerate(table.column_names):
         col = table.column(j)
         if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
+            continue
+        too_long, has_break = _scan(col)
+        if not (too_long or has_break):
             continue
         long = np.asarray(pc.greater(pc.binary_length(col), MAX_CELL_BYTES).fill_null(False))
         broken = np.asarray(pc.match_substring_regex(col, "[\r\n]").fill_null(False))

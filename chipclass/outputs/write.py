@@ -277,6 +277,27 @@ _FORMULA_START = "=+-@\t\r"
 _PLAIN_NUMBER = r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$"
 
 
+_RISKY_FIRST = np.frombuffer(b"=+-@\t\r", dtype=np.uint8)
+
+
+def _may_be_risky(col) -> bool:
+    """Whether any cell of a string column starts with a character :func:`guard_csv` looks at,
+    read from the first byte of each cell in the string buffers (no per-row masks)."""
+    wide = pa.types.is_large_string(col.type)
+    for chunk in col.chunks:
+        if len(chunk) == 0:
+            continue
+        _, offsets_buf, data_buf = chunk.buffers()
+        if data_buf is None:
+            continue
+        offsets = np.frombuffer(offsets_buf, dtype=np.int64 if wide else np.int32)[
+            chunk.offset:chunk.offset + len(chunk) + 1]
+        starts = offsets[:-1][np.diff(offsets) > 0]
+        if len(starts) and np.isin(np.frombuffer(data_buf, dtype=np.uint8)[starts], _RISKY_FIRST).any():
+            return True
+    return False
+
+
 def guard_csv(table: pa.Table) -> pa.Table:
     """Text cells a spreadsheet would evaluate, prefixed with ``'`` (OWASP CSV injection guidance).
 
@@ -291,7 +312,7 @@ def guard_csv(table: pa.Table) -> pa.Table:
 
     cols = []
     for col in table.columns:
-        if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+        if (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)) and _may_be_risky(col):
             risky = pc.and_(pc.match_substring_regex(col, "^[=+\\-@\t\r]"),
                             pc.invert(pc.match_substring_regex(col, _PLAIN_NUMBER)))
             if pc.any(risky).as_py():

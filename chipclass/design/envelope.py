@@ -104,21 +104,12 @@ def _meets(target: Target, cat: Catalogue, rules: RuleSet, bit_lengths, rules_di
 
 def parse_bounds(text: str) -> tuple[str, tuple[float, float]]:
     """``'fp8=0:2000'`` or ``'die_area=1:20 cm**2'`` -> ('fp8', (low, high)) in canonical units."""
-    from chipclass.core.catalogue import NUMERIC
-    from chipclass.core.units import UnitError, unit_factor
+    from chipclass.design.sweep import numbers_and_factor, split_setting
 
-    if "=" not in text:
-        raise InputError(f"{text!r} is not SPEC=LOW:HIGH (e.g. fp8=0:2000)")
-    key, body = (t.strip() for t in text.split("=", 1))
-    key = key.lower()
-    if key not in SPECS:
-        raise InputError(f"cannot bound {key!r} (one of: {', '.join(SPECS)})")
-    rng, _, unit = body.partition(" ")
+    key, body = split_setting(text, SPECS, "bound", "LOW:HIGH", "fp8=0:2000")
+    rng, factor = numbers_and_factor(key, body)
     try:
-        factor = unit_factor(unit.strip() or NUMERIC[key][1], NUMERIC[key][0])
         lo, hi = (float(x) * factor for x in rng.split(":"))
-    except UnitError as exc:
-        raise InputError(str(exc), column=key, value=unit) from None
     except ValueError:
         raise InputError(f"bad range for {key}: {body!r} (LOW:HIGH)", column=key, value=body) from None
     if not (0 <= lo < hi) or hi != hi or hi == float("inf"):

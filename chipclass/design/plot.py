@@ -265,7 +265,6 @@ def render_map(data, fmt: str = "png", as_of=None, compare=None, sweep=None, rul
                bit_lengths: dict | None = None, envelope=None) -> bytes:
     """The map of a catalogue as the bytes of a PNG, SVG or PDF file (``fmt``); ``envelope`` is
     a path to (or the dict of) ``chipclass envelope -f json``."""
-    import json
 
     import matplotlib
     matplotlib.use("Agg")

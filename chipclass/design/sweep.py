@@ -88,25 +88,38 @@ def _plain(text: str) -> bool:
         return False
 
 
+def split_setting(text: str, allowed, verb: str, form: str, example: str) -> tuple[str, str]:
+    """``'fp8=200:600 TFLOPS'`` -> ``('fp8', '200:600 TFLOPS')``: the spec (checked against
+    ``allowed``) and what follows the ``=``; ``form``/``example`` word the refusal."""
+    if "=" not in text:
+        raise InputError(f"{text!r} is not SPEC={form} (e.g. {example})")
+    key, body = (t.strip() for t in text.split("=", 1))
+    key = key.lower()
+    if key not in allowed:
+        raise InputError(f"cannot {verb} {key!r} (one of: {', '.join(allowed)})")
+    return key, body
+
+
+def numbers_and_factor(key: str, body: str) -> tuple[str, float]:
+    """``'0.2:0.6 PFLOPS'`` -> ``('0.2:0.6', 1000.0)``: the numbers' text and the factor of the unit
+    that may follow it (else the spec's default unit) to the spec's canonical unit."""
+    numbers, _, unit = body.partition(" ")
+    try:
+        return numbers, unit_factor(unit.strip() or NUMERIC[key][1], NUMERIC[key][0])
+    except UnitError as exc:
+        raise InputError(str(exc), column=key, value=unit) from None
+
+
 def parse_vary(text: str) -> tuple[str, np.ndarray, bool]:
     """``'fp8=200:600:5'`` -> ('fp8', values in canonical units, span); ``span`` is true for
     a plain ``LOW:HIGH`` (two values: the bounds a sampled sweep draws from)."""
-    if "=" not in text:
-        raise InputError(f"{text!r} is not SPEC=RANGE (e.g. fp8=200:600:5)")
-    key, spec = (t.strip() for t in text.split("=", 1))
-    key = key.lower()
-    if key not in NUMERIC:
-        raise InputError(f"cannot vary {key!r} (one of: {', '.join(NUMERIC)})")
+    key, spec = split_setting(text, NUMERIC, "vary", "RANGE", "fp8=200:600:5")
     kind = NUMERIC[key][0]
     span = False
     if spec.startswith("@"):
         values = _file_values(spec[1:], key, NUMERIC[key][1], kind)
     else:
-        body, _, unit = spec.partition(" ")
-        try:
-            factor = unit_factor(unit.strip() or NUMERIC[key][1], kind)
-        except UnitError as exc:
-            raise InputError(str(exc), column=key, value=unit) from None
+        body, factor = numbers_and_factor(key, spec)
         try:
             if ":" in body:
                 parts = body.split(":")

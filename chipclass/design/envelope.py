@@ -104,7 +104,7 @@ def _meets(target: Target, cat: Catalogue, rules: RuleSet, bit_lengths, rules_di
 
 def parse_bounds(text: str) -> tuple[str, tuple[float, float]]:
     """``'fp8=0:2000'`` or ``'die_area=1:20 cm**2'`` -> ('fp8', (low, high)) in canonical units."""
-    from chipclass.design.sweep import numbers_and_factor, split_setting
+    from chipclass.design.ranges import numbers_and_factor, split_setting
 
     key, body = split_setting(text, SPECS, "bound", "LOW:HIGH", "fp8=0:2000")
     rng, factor = numbers_and_factor(key, body)

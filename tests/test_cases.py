@@ -29,8 +29,14 @@ def _licence_case(instrument, as_of, case):
     """kind: licence -- a device to a destination (buyer HQ), one view: the licence answer."""
     import pandas as pd
 
+    from chipclass.core.errors import ChipclassError
     from chipclass.licensing.determine import determine
 
+    if "error" in case:  # refused, one line naming why (a date before coverage, an ambiguous place)
+        with pytest.raises(ChipclassError, match=case["error"]):
+            determine(pd.DataFrame([{"name": case["name"], **case["specs"]}]), [case["to"]], case.get("hq"),
+                      as_of, view=case.get("view", "enforced"))
+        return
     row = determine(pd.DataFrame([{"name": case["name"], **case["specs"]}]), [case["to"]], case.get("hq"),
                     as_of, view=case.get("view", "enforced")).iloc[0]
     got = None if pd.isna(row["license_required"]) else bool(row["license_required"])

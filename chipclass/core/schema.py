@@ -31,7 +31,8 @@ from chipclass.core.errors import RuleDataError
 
 __all__ = ["Confidence", "ConditionRec", "ClauseRec", "ExclusionRec", "SelectorRec", "Selector",
            "LicenseRec", "ReviewRec", "ExceptionRec", "TiersRec", "FigureRec", "InstrumentFile",
-           "GroupRec", "ChangeRec", "AliasRec", "CountryGroupsFile", "NoteRec", "ProductNotesFile",
+           "GroupRec", "ChangeRec", "AliasRec", "CountryGroupsFile", "NoteRec", "ProductNotesFile", "ProgrammeRec",
+           "HorizonRec", "HorizonFile",
            "FormatRec", "FormatsFile", "load", "convert", "METRICS", "OPS"]
 
 Confidence = Literal["text", "quoted", "summary", "unconfirmed"]
@@ -44,6 +45,14 @@ Metric = Literal["tpp", "performance_density", "memory_bandwidth_density", "inte
 Op = Literal[">=", ">", "<=", "<", "==", "!="]
 Text = Annotated[str, Meta(min_length=1, pattern=r"\S")]
 NonEmpty = Annotated[list[Text], Meta(min_length=1)]
+#: A destination code: ISO 3166-1 alpha-2, or an ISO 3166-2 subdivision / region code that
+#: ``country_groups.toml`` defines as an alias (``UA-43`` Crimea, ``UA-DNR``).
+DESTINATION = r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$"
+#: Which items a licence or review record covers: ``listed`` the ECCN paragraphs in ``eccn``;
+#: ``ccl`` any item on the Commerce Control List (not EAR99); ``ear`` every item subject to the
+#: EAR, EAR99 included. ``reasons`` narrows ``ccl`` to items whose reasons for control (Country
+#: Chart columns, ``[reasons_for_control]`` of the rule files) include one of those listed.
+Scope = Literal["listed", "ccl", "ear"]
 
 
 class _Rec(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
@@ -89,9 +98,9 @@ class SelectorRec(_Rec, kw_only=True):
     """A set of destinations: groups and countries, less exceptions; or AI Diffusion tiers."""
     worldwide: bool = False
     groups: list[Text] = []
-    countries: list[Annotated[str, Meta(pattern=r"^[A-Z]{2}$")]] = []
+    countries: list[Annotated[str, Meta(pattern=DESTINATION)]] = []
     except_groups: list[Text] = []
-    except_countries: list[Annotated[str, Meta(pattern=r"^[A-Z]{2}$")]] = []
+    except_countries: list[Annotated[str, Meta(pattern=DESTINATION)]] = []
     tiers: list[Annotated[int, Meta(ge=1, le=3)]] = []
 
     def __post_init__(self):
@@ -116,15 +125,29 @@ class _LicenceBase(_Rec, kw_only=True):
             raise ValueError("needs 'to' or 'hq'")
 
 
-class LicenseRec(_LicenceBase, kw_only=True):
-    """A licence requirement: these paragraphs, to these destinations (or buyers' HQs)."""
-    eccn: NonEmpty
+class _Scoped(_LicenceBase, kw_only=True):
+    eccn: list[Text] = []
+    scope: Scope = "listed"
+    reasons: list[Text] = []
+    programme: str = ""
+
+    def __post_init__(self):
+        super().__post_init__()
+        if self.scope == "listed" and not self.eccn:
+            raise ValueError("needs 'eccn' (the paragraphs covered) or scope = \"ccl\" / \"ear\"")
+        if self.reasons and self.scope != "ccl":
+            raise ValueError("'reasons' narrows scope = \"ccl\" only")
+
+
+class LicenseRec(_Scoped, kw_only=True):
+    """A licence requirement: these paragraphs (or every CCL item, or every item subject to the
+    EAR), to these destinations (or buyers' HQs). ``programme`` names a sanctions programme
+    (part 746) for the timeline and the answer's basis list."""
     basis: Text
 
 
-class ReviewRec(_LicenceBase, kw_only=True):
-    """A licence review policy for these paragraphs and destinations."""
-    eccn: NonEmpty
+class ReviewRec(_Scoped, kw_only=True):
+    """A licence review policy for these paragraphs (or scope) and destinations."""
     basis: Text
     policy: Text
 
@@ -205,6 +228,15 @@ class ResidualRec(_Rec, kw_only=True):
     confidence: Confidence | None = None
 
 
+class ProgrammeRec(_Rec, kw_only=True):
+    """A part 746 programme: its name, section and destinations (codes as in selectors)."""
+    name: Text
+    section: Text
+    destinations: Annotated[list[Annotated[str, Meta(pattern=DESTINATION)]], Meta(min_length=1)]
+    scope: Text
+    note: str = ""
+
+
 class InstrumentFile(_Rec, kw_only=True):
     """One rule file: a Federal Register instrument (or an enforcement announcement)."""
     id: Annotated[str, Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
@@ -237,6 +269,11 @@ class InstrumentFile(_Rec, kw_only=True):
     exceptions_allowed: dict[str, list[Text]] = {}
     #: Note 1 to 3A090.a (foundry presumption): figures keyed by name, as for ``diffusion``
     foundry: dict[str, FigureRec] = {}
+    #: Reasons for control per ECCN (prefix -> Country Chart columns such as "AT:1", "NS:1"),
+    #: read by records with ``scope = "ccl"`` and ``reasons``; merged by key over time.
+    reasons_for_control: dict[str, list[Text]] = {}
+    #: A sanctions or embargo programme (15 CFR part 746) this file states.
+    programme: ProgrammeRec | None = None
 
     def __post_init__(self):
         if self.ends is not None and self.ends <= self.effective:
@@ -256,10 +293,12 @@ class GroupRec(_Rec, kw_only=True):
 
 
 class ChangeRec(_Rec, kw_only=True):
-    """A dated change of Country Group membership: ``since`` first day in, ``until`` first out."""
+    """A dated change of Country Group membership: ``since`` first day in, ``until`` first out;
+    ``instrument`` the rule file that made it, when there is one."""
     country: Annotated[str, Meta(pattern=r"^[A-Z]{2}$")]
     groups: NonEmpty
     citation: Text
+    instrument: str = ""
     since: dt.date | None = None
     until: dt.date | None = None
     confidence: Confidence = "summary"
@@ -270,8 +309,12 @@ class ChangeRec(_Rec, kw_only=True):
 
 
 class AliasRec(_Rec, kw_only=True):
+    """A place the EAR treats as (part of) another country: ``as`` that country for Country
+    Groups; ``names`` other ways a user may write it (matched case-insensitively)."""
     as_: Annotated[str, Meta(pattern=r"^[A-Z]{2}$")] = field(name="as")
     note: Text
+    names: list[Text] = []
+    refuse: bool = False
 
 
 class CountryGroupsFile(_Rec, kw_only=True):
@@ -287,16 +330,35 @@ class CountryGroupsFile(_Rec, kw_only=True):
                 raise ValueError(f"change[{k}].groups: unknown group(s) {unknown}")
 
 
+class ProductRec(_Rec, kw_only=True):
+    """A catalogue identity: a shipped row's exact name and vendor (case and spacing ignored)."""
+    name: Text
+    vendor: Text
+
+
 class NoteRec(_Rec, kw_only=True):
-    """A dated note that changes the answer for an exporter (not a rule): about named products
-    (``names``, regular expressions) or, with ``general``, about every item; ``until`` is the
-    first day it no longer applies; ``hq`` limits it to buyers headquartered there."""
+    """A dated note that changes the answer for an exporter (not a rule). What it covers is what
+    the note says, never a substring of a user's name:
+
+    - ``criteria``: conditions on the item's figures (``criteria_match`` any or all), where the
+      note states criteria; ``vendors`` limits them to rows whose vendor is one of those (a row
+      without a vendor is matched on the figures alone, marked so);
+    - ``eccn``: items whose ECCN paragraph (or the paragraph a .z item is licensed as) starts so;
+    - ``products``: exact catalogue identities (name and vendor);
+    - ``general``: every item (shown once per destination).
+
+    ``until`` is the first day it no longer applies; ``hq`` limits it to buyers headquartered
+    there."""
     id: Text
     date: dt.date
     to: Selector
     text: Text
     source: Text
-    names: list[Text] = []
+    criteria: list[ConditionRec] = []
+    criteria_match: Literal["any", "all"] = "any"
+    vendors: list[Text] = []
+    eccn: list[Text] = []
+    products: list[ProductRec] = []
     general: bool = False
     until: dt.date | None = None
     hq: Selector | None = None
@@ -306,19 +368,27 @@ class NoteRec(_Rec, kw_only=True):
     requires_license: bool = False
 
     def __post_init__(self):
-        if not self.names and not self.general:
-            raise ValueError("a note needs names (regular expressions) or general = true")
+        if not (self.criteria or self.eccn or self.products or self.general):
+            raise ValueError("a note needs criteria, eccn, products or general = true")
         if self.until is not None and self.until <= self.date:
             raise ValueError("'until' must be after 'date'")
-        for n in self.names:
-            try:
-                re.compile(n)
-            except re.error as exc:
-                raise ValueError(f"names: {n!r} is not a regular expression ({exc})") from None
 
 
 class ProductNotesFile(_Rec, kw_only=True):
     note: list[NoteRec] = []
+
+
+class HorizonRec(_Rec, kw_only=True):
+    """How far the rule data was reviewed: ``reviewed_through`` is the last day whose rules were
+    checked against the primary texts; ``spot_checks`` later facts looked up one by one."""
+    reviewed_through: dt.date
+    basis: Text
+    spot_checks: list[Text] = []
+    confidence: Confidence = "text"
+
+
+class HorizonFile(_Rec, kw_only=True):
+    horizon: HorizonRec
 
 
 class FormatRec(_Rec, kw_only=True):

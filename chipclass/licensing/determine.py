@@ -30,7 +30,8 @@ import pandas as pd
 from chipclass.classification.engine import classify
 from chipclass.rules.countries import Selector, country_code, country_groups
 from chipclass.rules.instruments import as_date, rules_in_force
-from chipclass.rules.licences import VIEWS, not_binding, product_notes, records_in_force, tier_of
+from chipclass.rules.licences import (VIEWS, not_binding, product_notes, reasons_for_control, records_in_force,
+                                      tier_of)
 
 __all__ = ["determine", "VIEWS"]
 
@@ -68,6 +69,27 @@ def _prefix_mask(eccn: np.ndarray, prefixes) -> np.ndarray:
     for p in prefixes:
         out |= (eccn == p) | np.char.startswith(eccn, p + ".")
     return out
+
+
+def _scope_mask(r, eccn: np.ndarray, final: np.ndarray, residual: str | None, reasons: dict) -> np.ndarray:
+    """Rows a licence or review record covers by its scope (schema.Scope): the listed paragraphs
+    (of the paragraph a row is licensed as), every item on the CCL (the row's own final ECCN known
+    and not the residual EAR99; with ``reasons``, one of the item's Country Chart columns listed),
+    or every item subject to the EAR. An ECCN whose reasons for control the rule data does not
+    give counts as covered: part 746 programmes name nearly every column (see docs/regulations.md)."""
+    if r.scope == "ear":
+        return np.ones(len(eccn), dtype=bool)
+    if r.scope == "listed":
+        return _prefix_mask(eccn, r.eccn)
+    on_ccl = (final != "") & (final != (residual or ""))
+    if r.reasons:
+        wanted = set(r.reasons)
+        for label in np.unique(final[on_ccl]):
+            keys = [k for k in reasons if label == k or label.startswith(k + ".")]
+            cols = set(reasons[max(keys, key=len)]) if keys else None
+            if cols is not None and not (cols & wanted):
+                on_ccl &= final != label
+    return on_ccl
 
 
 def _join_bits(bits: np.ndarray, labels: list[str], sep: str = "; ") -> np.ndarray:
@@ -124,6 +146,8 @@ def _view(cl, day, view, dest, hq, directory, relied_on=()):
     rev = [r for r in records if r.kind == "review"]
     exc = [r for r in records if r.kind == "exception"]
 
+    residual = cl.rules.residual.eccn if getattr(cl.rules, "residual", None) is not None else None
+    reasons = reasons_for_control(day, directory)
     lic_bits = np.zeros(n, dtype=np.int64)
     lic_unknown = np.zeros(n, dtype=np.int16)  # missing inputs of a licence record that may apply
     inst_ids = [i.id for i in used]
@@ -134,7 +158,7 @@ def _view(cl, day, view, dest, hq, directory, relied_on=()):
         by_hq = _matches(r.hq, hq, day, tiers)
         if not (by_dest or by_hq) or not export:
             continue
-        item = _prefix_mask(eccn, r.eccn)
+        item = _scope_mask(r, eccn, final, residual, reasons)
         true, unknown, miss = _cond_mask(r.conditions, metrics, n)
         m = item & true
         lic_bits[m] |= 1 << k
@@ -169,7 +193,7 @@ def _view(cl, day, view, dest, hq, directory, relied_on=()):
     for k, r in enumerate(rev):  # later instruments come later: the last match wins
         if not (_matches(r.to, dest, day, tiers) or _matches(r.hq, hq, day, tiers)):
             continue
-        item = required & _prefix_mask(eccn, r.eccn)
+        item = required & _scope_mask(r, eccn, final, residual, reasons)
         true, unknown, miss = _cond_mask(r.conditions, metrics, n)
         review[item & true] = k
         review_missing[item & true] = 0
@@ -177,7 +201,9 @@ def _view(cl, day, view, dest, hq, directory, relied_on=()):
         review_missing[item & unknown] = miss[item & unknown]
         inst_bits[item & (true | unknown)] |= 1 << inst_ids.index(r.instrument)
 
-    lic_req = pd.array(np.where(indeterminate | (lic_unknown != 0), None, required), dtype="boolean")
+    # a requirement that covers the row whatever its ECCN (part 746) answers even an undecided row
+    lic_req = pd.array(np.where(required, True, np.where(indeterminate | (lic_unknown != 0), None, False)),
+                       dtype="boolean")
     basis = _join_bits(lic_bits, [r.basis for r in lic])
     missing = np.array(["classification indeterminate, missing: " + (m or "") for m in cl.missing_text()],
                        dtype=object)
@@ -198,41 +224,72 @@ def _view(cl, day, view, dest, hq, directory, relied_on=()):
     }
 
 
-def _notes(frame, day, dest, hq, directory) -> tuple[np.ndarray, np.ndarray, str | None]:
+def _note_hits(note, cl, vendor: np.ndarray, name: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows a product note covers by what it says (never a substring of a name): its exact
+    catalogue identities, its paragraphs or its criteria (three-valued), the latter two only for
+    the vendors it names where a row gives one. (hit, may apply, matched without a vendor)."""
+    n = len(cl)
+    hit = np.zeros(n, dtype=bool)
+    if note["products"]:
+        ident = np.fromiter(((a, b) in note["products"] for a, b in zip(name, vendor)), dtype=bool, count=n)
+        hit |= ident
+    vendor_ok = np.ones(n, dtype=bool) if not note["vendors"] else np.isin(vendor, list(note["vendors"])) | (vendor == "")
+    maybe = np.zeros(n, dtype=bool)
+    spec_hit = np.zeros(n, dtype=bool)
+    if note["eccn"]:
+        spec_hit |= _prefix_mask(cl.licence_paragraph(), note["eccn"]) | _prefix_mask(cl.final_text(), note["eccn"])
+    if note["criteria"]:
+        metrics = cl.metrics()
+        parts = [_cond_mask((c,), metrics, n)[:2] for c in note["criteria"]]
+        if note["criteria_match"] == "any":
+            true = np.logical_or.reduce([t for t, _ in parts])
+            unk = ~true & np.logical_or.reduce([u for _, u in parts])
+        else:
+            true = np.logical_and.reduce([t for t, _ in parts])
+            unk = ~true & np.logical_and.reduce([t | u for t, u in parts])
+        spec_hit |= true
+        maybe = unk & vendor_ok & ~hit & ~spec_hit
+    spec_hit &= vendor_ok
+    no_vendor = spec_hit & ~hit & (vendor == "") & bool(note["vendors"])
+    return hit | spec_hit, maybe, no_vendor
+
+
+def _notes(cl, frame, day, dest, hq, directory) -> tuple[np.ndarray, np.ndarray, str | None]:
     """(notes text or None, whether a note says a licence is required) per row, and the general
     notes (about every item) for this destination and buyer."""
+    from chipclass.classification.ladder import text_column
+
     n = len(frame)
     notes = np.full(n, "", dtype=object)
     says_licence = np.zeros(n, dtype=bool)
     general = []
     groups = country_groups(directory)
+
+    def norm(col):
+        return np.asarray([" ".join(str(x).split()).casefold() for x in col], dtype=object)
+
+    vendor = norm(text_column(cl.catalogue, "vendor") if text_column(cl.catalogue, "vendor") is not None else [""] * n)
+    name = norm(frame["name"].astype(str))
     for note in product_notes(directory):
         if note["date"] > day or (note["until"] is not None and day >= note["until"]):
             continue
         if not note["to"].matches(dest, day, groups) or (note["hq"] is not None and not note["hq"].matches(hq, day, groups)):
             continue
+        text = f"{note['date'].isoformat()} {note['id']}: {note['text']} ({note['source']}) [{note['confidence']}]"
         if note["general"]:
             until = f" (until {note['until'].isoformat()})" if note["until"] else ""
-            general.append(f"{note['date'].isoformat()} {note['id']}{until}: {note['text']} ({note['source']}) "
-                           f"[{note['confidence']}]")
+            general.append(text.replace(f"{note['id']}:", f"{note['id']}{until}:", 1))
             continue
-        pattern = "|".join(f"(?:{p})" for p in note["names"])
-        hit = frame["name"].astype(str).str.contains(pattern, flags=re.IGNORECASE, regex=True).to_numpy()
-        text = f"{note['date'].isoformat()} {note['id']}: {note['text']} ({note['source']}) [{note['confidence']}]"
-        notes[hit] = np.where(notes[hit] == "", text, notes[hit] + " | " + text)
+        hit, maybe, no_vendor = _note_hits(note, cl, vendor, name)
+        for mask, shown in ((hit & ~no_vendor, text),
+                            (no_vendor, f"{text} [matched on the figures; the row gives no vendor]"),
+                            (maybe, f"[may apply: a criterion's figure is missing] {text}")):
+            notes[mask] = np.where(notes[mask] == "", shown, notes[mask] + " | " + shown)
         if note["requires_license"]:
             says_licence |= hit
     base = (groups.base(dest), groups.aliases.get(dest, (dest, ""))[1])
-    extra = []
     if base[0] != dest:
-        extra.append(base[1])
-    embargo = [g for g in ("E:1", "E:2") if groups.in_group(base[0], g, day)]
-    if embargo:
-        extra.append(f"{dest} is in Country Group {'/'.join(embargo)}: embargo and sanctions rules "
-                     "(15 CFR part 746) require licences for most items regardless of 3A090.")
-    if extra:
-        text = " ".join(extra)
-        notes = np.where(notes == "", text, notes + " | " + text)
+        notes = np.where(notes == "", base[1], notes + " | " + base[1])
     return np.where(notes == "", None, notes), says_licence, (" | ".join(general) or None)
 
 
@@ -257,7 +314,7 @@ def determine(data, destinations, headquarters: str | None = None, as_of=None, *
     for dest in dict.fromkeys(country_code(d) for d in destinations):  # CN and China are one destination
         hq = hq_code or dest
         relied = [i.id for i in rules.instruments]
-        notes, says_licence, general = _notes(frame, day, dest, hq, rules_dir)
+        notes, says_licence, general = _notes(cl, frame, day, dest, hq, rules_dir)
         main = _view(cl, day, view, dest, hq, rules_dir, relied)
         alt = _view(cl, day, other, dest, hq, rules_dir, relied)
         differs = ((main["license_required"].fillna(False).to_numpy() != alt["license_required"].fillna(False).to_numpy())

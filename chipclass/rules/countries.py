@@ -35,6 +35,9 @@ class CountryGroups:
     aliases: dict[str, tuple[str, str]]
     source: str
     path: str
+    #: What a user may type for an alias (upper-cased name -> code), and the codes refused.
+    alias_names: dict[str, str] = None
+    refused: frozenset = frozenset()
 
     def base(self, code: str) -> str:
         """The country the EAR treats ``code`` as (Hong Kong is China)."""
@@ -65,10 +68,13 @@ def country_groups(directory: str | None = None) -> CountryGroups:
     path = Path(directory) / FILE if directory and (Path(directory) / FILE).exists() else None
     res = path or resources.files("chipclass").joinpath(f"data/rules/{FILE}")
     rec = schema.load(res, schema.CountryGroupsFile)
+    names = {k.upper(): k for k in rec.aliases}
+    names.update({" ".join(n.split()).upper(): k for k, v in rec.aliases.items() for n in v.names})
     return CountryGroups({g: frozenset(r.members) for g, r in rec.groups.items()},
                          tuple((c.country, g, c.since, c.until, c.citation) for c in rec.change for g in c.groups),
                          {k: (v.as_, v.note) for k, v in rec.aliases.items()}, rec.source,
-                         str(path or f"chipclass/data/rules/{FILE}"))
+                         str(path or f"chipclass/data/rules/{FILE}"), names,
+                         frozenset(k for k, v in rec.aliases.items() if v.refuse))
 
 
 _EXTRA_NAMES = {"UK": "GB", "USA": "US", "UAE": "AE", "SOUTH KOREA": "KR", "KOREA": "KR",
@@ -79,13 +85,22 @@ _EXTRA_NAMES = {"UK": "GB", "USA": "US", "UAE": "AE", "SOUTH KOREA": "KR", "KORE
 
 @functools.lru_cache(maxsize=1024)
 def country_code(text: str) -> str:
-    """ISO 3166-1 alpha-2 code of a country given as alpha-2, alpha-3 or English name.
+    """ISO 3166-1 alpha-2 code of a country given as alpha-2, alpha-3 or English name, or the
+    code of a region the shipped ``country_groups.toml`` names (``UA-43``, ``Crimea``, ``DNR``;
+    ambiguous ones such as ``UA-14`` are refused with the reason).
 
     >>> country_code("cn"), country_code("SAU"), country_code("Germany"), country_code("UAE")
     ('CN', 'SA', 'DE', 'AE')
     """
     t = str(text).strip()
-    up = t.upper()
+    up = " ".join(t.split()).upper()
+    groups = country_groups()
+    if up in groups.alias_names:  # regions with a code of their own (UA-43 Crimea, UA-DNR) and HK
+        code = groups.alias_names[up]
+        if code in groups.refused:
+            raise InputError(f"destination {t!r}: {groups.aliases[code][1]}")
+        if "-" in code:  # a region; plain aliases (HK) stay what pycountry says
+            return code
     if up in _EXTRA_NAMES:
         return _EXTRA_NAMES[up]
     rec = None

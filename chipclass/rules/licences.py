@@ -21,7 +21,8 @@ from chipclass.core import schema
 from chipclass.rules.countries import CountryGroups, Selector, country_groups
 from chipclass.rules.instruments import Condition, compile_conditions, load_instruments
 
-__all__ = ["VIEWS", "Record", "records_in_force", "tier_of", "product_notes"]
+__all__ = ["VIEWS", "Record", "records_in_force", "tier_of", "product_notes", "reasons_for_control",
+           "binding"]
 
 VIEWS = ("enforced", "written")
 
@@ -44,6 +45,9 @@ class Record:
     notification: str
     confidence: str
     still_enforced: bool
+    scope: str = "listed"            # listed | ccl | ear (see schema.Scope)
+    reasons: tuple[str, ...] = ()    # with scope ccl: Country Chart columns, any of which brings an item in
+    programme: str = ""              # a part 746 programme's name, for the basis list
 
     def label(self) -> str:
         if self.kind == "exception":
@@ -69,7 +73,9 @@ def _parse_records(inst, groups: CountryGroups) -> list[Record]:
                               " ".join(getattr(rec, "basis", "").split()),
                               " ".join(getattr(rec, "policy", "").split()), getattr(rec, "section", ""),
                               " ".join(getattr(rec, "text", "").split()), getattr(rec, "notification", ""),
-                              rec.confidence or inst.confidence, rec.still_enforced))
+                              rec.confidence or inst.confidence, rec.still_enforced,
+                              getattr(rec, "scope", "listed"), tuple(getattr(rec, "reasons", ())),
+                              getattr(rec, "programme", "") or (f.programme.name if f.programme else "")))
     return out
 
 
@@ -144,7 +150,8 @@ def tier_of(code: str, day: dt.date, directory: str | None = None) -> tuple[int 
 
 @functools.lru_cache(maxsize=8)
 def product_notes(directory: str | None = None) -> list[dict]:
-    """Dated product notes (``product_notes.toml`` of the rules directory, else the shipped one)."""
+    """Dated product notes (``product_notes.toml`` of the rules directory, else the shipped one),
+    with their criteria compiled to canonical units."""
     from pathlib import Path
 
     name = "product_notes.toml"
@@ -152,7 +159,30 @@ def product_notes(directory: str | None = None) -> list[dict]:
     rec = schema.load(path or resources.files("chipclass").joinpath(f"data/rules/{name}"), schema.ProductNotesFile)
     groups = country_groups(directory)
     where = str(path or f"chipclass/data/rules/{name}")
-    return [{"id": n.id, "date": n.date, "names": n.names, "source": n.source, "confidence": n.confidence,
+
+    def norm(text):
+        return " ".join(str(text).split()).casefold()
+
+    return [{"id": n.id, "date": n.date, "source": n.source, "confidence": n.confidence,
              "text": " ".join(n.text.split()), "requires_license": n.requires_license, "general": n.general,
-             "until": n.until, "hq": Selector.parse(n.hq, f"{where}: note[{k}].hq", groups) if n.hq else None, "to": Selector.parse(n.to, f"{where}: note[{k}].to", groups)}
+             "until": n.until, "criteria": compile_conditions(where, f"note[{k}].criteria", n.criteria),
+             "criteria_match": n.criteria_match, "vendors": frozenset(norm(v) for v in n.vendors),
+             "eccn": tuple(n.eccn), "products": frozenset((norm(p.name), norm(p.vendor)) for p in n.products),
+             "hq": Selector.parse(n.hq, f"{where}: note[{k}].hq", groups) if n.hq else None,
+             "to": Selector.parse(n.to, f"{where}: note[{k}].to", groups)}
             for k, n in enumerate(rec.note)]
+
+
+def reasons_for_control(day: dt.date, directory: str | None = None) -> dict[str, tuple[str, ...]]:
+    """ECCN prefix -> reasons for control (Country Chart columns) from the instruments in force
+    on ``day``, later ones overriding by key."""
+    out: dict[str, tuple[str, ...]] = {}
+    for inst in load_instruments(directory):
+        if inst.in_force(day):
+            out.update({k: tuple(v) for k, v in inst.file.reasons_for_control.items()})
+    return out
+
+
+def binding(inst, day: dt.date) -> bool:
+    """Whether an instrument in force binds on ``day`` (its compliance date, if any, reached)."""
+    return inst.in_force(day) and (inst.compliance is None or day >= inst.compliance)

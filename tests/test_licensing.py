@@ -15,7 +15,9 @@ DEVICES = pd.DataFrame([
     {"name": "H100 SXM", "fp8_sparse": 3958, "die_area": 814, "interconnect_bandwidth": 900, "memory_bandwidth": 3350},
     {"name": "H20", "fp8": 296, "die_area": 814, "interconnect_bandwidth": 900, "memory_bandwidth": 4000},
     {"name": "RTX 4090", "fp8": 660.6, "die_area": 608.5, "interconnect_bandwidth": 64, "datacenter": "no"},
-    {"name": "RTX 4090 D", "fp8": 588.4, "die_area": 608.5, "interconnect_bandwidth": 64, "datacenter": "no"},
+    # RTX 4090 D memory bandwidth 1,008 GB/s (NVIDIA product page, as the RTX 4090)
+    {"name": "RTX 4090 D", "fp8": 588.4, "die_area": 608.5, "interconnect_bandwidth": 64, "datacenter": "no",
+     "memory_bandwidth": 1008},
     {"name": "A800 SXM", "int8": 624, "die_area": 826, "interconnect_bandwidth": 400, "memory_bandwidth": 2039},
     {"name": "HBM3 stack", "device_type": "hbm", "memory_bandwidth": 819, "package_area": 121},
     {"name": "H200", "fp8_sparse": 3958, "die_area": 814, "interconnect_bandwidth": 900, "memory_bandwidth": 4800},

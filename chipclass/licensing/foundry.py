@@ -83,13 +83,26 @@ def _designer_ok(figs, day: dt.date, designer: str, applied_on: dt.date | None) 
     return False, "no approved or authorized designer's attestation"
 
 
+def _not_binding(figs, day: dt.date) -> str | None:
+    """Why the presumption does not bind yet on ``day`` (None when it does): the instrument that
+    states it is in force but its compliance date has not come (90 FR 5298: effective 2025-01-16,
+    "not required to comply ... until January 31, 2025")."""
+    inst = figs["node_max"][1]
+    if inst.compliance is not None and day < inst.compliance:
+        return (f"{inst.citation} is in force from {inst.effective.isoformat()} but requires no compliance before "
+                f"{inst.compliance.isoformat()}")
+    return None
+
+
 def presumption(data, as_of=None, *, designer: str = "none", applied_on=None,
-                rules_dir: str | None = None) -> pd.DataFrame:
+                rules_dir: str | None = None, view: str = "enforced") -> pd.DataFrame:
     """One row per design: does the presumption apply, does it stand, and what overcomes it.
 
     Columns: ``name applies count_bn count_source count_limit_bn count_overcomes designer
     designer_overcomes presumed_3a090a overcome_by needs citations``. ``applies`` and
     ``presumed_3a090a`` are nullable booleans (null: cannot decide, ``needs`` names the input).
+    In the ``enforced`` view (default) nothing is presumed before the compliance date of the
+    instrument stating the presumption (``not_binding`` says why); ``written`` ignores it.
     """
     from chipclass.classification.ladder import text_column
     from chipclass.core.catalogue import DEVICE_TYPES
@@ -144,6 +157,9 @@ def presumption(data, as_of=None, *, designer: str = "none", applied_on=None,
     # Note 1 d.: a count the fabricator cannot confirm leaves the presumption standing
     presumed = np.where(applies_true & count_unknown & ~d_ok, True, presumed)
     unknown &= ~(applies_true & count_unknown)
+    waiting = _not_binding(figs, day) if view == "enforced" else None
+    if waiting:
+        presumed, unknown = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
     how = []
     for k in range(n):
         routes = []
@@ -165,6 +181,8 @@ def presumption(data, as_of=None, *, designer: str = "none", applied_on=None,
         "presumed_3a090a": pd.array(np.where(unknown, None, presumed), dtype="boolean"),
         "overcome_by": np.where(np.asarray(how) == "", None, np.asarray(how, dtype=object)),
         "needs": np.where(needs == "", None, needs),
+        "binding": waiting is None,
+        "not_binding": waiting,
         "citations": "; ".join(cites + [f"authorized designers before {until[0].date}: {until[0].citation}",
                                          f"{node_rec.citation} [{node_rec.confidence}]"]),
     })

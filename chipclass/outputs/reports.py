@@ -308,6 +308,8 @@ def foundry_lines(frames: list[pd.DataFrame]) -> list[str]:
     block = [f"Foundry presumption (Note 1 to 3A090.a) as of {first['as_of']}: binds the front-end "
              "fabricator or OSAT only"]
     applies = first["applies"]
+    if not first.get("binding", True):
+        block.append(f"  not binding yet: {first['not_binding']}; nothing is presumed on this date")
     block.append("  applies: " + ("cannot decide, needs " + str(first["needs"]) if pd.isna(applies)
                                   else "yes (16/14 nm node or below, or non-planar)" if applies
                                   else "no (not an applicable advanced logic IC)"))
@@ -317,7 +319,8 @@ def foundry_lines(frames: list[pd.DataFrame]) -> list[str]:
                      f"threshold on this date {first['count_limit_bn']:g} bn ({hbm})")
     for f in frames:
         r = f.iloc[0]
-        state = ("cannot decide" if pd.isna(r["presumed_3a090a"]) else
+        state = ("not binding yet (compliance date not reached)" if not r.get("binding", True) else
+                 "cannot decide" if pd.isna(r["presumed_3a090a"]) else
                  "presumed 3A090.a and datacenter" if r["presumed_3a090a"]
                  else "presumption overcome" if r["applies"] is True or r["applies"] == True  # noqa: E712
                  else "no presumption")

@@ -19,7 +19,7 @@ from chipclass.core.readers import load, spec_catalogue
 from chipclass.rules.instruments import rules_in_force
 
 __all__ = ["load", "score", "score_stream", "diff", "tpp", "spec_catalogue", "classify_spec", "explain",
-           "classify", "envelope"]
+           "classify", "envelope", "rules_timeline", "rules_diff", "horizon"]
 
 #: Canonical unit of each numeric result, for Quantity outputs.
 RESULT_UNITS = {"tpp": "dimensionless", "performance_density": "1/mm**2",
@@ -334,3 +334,36 @@ def envelope(data=None, name: str | None = None, *, free, target: str, as_of=Non
         parsed[k.lower()] = (float(v[0]), float(v[1]))
     return solve(cat, free, target, rules_in_force(as_of, rules_dir), bounds=parsed, maximise=maximise,
                  bit_lengths=bit_lengths, rules_dir=rules_dir)
+
+
+def rules_timeline(as_of=None, rules_dir: str | None = None) -> list[dict]:
+    """Every instrument in the rule data (and every dated Country Group move and product note):
+    id, Federal Register citation, publication, effective, compliance and end or suspension
+    dates, status on ``as_of`` (default today: ``in_force``, ``not_enforced`` = written but not
+    enforced, ``suspended``, ``superseded``, ``future``, ``ended``), confidence, and what it
+    changed (``changes``: kind, id, detail, confidence).
+
+    >>> rows = rules_timeline("2023-11-17")
+    >>> [r["status"] for r in rows if r["id"] == "2023-11-acs"]
+    ['in_force']
+    """
+    from chipclass.rules.timeline import timeline
+
+    return [e.to_dict() for e in timeline(as_of, rules_dir)]
+
+
+def rules_diff(before, after, rules_dir: str | None = None) -> list[dict]:
+    """What changed between two dates: entries whose status differs, and composed 3A090 clauses
+    that appeared, went or changed their thresholds (``before``/``after`` status codes)."""
+    from chipclass.rules.timeline import diff as timeline_diff
+
+    return [{"kind": d.kind, "id": d.id, "citation": d.citation or None, "before": d.before, "after": d.after,
+             "changes": [c.__dict__ for c in d.changes]} for d in timeline_diff(before, after, rules_dir)]
+
+
+def horizon(rules_dir: str | None = None) -> dict:
+    """The knowledge horizon: ``reviewed_through`` (the last day whose rules were checked against
+    the primary texts), its basis and the later spot checks."""
+    from chipclass.rules.horizon import horizon as get
+
+    return get(rules_dir).to_dict()

@@ -12,12 +12,14 @@ explain), :mod:`.licensing` (license, tier, fleet, model) and :mod:`.design` (sw
 plot); their shared options are in :mod:`.options`.
 """
 
-from chipclass.cli import catalogue, design, licensing  # noqa: F401  (they register their commands)
-from chipclass.cli.base import findings, main, run
+from chipclass.cli import catalogue, design, licensing, rules  # noqa: F401  (they register their commands)
+from chipclass.cli.base import findings, main, run, with_horizon_notice
 from chipclass.cli.config import config_params
 
 for _cmd in {id(c): c for c in main.commands.values()}.values():  # --config/--no-config on every command
     _cmd.params.extend(config_params())
+    if any(p.name == "as_of" for p in _cmd.params):  # a date past the knowledge horizon is said once
+        _cmd.callback = with_horizon_notice(_cmd.callback)
 
 __all__ = ["main", "run", "findings"]
 

@@ -9,7 +9,7 @@ import click
 
 from chipclass.core.errors import EXIT_ERROR, EXIT_FINDINGS, ChipclassError
 
-__all__ = ["main", "run", "findings", "EXIT_INTERRUPTED", "EXIT_TERMINATED"]
+__all__ = ["main", "run", "findings", "with_horizon_notice", "EXIT_INTERRUPTED", "EXIT_TERMINATED"]
 
 #: Exit code on Ctrl-C (128 + SIGINT) and on SIGTERM (128 + SIGTERM).
 EXIT_INTERRUPTED = 130
@@ -91,6 +91,26 @@ def findings(hit, selectors) -> None:
         text = "; ".join(f"{v:,} row(s) matched {k}" for k, v in counts.items())
         click.echo(f"chipclass: --fail-on: {text}", err=True)
         sys.exit(EXIT_FINDINGS)
+
+
+def with_horizon_notice(callback):
+    """Wrap a command with an ``--as-of`` option: when its date (today by default) is after the
+    rule data's knowledge horizon, say so once on stderr before it runs (not with ``-q``)."""
+    import functools
+
+    @functools.wraps(callback)
+    def wrapped(*args, **kwargs):
+        if not kwargs.get("quiet"):
+            from chipclass.outputs.timeline import horizon_notice
+            from chipclass.rules.horizon import horizon
+            from chipclass.rules.instruments import as_date
+
+            day = as_date(kwargs.get("as_of"))
+            h = horizon(kwargs.get("rules_dir"))
+            if day > h.reviewed_through:
+                click.echo(horizon_notice(h, day), err=True)
+        return callback(*args, **kwargs)
+    return wrapped
 
 
 def run() -> None:

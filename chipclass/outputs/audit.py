@@ -8,6 +8,8 @@ key                           meaning
 ``as_of``                     the date whose rules applied (YYYY-MM-DD)
 ``input``                     the input file as given (``<stdin>`` for stdin)
 ``input_sha256``              SHA-256 of the input file's bytes (null for stdin or a DataFrame)
+``horizon``                   the rule data's knowledge horizon: the last day reviewed (YYYY-MM-DD)
+``past_horizon``              whether ``as_of`` is after it (rules published since are unknown)
 ============================  =====================================================================
 
 Where the fields go: JSON is ``{"meta": {...}, "rows": [...]}``; JSON Lines has a first line
@@ -40,7 +42,7 @@ def sha256_of(path) -> str | None:
     return h.hexdigest()
 
 
-def audit_meta(source, rule_sets, as_of=None) -> dict:
+def audit_meta(source, rule_sets, as_of=None, rules_dir: str | None = None) -> dict:
     """The audit fields for an output made from ``source`` under ``rule_sets`` on ``as_of``.
 
     ``rule_sets`` is one id or several (kept in first-seen order, without repeats); ``as_of``
@@ -58,6 +60,9 @@ def audit_meta(source, rule_sets, as_of=None) -> dict:
         as_of = dt.date.today()
     elif isinstance(as_of, str):
         as_of = dt.date.fromisoformat(as_of)
+    from chipclass.rules.horizon import horizon
+
+    h = horizon(rules_dir).reviewed_through
     return {"chipclass": __version__, "rule_sets": list(dict.fromkeys(str(r) for r in rule_sets)),
             "as_of": as_of.isoformat(), "input": "<stdin>" if str(source) == "-" else str(source),
-            "input_sha256": sha256_of(source)}
+            "input_sha256": sha256_of(source), "horizon": h.isoformat(), "past_horizon": as_of > h}

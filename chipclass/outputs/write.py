@@ -176,7 +176,16 @@ def frame_bytes(frame: "pd.DataFrame", fmt: Format, table_text: Callable | None 
         from chipclass.outputs.tables import render_table
 
         text = (table_text or render_table)(frame)
+        if "knowledge horizon" not in text:  # every table names the horizon in its footer
+            text = text.rstrip("\n") + "\n\n" + horizon_line() + "\n"
     return (text if text.endswith("\n") or not text else text + "\n").encode("utf-8")
+
+
+def horizon_line(rules_dir: str | None = None) -> str:
+    """The table footer naming the rule data's knowledge horizon."""
+    from chipclass.rules.horizon import horizon
+
+    return f"Rule data reviewed through {horizon(rules_dir).reviewed_through.isoformat()} (knowledge horizon)."
 
 
 def write_frame(frame: "pd.DataFrame", fmt: Format = Format.TABLE, output: str | None = None,

@@ -38,6 +38,9 @@ class CountryGroups:
     #: What a user may type for an alias (upper-cased name -> code), and the codes refused.
     alias_names: dict[str, str] = None
     refused: frozenset = frozenset()
+    #: (country, group, since, until) -> the instrument that made the move / its confidence
+    instruments: dict = None
+    confidences: dict = None
 
     def base(self, code: str) -> str:
         """The country the EAR treats ``code`` as (Hong Kong is China)."""
@@ -74,7 +77,9 @@ def country_groups(directory: str | None = None) -> CountryGroups:
                          tuple((c.country, g, c.since, c.until, c.citation) for c in rec.change for g in c.groups),
                          {k: (v.as_, v.note) for k, v in rec.aliases.items()}, rec.source,
                          str(path or f"chipclass/data/rules/{FILE}"), names,
-                         frozenset(k for k, v in rec.aliases.items() if v.refuse))
+                         frozenset(k for k, v in rec.aliases.items() if v.refuse),
+                         {(c.country, g, c.since, c.until): c.instrument for c in rec.change for g in c.groups},
+                         {(c.country, g, c.since, c.until): c.confidence for c in rec.change for g in c.groups})
 
 
 _EXTRA_NAMES = {"UK": "GB", "USA": "US", "UAE": "AE", "SOUTH KOREA": "KR", "KOREA": "KR",

@@ -61,7 +61,7 @@ METRIC_KINDS = {
     "tops": "dimensionless",
 }
 #: Files in a rules directory that are data, not instruments.
-DATA_FILES = ("country_groups.toml", "product_notes.toml")
+DATA_FILES = ("country_groups.toml", "product_notes.toml", "horizon.toml")
 CONFIDENCE = ("text", "quoted", "summary", "unconfirmed")
 
 

@@ -33,6 +33,15 @@ class Explanation:
     extra: dict = field(default_factory=dict)
     catalogue: Catalogue | None = field(default=None, repr=False)
 
+    def rely_on(self, ids, directory: str | None = None) -> None:
+        """Add the instruments ``ids`` (licence rules, the foundry note, the ladder) to the rule
+        sets relied on, in effective-date order, each once."""
+        from chipclass.rules.instruments import load_instruments
+
+        have = {i["id"] for i in self.instruments}
+        self.instruments.extend(_instrument(i) for i in load_instruments(directory) if i.id in set(ids) - have)
+        self.instruments.sort(key=lambda i: (i["effective"], i["id"]))
+
     def to_dict(self) -> dict:
         extra = {k: v for k, v in self.extra.items() if k != "text_blocks"}
         return {"name": self.name, "as_of": self.as_of, "formats": self.formats,
@@ -48,6 +57,19 @@ class Explanation:
         import html
 
         return f"<pre>{html.escape(self.to_text())}</pre>"
+
+
+def _instrument(i) -> dict:
+    return {"id": i.id, "citation": i.citation, "fr_doc": i.fr_doc, "title": i.title,
+            "published": i.published.isoformat(), "effective": i.effective.isoformat(),
+            "compliance": i.compliance.isoformat() if i.compliance else None, "confidence": i.confidence}
+
+
+def _by_id(rules: RuleSet, ids) -> list:
+    """Instruments of ``ids`` among those whose ladder records the rule set carries."""
+    from chipclass.rules.instruments import load_instruments
+
+    return [i for i in load_instruments(getattr(rules, "directory", None)) if i.id in ids]
 
 
 def explain_row(cat: Catalogue, index: int, rules: RuleSet, bit_lengths: dict | None = None) -> Explanation:
@@ -104,9 +126,10 @@ def explain_row(cat: Catalogue, index: int, rules: RuleSet, bit_lengths: dict | 
               "missing": text(row["missing"]), "note": text(row["note"]), "eccn_note": text(row["eccn_note"]),
               "margins": {k: _num(row[k]) for k in frame.columns if k.startswith("margin_")},
               "rule_set": rules.id}
-    instruments = [{"id": i.id, "citation": i.citation, "fr_doc": i.fr_doc, "title": i.title,
-                    "published": i.published.isoformat(), "effective": i.effective.isoformat(),
-                    "confidence": i.confidence} for i in rules.instruments]
+    used = {i.id for i in rules.instruments} | set(rules.ladder_from.values())
+    instruments = [_instrument(i) for i in sorted({i.id: i for i in rules.instruments}.values(), key=lambda i: i.effective)]
+    instruments += [_instrument(i) for i in _by_id(rules, used - {i["id"] for i in instruments})]
+    instruments.sort(key=lambda i: (i["effective"], i["id"]))
     from chipclass.design.headroom import headroom
     from chipclass.outputs.reports import describe_headroom as describe
 

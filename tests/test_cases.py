@@ -49,6 +49,12 @@ def _licence_case(instrument, as_of, case):
         assert e in (row["exceptions"] or ""), row["exceptions"]
     for e in case.get("no_exceptions", []):
         assert e not in (row["exceptions"] or ""), row["exceptions"]
+    for note in case.get("notes", []):
+        assert note in (row["notes"] or ""), row["notes"]
+    for note in case.get("no_notes", []):
+        assert note not in (row["notes"] or ""), row["notes"]
+    if "note_requires_license" in case:
+        assert bool(row["note_requires_license"]) is case["note_requires_license"]
     if case.get("relies", True) and got:
         assert instrument in (row["rule_sets"] or "").split("+"), row["rule_sets"]
 

@@ -203,6 +203,7 @@ def explain(file, name, specs, views, designer, applied_on, fmt, output, as_of, 
 
         frame = determine(ex.catalogue, destinations, headquarters, as_of, rules_dir=rules_dir, bit_lengths=bits)
         rows = licence_rows(frame)
+        ex.rely_on({i for r in rows for i in r["rule_sets"]}, rules_dir)  # licence rules too
         ex.extra["licenses"] = rows
         ex.extra.setdefault("text_blocks", []).append(licence_explain_lines(rows))
     if "foundry" in views:
@@ -212,6 +213,9 @@ def explain(file, name, specs, views, designer, applied_on, fmt, output, as_of, 
         frames = [presumption(ex.catalogue, as_of, designer=d, applied_on=applied_on, rules_dir=rules_dir)
                   for d in ([designer] if designer else DESIGNERS)]
         ex.extra["foundry"] = [f.iloc[0].to_dict() for f in frames]
+        from chipclass.rules.instruments import rules_in_force
+
+        ex.rely_on({inst.id for _, inst in (rules_in_force(as_of, rules_dir).foundry or {}).values()}, rules_dir)
         ex.extra.setdefault("text_blocks", []).append(foundry_lines(frames))
     if fmt is Format.JSON:
         write_json(ex.to_dict(), output)

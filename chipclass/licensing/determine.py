@@ -254,9 +254,12 @@ def _note_hits(note, cl, vendor: np.ndarray, name: np.ndarray) -> tuple[np.ndarr
     return hit | spec_hit, maybe, no_vendor
 
 
-def _notes(cl, frame, day, dest, hq, directory) -> tuple[np.ndarray, np.ndarray, str | None]:
+def _notes(cl, frame, day, dest, hq, directory, licensed=None) -> tuple[np.ndarray, np.ndarray, str | None]:
     """(notes text or None, whether a note says a licence is required) per row, and the general
-    notes (about every item) for this destination and buyer."""
+    notes (about every item) for this destination and buyer. A note that itself requires a
+    licence (an is-informed letter) reaches by its criteria or paragraphs only the rows the rules
+    leave without one (``licensed`` False): it cannot change the others' answer. Its exact
+    catalogue identities always show it."""
     from chipclass.classification.ladder import text_column
 
     n = len(frame)
@@ -281,6 +284,9 @@ def _notes(cl, frame, day, dest, hq, directory) -> tuple[np.ndarray, np.ndarray,
             general.append(text.replace(f"{note['id']}:", f"{note['id']}{until}:", 1))
             continue
         hit, maybe, no_vendor = _note_hits(note, cl, vendor, name)
+        if note["requires_license"] and licensed is not None and note["products"] is not None:
+            ident = np.fromiter(((a, b) in note["products"] for a, b in zip(name, vendor)), dtype=bool, count=n)
+            hit, maybe, no_vendor = hit & (ident | ~licensed), maybe & ~licensed, no_vendor & ~licensed
         for mask, shown in ((hit & ~no_vendor, text),
                             (no_vendor, f"{text} [matched on the figures; the row gives no vendor]"),
                             (maybe, f"[may apply: a criterion's figure is missing] {text}")):
@@ -314,8 +320,9 @@ def determine(data, destinations, headquarters: str | None = None, as_of=None, *
     for dest in dict.fromkeys(country_code(d) for d in destinations):  # CN and China are one destination
         hq = hq_code or dest
         relied = [i.id for i in rules.instruments]
-        notes, says_licence, general = _notes(cl, frame, day, dest, hq, rules_dir)
         main = _view(cl, day, view, dest, hq, rules_dir, relied)
+        notes, says_licence, general = _notes(cl, frame, day, dest, hq, rules_dir,
+                                              main["license_required"].fillna(False).to_numpy(dtype=bool))
         alt = _view(cl, day, other, dest, hq, rules_dir, relied)
         differs = ((main["license_required"].fillna(False).to_numpy() != alt["license_required"].fillna(False).to_numpy())
                    | (np.asarray(main["exceptions"], dtype=object) != np.asarray(alt["exceptions"], dtype=object))

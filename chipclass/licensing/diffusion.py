@@ -319,7 +319,8 @@ def fleet(deployments, catalogue=None, as_of=None, rules_dir: str | None = None,
         ok = value >= limit if kind == "min" else value <= limit
         checks.append({"check": name, "scope": scope, "value": value, "limit": limit, "unit": unit,
                        "margin": (value - limit) if kind == "min" else (limit - value),
-                       "passed": bool(ok), "citation": fig.citation, "confidence": fig.confidence})
+                       "passed": bool(ok), "in_force": fw.written, "enforced": fw.enforced,
+                       "citation": fig.citation, "confidence": fig.confidence})
 
     # Tier-2 country allocations (licensed shipments in the covered years)
     alloc = fw.fig("tier2_allocation")
@@ -374,7 +375,7 @@ def fleet(deployments, catalogue=None, as_of=None, rules_dir: str | None = None,
                       "h100_equivalents": float(rows["h100_equivalents"].sum())},
             "rows": rows, "by_country": by_country.reset_index(), "by_owner": by_owner.reset_index(),
             "checks": pd.DataFrame(checks, columns=["check", "scope", "value", "limit", "unit", "margin",
-                                                    "passed", "citation", "confidence"])}
+                                                    "passed", "in_force", "enforced", "citation", "confidence"])}
 
 
 def training_device(cat, name: str, fmt: str | None = None) -> dict:

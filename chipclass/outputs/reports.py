@@ -146,6 +146,9 @@ def matrix_text(frame: pd.DataFrame) -> str:
               "-! none under the ECCN rules, but a product note below says a licence is required; "
               "? classification indeterminate; * the " + ("written" if view == "enforced" else "enforced")
               + " rules give another answer (see -f json)"]
+    used = dict.fromkeys(i for v in frame["rule_sets"].dropna() for i in str(v).split("+") if i)
+    if used:  # classification and licence rules alike
+        lines.append("rule sets relied on: " + ", ".join(used))
     notes = frame.dropna(subset=["notes"]).drop_duplicates(["name", "notes"])
     for r in notes.itertuples(index=False):
         lines.append(f"note [{r.name} -> {r.destination}]: {r.notes}")

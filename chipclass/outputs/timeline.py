@@ -7,8 +7,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
-import pandas as pd
-
 __all__ = ["STATUS_WORDS", "timeline_frame", "timeline_text", "diff_frame", "diff_text", "horizon_footer",
            "horizon_notice"]
 
@@ -25,9 +23,11 @@ def _changes_text(changes) -> str:
                       for c in changes)
 
 
-def timeline_frame(entries) -> pd.DataFrame:
+def timeline_frame(entries):
     """One row per timeline entry (csv, json lines, parquet): dates, status in words and as a
     code, confidence, and what it changed."""
+    import pandas as pd
+
     return pd.DataFrame([{
         "kind": e.kind, "id": e.id, "citation": e.citation, "fr_doc": e.fr_doc or None, "title": e.title,
         "published": _iso(e.published), "effective": _iso(e.effective), "compliance": _iso(e.compliance),
@@ -64,7 +64,9 @@ def timeline_text(entries, day: dt.date, h) -> str:
             + "\n" + horizon_footer(h, day) + "\n")
 
 
-def diff_frame(diffs) -> pd.DataFrame:
+def diff_frame(diffs):
+    import pandas as pd
+
     return pd.DataFrame([{"kind": d.kind, "id": d.id, "citation": d.citation or None,
                           "before": STATUS_WORDS[d.before] if d.before else "absent",
                           "after": STATUS_WORDS[d.after] if d.after else "absent",

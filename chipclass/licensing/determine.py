@@ -22,12 +22,12 @@ The work is vectorised over devices: Python loops run over destinations and reco
 
 from __future__ import annotations
 
-import re
 
 import numpy as np
 import pandas as pd
 
 from chipclass.classification.engine import classify
+from chipclass.classification.logic import INPUTS, NEEDS, all_of, under_table
 from chipclass.rules.countries import Selector, country_code, country_groups
 from chipclass.rules.instruments import as_date, rules_in_force
 from chipclass.rules.licences import (VIEWS, not_binding, product_notes, reasons_for_control, records_in_force,
@@ -40,56 +40,39 @@ def _matches(sel: Selector | None, code: str | None, day, tiers) -> bool:
 
 
 def _cond_mask(conds, metrics, n) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Three-valued (Kleene) truth of a record's conditions, as in classification:
+    """Three-valued truth of a record's conditions (the kernel's :func:`all_of`):
     (true, unknown, bitmask over :data:`INPUTS` of the missing inputs of the unknown rows)."""
-    from chipclass.classification.engine import _NEEDS, _condition
-    from chipclass.classification.result import INPUTS
-
-    true = np.ones(n, dtype=bool)
-    false = np.zeros(n, dtype=bool)
-    missing = np.zeros(n, dtype=np.int16)
-    for c in conds:
-        val, known = _condition(c, metrics)
-        true &= val
-        false |= known & ~val
-        for inp in _NEEDS[c.metric]:
-            missing[~known] |= 1 << INPUTS.index(inp)
-    unknown = ~true & ~false
-    return true, unknown, np.where(unknown, missing, 0)
+    t = all_of(conds, metrics, n)
+    return t.true, t.unknown, t.missing
 
 
 def _missing_text(bits: np.ndarray) -> np.ndarray:
-    from chipclass.classification.result import INPUTS
-
     return _join_bits(bits, list(INPUTS), sep=", ")
 
 
-def _prefix_mask(eccn: np.ndarray, prefixes) -> np.ndarray:
-    out = np.zeros(len(eccn), dtype=bool)
-    for p in prefixes:
-        out |= (eccn == p) | np.char.startswith(eccn, p + ".")
-    return out
-
-
-def _scope_mask(r, eccn: np.ndarray, final: np.ndarray, residual: str | None, reasons: dict) -> np.ndarray:
-    """Rows a licence or review record covers by its scope (schema.Scope): the listed paragraphs
-    (of the paragraph a row is licensed as), every item on the CCL (the row's own final ECCN known
-    and not the residual EAR99; with ``reasons``, one of the item's Country Chart columns listed),
-    or every item subject to the EAR. An ECCN whose reasons for control the rule data does not
-    give counts as covered: part 746 programmes name nearly every column (see docs/regulations.md)."""
-    if r.scope == "ear":
-        return np.ones(len(eccn), dtype=bool)
-    if r.scope == "listed":
-        return _prefix_mask(eccn, r.eccn)
-    on_ccl = (final != "") & (final != (residual or ""))
-    if r.reasons:
-        wanted = set(r.reasons)
-        for label in np.unique(final[on_ccl]):
+def _scope_table(r, labels, residual: str | None, reasons: dict) -> np.ndarray:
+    """Bool per final-ECCN label (plus False for code -1) of whether a licence or review record
+    covers it by its scope (schema.Scope), to be indexed with a row's code: ``listed`` is not
+    handled here (it matches the paragraph a row is licensed as); ``ear`` every item subject to
+    the EAR; ``ccl`` every item on the CCL (a final ECCN known and not the residual EAR99; with
+    ``reasons``, one of its Country Chart columns listed). An ECCN whose reasons for control the
+    rule data does not give counts as covered: part 746 programmes name nearly every column."""
+    out = []
+    for label in labels:
+        ok = r.scope == "ear" or (label != "" and label != residual)
+        if ok and r.scope == "ccl" and r.reasons:
             keys = [k for k in reasons if label == k or label.startswith(k + ".")]
-            cols = set(reasons[max(keys, key=len)]) if keys else None
-            if cols is not None and not (cols & wanted):
-                on_ccl &= final != label
-    return on_ccl
+            ok = not keys or bool(set(reasons[max(keys, key=len)]) & set(r.reasons))
+        out.append(ok)
+    return np.array(out + [r.scope == "ear"], dtype=bool)
+
+
+def _item_mask(r, cl, para, residual, reasons) -> np.ndarray:
+    """Rows a licence or review record covers: its listed paragraphs (of the paragraph a row is
+    licensed as: a .z item follows the paragraph it meets) or its scope (the row's own ECCN)."""
+    if r.scope == "listed":
+        return under_table(cl.final_labels, r.eccn)[para]
+    return _scope_table(r, cl.final_labels, residual, reasons)[cl.final]
 
 
 def _join_bits(bits: np.ndarray, labels: list[str], sep: str = "; ") -> np.ndarray:
@@ -103,10 +86,8 @@ def _join_bits(bits: np.ndarray, labels: list[str], sep: str = "; ") -> np.ndarr
 
 def _exceptions_text(bits, maybe, exc):
     """Exception labels; one whose conditions cannot be decided says which inputs it needs."""
-    from chipclass.classification.engine import _NEEDS
-
     def needs(r):
-        return ", ".join(dict.fromkeys(i for c in r.conditions for i in _NEEDS[c.metric]))
+        return ", ".join(dict.fromkeys(i for c in r.conditions for i in NEEDS[c.metric]))
     labels = [r.label() for r in exc] + [f"{r.label()} [cannot decide: needs {needs(r)}]" for r in exc]
     k = len(exc)
     sure = bits & ~maybe
@@ -137,7 +118,7 @@ def _view(cl, day, view, dest, hq, directory, relied_on=()):
         return tier if inst is not None and (view == "written" or inst.id not in suspended) else None
     tiers.groups = country_groups(directory)
 
-    eccn = cl.licence_paragraph()   # a .z item follows the paragraph it meets
+    para = cl.licensed_as   # a .z item follows the paragraph it meets (codes into final_labels)
     final = cl.final_text()
     indeterminate = cl.indeterminate
     allowed = cl.rules.exceptions_allowed
@@ -158,7 +139,7 @@ def _view(cl, day, view, dest, hq, directory, relied_on=()):
         by_hq = _matches(r.hq, hq, day, tiers)
         if not (by_dest or by_hq) or not export:
             continue
-        item = _scope_mask(r, eccn, final, residual, reasons)
+        item = _item_mask(r, cl, para, residual, reasons)
         true, unknown, miss = _cond_mask(r.conditions, metrics, n)
         m = item & true
         lic_bits[m] |= 1 << k
@@ -176,7 +157,7 @@ def _view(cl, day, view, dest, hq, directory, relied_on=()):
             continue
         item = np.zeros(n, dtype=bool)
         for e, want_dc in r.items:
-            ok = _prefix_mask(eccn, [e])
+            ok = under_table(cl.final_labels, [e])[para]
             if want_dc is not None:
                 ok &= dc == bool(want_dc)
             item |= ok
@@ -193,7 +174,7 @@ def _view(cl, day, view, dest, hq, directory, relied_on=()):
     for k, r in enumerate(rev):  # later instruments come later: the last match wins
         if not (_matches(r.to, dest, day, tiers) or _matches(r.hq, hq, day, tiers)):
             continue
-        item = required & _scope_mask(r, eccn, final, residual, reasons)
+        item = required & _item_mask(r, cl, para, residual, reasons)
         true, unknown, miss = _cond_mask(r.conditions, metrics, n)
         review[item & true] = k
         review_missing[item & true] = 0
@@ -237,7 +218,8 @@ def _note_hits(note, cl, vendor: np.ndarray, name: np.ndarray) -> tuple[np.ndarr
     maybe = np.zeros(n, dtype=bool)
     spec_hit = np.zeros(n, dtype=bool)
     if note["eccn"]:
-        spec_hit |= _prefix_mask(cl.licence_paragraph(), note["eccn"]) | _prefix_mask(cl.final_text(), note["eccn"])
+        table = under_table(cl.final_labels, note["eccn"])
+        spec_hit |= table[cl.licensed_as] | table[cl.final]
     if note["criteria"]:
         metrics = cl.metrics()
         parts = [_cond_mask((c,), metrics, n)[:2] for c in note["criteria"]]

@@ -218,7 +218,9 @@ def explain(file, name, specs, views, designer, applied_on, fmt, output, as_of, 
         ex.rely_on({inst.id for _, inst in (rules_in_force(as_of, rules_dir).foundry or {}).values()}, rules_dir)
         ex.extra.setdefault("text_blocks", []).append(foundry_lines(frames))
     if fmt is Format.JSON:
-        write_json(ex.to_dict(), output)
+        from chipclass.rules.horizon import horizon
+
+        write_json({**ex.to_dict(), "horizon": horizon(rules_dir).reviewed_through.isoformat()}, output)
     else:
         write_text(ex.to_text(), output)
     hits = {}

@@ -133,7 +133,9 @@ def model(operations, params, tokens, device, count, utilisation, days, train_fo
                       utilisation=utilisation, days=days, published_weights=published_weights,
                       as_of=as_of, rules_dir=rules_dir)
     if fmt is Format.JSON:
-        write_json(result, output)
+        from chipclass.rules.horizon import horizon
+
+        write_json({**result, "horizon": horizon(rules_dir).reviewed_through.isoformat()}, output)
     else:
         write_text(model_text(result), output)
     findings({s: int(bool(result["eccn"])) for s in fail_on if s in ("controlled", "4E091")}, fail_on)
@@ -162,7 +164,9 @@ def fleet(file, catalogue, g2g, fmt, output, as_of, fail_on, tf32_bits, quiet, r
     fmt = choose(fmt, output, [Format.TABLE, Format.JSON])
     res = fleet_fn(file, catalogue or shipped_catalogue(), as_of, rules_dir, g2g, bit_lengths=bit_lengths(tf32_bits))
     if fmt is Format.JSON:
-        write_json(fleet_json(res), output)
+        from chipclass.rules.horizon import horizon
+
+        write_json({**fleet_json(res), "horizon": horizon(rules_dir).reviewed_through.isoformat()}, output)
     else:
         write_text(fleet_text(res), output)
     checks = res["checks"]  # a limit of a rule not in force on the date is no breach (shown, never failed)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pycountry
 
-from chipclass.core import schema
+from chipclass.core import data_schema, schema
 from chipclass.core.errors import InputError, RuleDataError
 
 __all__ = ["country_code", "country_name", "in_group", "groups_of", "Selector", "CountryGroups",
@@ -70,7 +70,7 @@ def country_groups(directory: str | None = None) -> CountryGroups:
     else the shipped file."""
     path = Path(directory) / FILE if directory and (Path(directory) / FILE).exists() else None
     res = path or resources.files("chipclass").joinpath(f"data/rules/{FILE}")
-    rec = schema.load(res, schema.CountryGroupsFile)
+    rec = schema.load(res, data_schema.CountryGroupsFile)
     names = {k.upper(): k for k in rec.aliases}
     names.update({" ".join(n.split()).upper(): k for k, v in rec.aliases.items() for n in v.names})
     return CountryGroups({g: frozenset(r.members) for g, r in rec.groups.items()},

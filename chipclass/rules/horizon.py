@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from chipclass.core import schema
+from chipclass.core import data_schema, schema
 
 __all__ = ["Horizon", "horizon", "past", "FILE"]
 
@@ -35,7 +35,7 @@ class Horizon:
 def horizon(directory: str | None = None) -> Horizon:
     """The horizon of ``directory`` (a --rules directory holding ``horizon.toml``) or the shipped one."""
     path = Path(directory) / FILE if directory and (Path(directory) / FILE).exists() else None
-    rec = schema.load(path or resources.files("chipclass").joinpath(f"data/rules/{FILE}"), schema.HorizonFile).horizon
+    rec = schema.load(path or resources.files("chipclass").joinpath(f"data/rules/{FILE}"), data_schema.HorizonFile).horizon
     return Horizon(rec.reviewed_through, " ".join(rec.basis.split()), tuple(rec.spot_checks), rec.confidence,
                    str(path or f"chipclass/data/rules/{FILE}"))
 

@@ -17,7 +17,7 @@ import functools
 from dataclasses import dataclass
 from importlib import resources
 
-from chipclass.core import schema
+from chipclass.core import data_schema, schema
 from chipclass.rules.countries import CountryGroups, Selector, country_groups
 from chipclass.rules.instruments import Condition, compile_conditions, load_instruments
 
@@ -156,7 +156,7 @@ def product_notes(directory: str | None = None) -> list[dict]:
 
     name = "product_notes.toml"
     path = Path(directory) / name if directory and (Path(directory) / name).exists() else None
-    rec = schema.load(path or resources.files("chipclass").joinpath(f"data/rules/{name}"), schema.ProductNotesFile)
+    rec = schema.load(path or resources.files("chipclass").joinpath(f"data/rules/{name}"), data_schema.ProductNotesFile)
     groups = country_groups(directory)
     where = str(path or f"chipclass/data/rules/{name}")
 

@@ -95,21 +95,32 @@ def findings(hit, selectors) -> None:
 
 def with_horizon_notice(callback):
     """Wrap a command with an ``--as-of`` option: when its date (today by default) is after the
-    rule data's knowledge horizon, say so once on stderr before it runs (not with ``-q``)."""
+    rule data's knowledge horizon, say so once on stderr (not with ``-q``). Said after the
+    command has answered (also before a ``--fail-on`` exit 1), never on a run that failed: an
+    error stays one line."""
     import functools
+
+    def notice(kwargs):
+        if kwargs.get("quiet"):
+            return
+        from chipclass.outputs.timeline import horizon_notice
+        from chipclass.rules.horizon import horizon
+        from chipclass.rules.instruments import as_date
+
+        day, h = as_date(kwargs.get("as_of")), horizon(kwargs.get("rules_dir"))
+        if day > h.reviewed_through:
+            click.echo(horizon_notice(h, day), err=True)
 
     @functools.wraps(callback)
     def wrapped(*args, **kwargs):
-        if not kwargs.get("quiet"):
-            from chipclass.outputs.timeline import horizon_notice
-            from chipclass.rules.horizon import horizon
-            from chipclass.rules.instruments import as_date
-
-            day = as_date(kwargs.get("as_of"))
-            h = horizon(kwargs.get("rules_dir"))
-            if day > h.reviewed_through:
-                click.echo(horizon_notice(h, day), err=True)
-        return callback(*args, **kwargs)
+        try:
+            result = callback(*args, **kwargs)
+        except SystemExit as exc:
+            if exc.code == EXIT_FINDINGS:
+                notice(kwargs)
+            raise
+        notice(kwargs)
+        return result
     return wrapped
 
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from chipclass.rules.instruments import load_instruments
-from chipclass.rules.licences import binding, records_in_force
+from chipclass.rules.licences import binds, records_in_force
 
 WITH_COMPLIANCE = [i for i in load_instruments() if i.compliance is not None]
 DAY = dt.timedelta(days=1)
@@ -22,7 +22,7 @@ def test_some_instruments_have_compliance_dates():
 @pytest.mark.parametrize("inst", WITH_COMPLIANCE, ids=lambda i: i.id)
 def test_licence_view_binds_on_the_compliance_date(inst):
     before, on = inst.compliance - DAY, inst.compliance
-    assert not binding(inst, before) and binding(inst, on)
+    assert not binds(inst, before) and binds(inst, on)
     if inst.effective <= before:  # written view: in the CFR from the effective date
         assert inst.id in {i.id for i in records_in_force(before, "written")[1]}
         assert inst.id not in {i.id for i in records_in_force(before, "enforced")[1]}

@@ -150,9 +150,12 @@ class LicenseRec(_Scoped, kw_only=True):
 
 
 class ReviewRec(_Scoped, kw_only=True):
-    """A licence review policy for these paragraphs (or scope) and destinations."""
+    """A licence review policy for these paragraphs (or scope) and destinations; ``stance`` is its
+    kind as a code (``approval``, ``denial``, ``case-by-case``, ``not determined``: what engines
+    compare), ``policy`` its wording."""
     basis: Text
     policy: Text
+    stance: Literal["approval", "denial", "case-by-case", "not determined"] = "not determined"
 
 
 class ItemRec(_Rec, kw_only=True):

@@ -125,3 +125,12 @@ def test_license_table_lists_the_rule_sets_relied_on():
     code, out, _ = cli("license", "--to", "IR", "--as-of", "2025-06-01", "-q")
     line = next(l for l in out.splitlines() if l.startswith("rule sets relied on:"))
     assert "2009-01-iran" in line and "2023-11-acs" in line
+
+
+def test_license_table_to_named_regions():
+    # 15 CFR 746.6: the Crimea region and the so-called DNR/LNR, named as the user writes them
+    code, out, err = cli("license", "--to", "Crimea", "--to", "DNR", "--to", "HK", "--as-of", "2026-06-01", "-q")
+    assert code == 0, err
+    assert "UA-43" in out and "UA-DNR" in out and "2015-01-crimea" in out
+    code, out, err = cli("license", "--to", "UA-14", "--as-of", "2026-06-01", "-q")
+    assert code == 2 and "UA-DNR" in err and len(err.strip().splitlines()) == 1

@@ -106,10 +106,10 @@ def _notes_column(res) -> np.ndarray:
     if res.note_maybe is not None and len(res.note_maybe) and res.note_maybe.any():
         maybe = _join(res.note_maybe, [MAYBE + _note_text(n) for n in res.notes], " | ")
         for i in np.flatnonzero(~pd.isna(maybe)):
-            out[i] = maybe[i] if out[i] is None else f"{out[i]} | {maybe[i]}"
+            out[i] = maybe[i] if out[i] is None or pd.isna(out[i]) else f"{out[i]} | {maybe[i]}"
     alias = np.asarray(res.alias, dtype=object)[res.destination] if res.alias else np.full(len(res), "")
-    has = alias != ""
-    out[has] = np.where(pd.isna(out[has]), alias[has], out[has].astype(object) + " | " + alias[has])
+    for i in np.flatnonzero(alias != ""):  # None + str: joined row by row (few rows carry an alias)
+        out[i] = alias[i] if out[i] is None or pd.isna(out[i]) else f"{out[i]} | {alias[i]}"
     return out
 
 

@@ -107,7 +107,9 @@ def with_horizon_notice(callback):
         from chipclass.rules.horizon import horizon
         from chipclass.rules.instruments import as_date
 
-        day, h = as_date(kwargs.get("as_of")), horizon(kwargs.get("rules_dir"))
+        between = kwargs.get("between")  # rules --diff A B: the later date
+        day = max(as_date(d) for d in between) if between else as_date(kwargs.get("as_of"))
+        h = horizon(kwargs.get("rules_dir"))
         if day > h.reviewed_through:
             click.echo(horizon_notice(h, day), err=True)
 

@@ -222,7 +222,9 @@ def explain(file, name, specs, views, designer, applied_on, fmt, output, as_of, 
 
         write_json({**ex.to_dict(), "horizon": horizon(rules_dir).reviewed_through.isoformat()}, output)
     else:
-        write_text(ex.to_text(), output)
+        from chipclass.outputs.write import horizon_line
+
+        write_text(f"{ex.to_text().rstrip()}\n\n{horizon_line(rules_dir)}\n", output)
     hits = {}
     if fail_on:
         from chipclass.classification.logic import STATUSES, falls_under

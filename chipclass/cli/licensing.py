@@ -140,7 +140,9 @@ def model(operations, params, tokens, device, count, utilisation, days, train_fo
 
         write_json({**result, "horizon": horizon(rules_dir).reviewed_through.isoformat()}, output)
     else:
-        write_text(model_text(result), output)
+        from chipclass.outputs.write import horizon_line
+
+        write_text(f"{model_text(result).rstrip()}\n\n{horizon_line(rules_dir)}\n", output)
     findings({s: int(bool(result["eccn"])) for s in fail_on if s in ("controlled", "4E091")}, fail_on)
 
 
@@ -171,7 +173,9 @@ def fleet(file, catalogue, g2g, fmt, output, as_of, fail_on, tf32_bits, quiet, r
 
         write_json({**fleet_json(res), "horizon": horizon(rules_dir).reviewed_through.isoformat()}, output)
     else:
-        write_text(fleet_text(res), output)
+        from chipclass.outputs.write import horizon_line
+
+        write_text(f"{fleet_text(res).rstrip()}\n\n{horizon_line(rules_dir)}\n", output)
     checks = res["checks"]  # a limit of a rule not in force on the date is no breach (shown, never failed)
     failed = int((~checks["passed"].astype(bool) & checks["in_force"].astype(bool)).sum())
     findings({s: failed for s in fail_on if s == "breach"}, fail_on)

@@ -128,9 +128,10 @@ def score(file, fmt, output, as_of, fail_on, tf32_bits, stream, batch_rows, engi
         return
     # files and machine formats: codes -> Arrow -> writer, no pandas (start-up and memory)
     from chipclass.classification.engine import classify
+    from chipclass.outputs.table import score_arrow
 
     result = classify(cat, rules, bits)
-    table = result.to_arrow()
+    table = score_arrow(result)
     if fmt in (Format.SARIF, Format.JUNIT):
         write_findings(table, fmt, output, meta, rules, fail_on, result.hits(fail_on))
     else:

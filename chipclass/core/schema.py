@@ -198,6 +198,8 @@ class ZRec(_Rec, kw_only=True):
     meets: NonEmpty
     text: Text
     exceptions: list[Text] = []
+    #: The provision that limits a .z item to the listed exceptions (its citation, shown).
+    exceptions_basis: str = ""
     confidence: Confidence | None = None
 
 

@@ -158,8 +158,9 @@ def parse_specs(specs) -> dict:
               help="A spec instead of a catalogue row, e.g. --spec 'fp8=296 TFLOPS' --spec 'die_area=814 mm**2'. "
                    "Repeatable.")
 @click.option("--view", "views", multiple=True, type=click.Choice(["foundry"]),
-              help="Also answer: foundry = would a front-end fabricator or OSAT have to presume 3A090.a "
-                   "(Note 1 to 3A090.a), for each designer status, and what overcomes it.")
+              help="Also answer: foundry = would a front-end fabricator or OSAT have to presume the IC "
+                   "controlled (the foundry due-diligence presumption), for each designer status, and what "
+                   "overcomes it.")
 @click.option("--designer", type=click.Choice(["approved", "authorized", "applicant", "none"]), default=None,
               help="With --view foundry: only this designer status (default: all).")
 @click.option("--applied-on", type=date_type, default=None,
@@ -208,12 +209,12 @@ def explain(file, name, specs, views, designer, applied_on, fmt, output, as_of, 
         ex.extra.setdefault("text_blocks", []).append(licence_explain_lines(res, rows))
     if "foundry" in views:
         from chipclass.licensing.foundry import DESIGNERS, presumption
-        from chipclass.outputs.reports import foundry_lines
+        from chipclass.outputs.foundry import foundry_frame, foundry_lines
 
-        frames = [presumption(ex.catalogue, as_of, designer=d, applied_on=applied_on, rules_dir=rules_dir)
-                  for d in ([designer] if designer else DESIGNERS)]
-        ex.extra["foundry"] = [f.iloc[0].to_dict() for f in frames]
-        ex.extra.setdefault("text_blocks", []).append(foundry_lines(frames))
+        results = [presumption(ex.catalogue, as_of, designer=d, applied_on=applied_on, rules_dir=rules_dir)
+                   for d in ([designer] if designer else DESIGNERS)]
+        ex.extra["foundry"] = [foundry_frame(r).iloc[0].to_dict() for r in results]
+        ex.extra.setdefault("text_blocks", []).append(foundry_lines(results))
     if fmt is Format.JSON:
         write_json(ex.to_dict(), output)
     else:

@@ -164,6 +164,9 @@ class FigureRec(_Rec, kw_only=True):
     years: list[int] = []
     exemptions: list[Text] = []
     date: dt.date | None = None
+    #: The paragraph a figure is about, and who may attest it (foundry presumption).
+    paragraph: str = ""
+    attested_by: str = ""
 
     def __post_init__(self):
         _finite(self.value)

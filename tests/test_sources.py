@@ -114,3 +114,46 @@ def test_explicit_sources_option(tmp_path):
     other.write_text(SRC.replace("B,die_area", "B,memory"), encoding="utf-8")
     code, _, err = run(p, "--sources", str(other))
     assert code == 2 and "elsewhere.csv" in err and "cites an empty figure" in err
+
+
+DATA = ROOT / "chipclass" / "data"
+
+
+def shipped_copy(tmp_path):
+    for name in ("chips.csv", "systems.csv", "sources.csv"):
+        shutil.copy(DATA / name, tmp_path / name)
+    return tmp_path
+
+
+def test_data_sources_is_linked_like_chips():
+    for name in ("chips.csv", "systems.csv", "sources.csv"):
+        link = ROOT / "data" / name
+        assert link.is_symlink() and link.resolve() == (DATA / name).resolve()
+
+
+@pytest.mark.parametrize("name", ["chips.csv", "systems.csv"])
+def test_shipped_catalogues_have_every_figure_sourced(name):
+    code, out, err = run(str(ROOT / "data" / name))
+    assert code == 0, err
+    assert "rest on one source only" in out  # the sources file was found and read
+
+
+def test_shipped_copy_fails_when_one_figure_loses_its_source(tmp_path):
+    d = shipped_copy(tmp_path)
+    lines = (d / "sources.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    target = [i for i, l in enumerate(lines) if l.startswith("H100 SXM,die_area,")]
+    assert len(target) == 1
+    del lines[target[0]]
+    (d / "sources.csv").write_text("".join(lines), encoding="utf-8")
+    code, _, err = run(str(d / "chips.csv"))
+    assert code == 2
+    assert "column 'die_area'" in err and "value 'H100 SXM'" in err and "has no source" in err
+
+
+def test_shipped_copy_fails_on_a_source_for_an_empty_figure(tmp_path):
+    # H100 SXM gives no fp4 figure (Hopper has no FP4): a source row for it names no figure.
+    d = shipped_copy(tmp_path)
+    with open(d / "sources.csv", "a", encoding="utf-8") as fh:
+        fh.write("H100 SXM,fp4,https://example.org,FP4 1000,press,,,chips.csv\n")
+    code, _, err = run(str(d / "chips.csv"))
+    assert code == 2 and "cites an empty figure: 'H100 SXM' gives no fp4" in err

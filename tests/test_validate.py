@@ -198,3 +198,29 @@ def test_cli_check_reports_every_problem(tmp_path):
     assert r.exit_code == 2
     assert r.output.count("chipclass: error:") == 4
     assert "row 1, column 'tpp_published'" in r.output and "value 'consumer'" in r.output
+
+
+# Issue 22 corrections. Max 1100: bf16 = Max 1550 bf16 839 (Intel, via the row's source) x 56/128
+# Xe cores x 1.55/1.6 GHz = 355.6 TFLOPS -> TPP 355.6 x 16 = 5,690 >= 4,800: 3A090.a.1 under the
+# rules in force from 2023-11-17 (no interconnect test any more). Blackhole p150: 332 TFLOPS BF16
+# (awesomeagents.ai, press) -> TPP 5,312 -> 3A090.a.1. B300: 2,250 = the datasheet's sparse
+# 4,500 / 2. Wormhole: 2 x QSFP-DD 400GbE (Tenstorrent specifications page) = 200 GB/s.
+# HGX B300: 8 x the B300 row's 270 GB (NVIDIA Blackwell Ultra datasheet, HGX SKU).
+def test_issue_22_corrected_rows():
+    out = chipclass.score(str(CHIPS), as_of="2023-11-17").set_index("name")
+    assert out.loc["Data Center GPU Max 1100", "tpp"] == pytest.approx(5690, rel=0.001)
+    assert out.loc["Data Center GPU Max 1100", "clause"] == "3A090.a.1"
+    later = chipclass.score(str(CHIPS), as_of="2025-06-01").set_index("name")
+    assert later.loc["Blackhole p150", "tpp"] == pytest.approx(5312)
+    assert later.loc["Blackhole p150", "clause"] == "3A090.a.1"
+    cat = load(str(CHIPS))
+    row = {n: i for i, n in enumerate(cat.names)}
+    assert cat.values["fp16"][row["B300"]] == cat.values["bf16"][row["B300"]] == 2250
+    assert cat.values["interconnect_bandwidth"][row["Wormhole n300"]] == 200
+    assert cat.values["interconnect_bandwidth"][row["Wormhole n150"]] == 200
+    assert cat.values["transistor_count"][row["MI210"]] == 29.1  # AnandTech table: 29.1B
+    r = row["Rubin CPX"]
+    assert cat.values["fp4_sparse"][r] == 30000 and cat.values["fp4"][r] != cat.values["fp4"][r]  # NaN
+    systems = load(str(SYSTEMS))
+    s = list(systems.names).index("HGX B300")
+    assert systems.values["memory"][s] == 8 * cat.values["memory"][row["B300"]]

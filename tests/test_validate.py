@@ -224,3 +224,33 @@ def test_issue_22_corrected_rows():
     systems = load(str(SYSTEMS))
     s = list(systems.names).index("HGX B300")
     assert systems.values["memory"][s] == 8 * cat.values["memory"][row["B300"]]
+
+
+# Every part issue 22 names, under its vendor (the catalogue name; the issue's "Siyuan 590/690"
+# are Cambricon's MLU590/MLU690, "T-Head PPU" is the Zhenwu 810E, "RTX PRO 6000D / B40" one card,
+# "Sophgo" the Sophon SC1 card, "Hygon BW" the DCU BW200 and BW1000).
+ISSUE_22 = {"Maia 200": "Microsoft", "MI455X": "AMD", "Rubin Ultra": "NVIDIA", "MTIA 300": "Meta",
+            "MLU590": "Cambricon", "MTT S5000": "Moore Threads", "REBEL-Quad": "Rebellions", "ATOM": "Rebellions",
+            "RNGD": "FuriosaAI", "Blackhole p100a": "Tenstorrent", "Ascend 910A Pro": "Huawei",
+            "Ascend 910A Premium": "Huawei", "Ascend 910B Pro": "Huawei", "Kunlun RG800": "Baidu Kunlunxin",
+            "MXN100": "MetaX", "MLU370-S8": "Cambricon", "H20E": "NVIDIA", "RTX PRO 6000D": "NVIDIA",
+            "Zhenwu 810E (PPU)": "Alibaba T-Head", "Gaudi 3 China PCIe (HL-388)": "Intel", "MI430X": "AMD",
+            "Sohu": "Etched", "AI200": "Qualcomm", "AI250": "Qualcomm", "MXC600": "MetaX", "MXC550": "MetaX",
+            "Huashan": "Moore Threads", "Kunlun P800": "Baidu Kunlunxin", "MLU690": "Cambricon",
+            "Data Center GPU Max 1450": "Intel", "Trainium4": "AWS", "TPU 8t": "Google", "TPU 8i": "Google",
+            "SN40L": "SambaNova", "SN50": "SambaNova", "Sophon SC1": "Sophgo", "BR106": "Biren", "BR110": "Biren",
+            "Enflame S60": "Enflame", "Enflame L600": "Enflame", "DCU BW200": "Hygon", "DCU BW1000": "Hygon"}
+
+
+def test_issue_22_parts_present_under_their_vendor_and_classified():
+    cat = load(str(CHIPS))
+    assert len(cat) >= 190  # issue 22
+    vendor = dict(zip(cat.names, cat.extra.column("vendor").to_pylist()))
+    assert {n: vendor.get(n) for n in ISSUE_22} == ISSUE_22
+    out = chipclass.score(str(CHIPS), as_of="2026-06-01").set_index("name")
+    # Published figures decide (Microsoft: 10.145 PF FP4 / 5.072 PF FP8 -> TPP 40,580; Meta MTIA 300:
+    # 1.2 PF FP8 -> 9,600; FuriosaAI RNGD: 512 TFLOPS FP8 on 653 mm2 -> TPP 4,096, PD 6.27 -> a.2).
+    assert out.loc["Maia 200", "clause"] == "3A090.a.1" and out.loc["MTIA 300", "tpp"] == pytest.approx(9600)
+    assert out.loc["RNGD", "clause"] == "3A090.a.2"
+    # A named part without published compute is indeterminate, not silently "not controlled".
+    assert out.loc["Huashan", "status"] == "indeterminate" and out.loc["Kunlun P800", "status"] == "indeterminate"

@@ -210,6 +210,10 @@ def test_issue_22_corrected_rows():
     out = chipclass.score(str(CHIPS), as_of="2023-11-17").set_index("name")
     assert out.loc["Data Center GPU Max 1100", "tpp"] == pytest.approx(5690, rel=0.001)
     assert out.loc["Data Center GPU Max 1100", "clause"] == "3A090.a.1"
+    # The day before, the Oct 2022 rule also needs the interconnect rate, which Intel does not
+    # publish for the Max 1100: indeterminate, not "not controlled".
+    before = chipclass.score(str(CHIPS), as_of="2023-11-16").set_index("name")
+    assert before.loc["Data Center GPU Max 1100", "status"] == "indeterminate"
     later = chipclass.score(str(CHIPS), as_of="2025-06-01").set_index("name")
     assert later.loc["Blackhole p150", "tpp"] == pytest.approx(5312)
     assert later.loc["Blackhole p150", "clause"] == "3A090.a.1"

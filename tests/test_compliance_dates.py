@@ -36,12 +36,12 @@ def test_foundry_view_binds_on_the_compliance_date(inst):
     from chipclass.licensing.foundry import presumption
 
     design = pd.DataFrame([{"name": "5 nm, 45 bn, HBM", "process_node": 5, "transistor_count": 45, "has_hbm": "yes"}])
-    before = presumption(design, inst.compliance - DAY).iloc[0]
-    on = presumption(design, inst.compliance).iloc[0]
-    assert bool(before["presumed_3a090a"]) is False and not bool(before["binding"])
-    assert bool(on["presumed_3a090a"]) is True and bool(on["binding"])
-    written = presumption(design, inst.compliance - DAY, view="written").iloc[0]
-    assert bool(written["presumed_3a090a"]) is True
+    before = presumption(design, inst.compliance - DAY).frame.iloc[0]
+    on = presumption(design, inst.compliance).frame.iloc[0]
+    assert bool(before["presumed"]) is False and not bool(before["binding"])
+    assert bool(on["presumed"]) is True and bool(on["binding"])
+    written = presumption(design, inst.compliance - DAY, view="written").frame.iloc[0]
+    assert bool(written["presumed"]) is True
 
 
 @pytest.mark.parametrize("inst", [i for i in WITH_COMPLIANCE if i.file.license], ids=lambda i: i.id)

@@ -50,7 +50,7 @@ __all__ = ["find_config", "load_config", "config_params", "group_params", "NAMES
 #: Files looked for in each directory, in order.
 NAMES = ("chipclass.toml", "pyproject.toml")
 #: Selectors only some commands offer (cli.options.fail_on_option's ``extra``).
-_EXTRA_SELECTORS = ("license", "breach", "4E091")
+_EXTRA_SELECTORS = ("license", "breach", "model")
 
 
 def _read(path: str) -> dict:
@@ -107,13 +107,13 @@ def _load(path: str, mtime: float):
     where = f"{path}: {prefix + '.' if prefix else ''}"
     conf = convert(table or {}, ConfigFile, path, prefix=prefix)
     if conf.fail_on:
-        from chipclass.cli.options import _known_selectors
+        from chipclass.cli.options import known_selectors, selector_examples
 
-        known = _known_selectors(_EXTRA_SELECTORS)
+        known = known_selectors(_EXTRA_SELECTORS)
         for k, s in enumerate(conf.fail_on):
             if s not in known:
                 raise RuleDataError(f"{where}fail_on[{k}]: {s!r} is not a status or paragraph "
-                                    "(controlled, indeterminate, 3A090, 3A090.a, 3A090.b.2, license, breach)")
+                                    f"({selector_examples()}, license, breach)")
     if conf.to:
         from chipclass.core.errors import ChipclassError
         from chipclass.rules.countries import country_code
@@ -155,7 +155,11 @@ def _defaults(conf, command: click.Command) -> dict:
         out["destinations"] = list(conf.to)
     if conf.fail_on and "fail_on" in have:
         offered = {o for p in command.params if p.name == "fail_on" for o in _offered(p)}
-        values = [s for s in conf.fail_on if s not in _EXTRA_SELECTORS or s in offered]
+        from chipclass.cli.options import known_selectors
+
+        model_only = known_selectors(("model",)) - known_selectors(())  # the model-weights paragraph
+        owner = {s: ("model" if s in model_only else s) for s in conf.fail_on}
+        values = [s for s in conf.fail_on if owner[s] not in _EXTRA_SELECTORS or owner[s] in offered]
         if values:
             out["fail_on"] = values
     return out

@@ -149,6 +149,8 @@ class ExceptionRec(_LicenceBase, kw_only=True):
 class TiersRec(_Rec, kw_only=True):
     tier1: Annotated[list[Annotated[str, Meta(pattern=r"^[A-Z]{2}$")]], Meta(min_length=1)]
     tier3: Selector
+    #: Where the tiers are written and how they are read (shown beside each tier).
+    basis: str = ""
     confidence: Confidence | None = None
 
 
@@ -167,6 +169,8 @@ class FigureRec(_Rec, kw_only=True):
     #: The paragraph a figure is about, and who may attest it (foundry presumption).
     paragraph: str = ""
     attested_by: str = ""
+    #: How the regulation names the figure in a sentence ("16/14 nm node", "Note 1 a.(3)").
+    label: str = ""
 
     def __post_init__(self):
         _finite(self.value)

@@ -76,7 +76,7 @@ def parse_target(text: str) -> Target:
                 raise InputError(f"target {text!r} needs a destination ({kind}:CN)")
             return Target(text, kind, dest)
     if not text:
-        raise InputError("give a target: a class ('not controlled', '3A090.b') or 'no-licence:CN', "
+        raise InputError("give a target: a status ('not controlled'), a paragraph or clause id, or 'no-licence:CN', "
                          "'licence:CN', 'case-by-case:CN'")
     return Target(text)
 

@@ -43,7 +43,7 @@ import tomllib
 
 import click
 
-from chipclass.core.errors import RuleDataError
+from chipclass.core.errors import ConfigError
 
 __all__ = ["find_config", "load_config", "config_params", "group_params", "NAMES"]
 
@@ -58,9 +58,9 @@ def _read(path: str) -> dict:
         with open(path, "rb") as fh:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
-        raise RuleDataError(f"{path}: not valid TOML: {exc}") from None
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise RuleDataError(f"{path}: cannot read: {exc.strerror if isinstance(exc, OSError) else exc}") from None
+        raise ConfigError(f"{path}: cannot read: {exc.strerror if isinstance(exc, OSError) else exc}") from None
 
 
 def _section(path: str) -> tuple[dict | None, str]:
@@ -70,7 +70,7 @@ def _section(path: str) -> tuple[dict | None, str]:
         tool = data.get("tool", {})
         table = tool.get("chipclass") if isinstance(tool, dict) else None
         if table is not None and not isinstance(table, dict):
-            raise RuleDataError(f"{path}: tool.chipclass: expected a table")
+            raise ConfigError(f"{path}: tool.chipclass: expected a table")
         return table, "tool.chipclass"
     return data, ""
 
@@ -105,14 +105,14 @@ def _load(path: str, mtime: float):
 
     table, prefix = _section(path)
     where = f"{path}: {prefix + '.' if prefix else ''}"
-    conf = convert(table or {}, ConfigFile, path, prefix=prefix)
+    conf = convert(table or {}, ConfigFile, path, prefix=prefix, error=ConfigError)
     if conf.fail_on:
         from chipclass.cli.options import known_selectors, selector_examples
 
         known = known_selectors(_EXTRA_SELECTORS)
         for k, s in enumerate(conf.fail_on):
             if s not in known:
-                raise RuleDataError(f"{where}fail_on[{k}]: {s!r} is not a status or paragraph "
+                raise ConfigError(f"{where}fail_on[{k}]: {s!r} is not a status or paragraph "
                                     f"({selector_examples()}, license, breach)")
     if conf.to:
         from chipclass.core.errors import ChipclassError
@@ -122,14 +122,14 @@ def _load(path: str, mtime: float):
             try:
                 country_code(c)
             except ChipclassError as exc:
-                raise RuleDataError(f"{where}to[{k}]: {exc}") from None
+                raise ConfigError(f"{where}to[{k}]: {exc}") from None
     if conf.columns:
         from chipclass.core.catalogue import NUMERIC, TEXT, _parse_header
 
         for header, target in conf.columns.items():
             name = _parse_header(target, str(path))[0]
             if name not in NUMERIC and name not in TEXT:
-                raise RuleDataError(f"{where}columns.{header!r}: {target!r} is not a catalogue column "
+                raise ConfigError(f"{where}columns.{header!r}: {target!r} is not a catalogue column "
                                     f"(one of: {', '.join([*TEXT, *NUMERIC])})")
     return conf
 
@@ -139,7 +139,7 @@ def load_config(path: str):
     try:
         mtime = os.stat(path).st_mtime
     except OSError as exc:
-        raise RuleDataError(f"{path}: cannot read: {exc.strerror}") from None
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
     return _load(path, mtime)
 
 

@@ -166,7 +166,7 @@ def envelope(base: Catalogue, free, target, rules: RuleSet, *, bounds: dict | No
     tgt = target if isinstance(target, Target) else parse_target(str(target))
     free = list(dict.fromkeys(s.lower() for s in free))
     if not free or len(free) > 4:
-        raise InputError("give 1 to 4 free specs (--free fp8 --free die_area)")
+        raise InputError("give 1 to 4 free specs (fp8, die_area, ...)").about("free")
     for s in free:
         if s not in SPECS:
             raise InputError(f"cannot free {s!r} (one of: {', '.join(SPECS)})")
@@ -177,7 +177,7 @@ def envelope(base: Catalogue, free, target, rules: RuleSet, *, bounds: dict | No
         v = m0[f"tpp_{s}"][0] / bits[s] if s in FORMATS and f"tpp_{s}" in m0 else (
             np.nan if s in FORMATS else base.values[s][0])
         if not v == v or v <= 0:
-            raise InputError(f"the base design needs a positive {s} to free it (give --spec {s}=...)")
+            raise InputError(f"the base design needs a positive {s} to free it (give it as a spec)", column=s)
         x0.append(float(v))
     x0 = np.asarray(x0)
     d = len(free)
@@ -364,7 +364,7 @@ def _report(base, free, x0, lo, hi, tgt, rules, inside, pieces, bit_lengths, rul
     largest = None
     spec = (maximise or free[0]).lower()
     if spec not in free:
-        raise InputError(f"--maximise {spec}: not a free spec ({', '.join(free)})")
+        raise InputError(f"{spec} is not a free spec ({', '.join(free)})").about("maximise")
     k = free.index(spec)
     if inside:
         cands = [(float(v[k]), v, p) for p in inside for v in p.verts]

@@ -31,6 +31,7 @@ from chipclass.core.catalogue import Catalogue, from_table
 from chipclass.licensing.fleet_input import counts as _counts, countries as _countries, years as _years
 from chipclass.classification.engine import compute_metrics
 from chipclass.rules.countries import country_code
+from chipclass.core.formats import FORMATS
 from chipclass.core.errors import InputError, RuleDataError
 from chipclass.rules.licences import not_binding, records_in_force, tier_of
 from chipclass.rules.instruments import as_date, load_instruments
@@ -397,6 +398,8 @@ def training_device(cat, name: str, fmt: str | None = None) -> dict:
     if not near:
         raise InputError(f"no device named {name!r} in the catalogue", source=cat.source, column="name")
     i = near[0]
+    if fmt is not None and fmt not in FORMATS:
+        raise InputError(f"{fmt!r} is not a number format (one of: {', '.join(FORMATS)})").about("precision")
     formats = [fmt] if fmt else ["bf16", "fp16", "tf32", "fp8"]
     for f in formats:
         t = float(dense_throughput(cat.values[f][i:i + 1], cat.values[f"{f}_sparse"][i:i + 1])[0])

@@ -154,3 +154,15 @@ def test_the_literal_check_can_fail():
         assert REGULATORY.search(text), text
     for text in ("fp8", "TPP 4800", "2025-01-13", "row 3", "ISO 3166"):
         assert not REGULATORY.search(text), text
+
+
+def test_no_import_of_another_modules_private_name():
+    """``from chipclass.x import _name`` reaches into another module's insides: make it public or
+    move it (aliasing a public name to a private one is fine)."""
+    wrong = []
+    for module, path in _modules():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("chipclass"):
+                wrong += [f"{module} imports {node.module}.{a.name}" for a in node.names
+                          if a.name.startswith("_") and not a.name.startswith("__")]
+    assert not wrong, wrong

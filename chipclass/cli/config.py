@@ -124,10 +124,10 @@ def _load(path: str, mtime: float):
             except ChipclassError as exc:
                 raise ConfigError(f"{where}to[{k}]: {exc}") from None
     if conf.columns:
-        from chipclass.core.catalogue import NUMERIC, TEXT, _parse_header
+        from chipclass.core.catalogue import NUMERIC, TEXT, parse_header
 
         for header, target in conf.columns.items():
-            name = _parse_header(target, str(path))[0]
+            name = parse_header(target, str(path))[0]
             if name not in NUMERIC and name not in TEXT:
                 raise ConfigError(f"{where}columns.{header!r}: {target!r} is not a catalogue column "
                                     f"(one of: {', '.join([*TEXT, *NUMERIC])})")

@@ -198,7 +198,8 @@ def check_file(path) -> tuple[Catalogue | None, list[InputError]]:
     """
     import pyarrow as pa
 
-    from chipclass.core.catalogue import _text, _vocabulary, from_table
+    from chipclass.core.catalogue import from_table, vocabulary
+    from chipclass.core.cells import text_column as _text
     from chipclass.core.readers import read_table
 
     try:
@@ -211,14 +212,14 @@ def check_file(path) -> tuple[Catalogue | None, list[InputError]]:
     name_header = None
     while True:  # header problems: drop the offending header and look again
         try:
-            vocab = _vocabulary(usable, source)
+            vocab = vocabulary(usable, source)
             break
         except InputError as exc:
             problems.append(exc)
             if exc.column in usable:
                 usable.remove(exc.column)
                 continue
-            vocab = _vocabulary(usable + ["name"], source) if "name" not in usable else {}
+            vocab = vocabulary(usable + ["name"], source) if "name" not in usable else {}
             vocab.pop("name", None)
             break
     by_name = {name: h for h, (name, _) in vocab.items()}

@@ -166,3 +166,20 @@ def test_no_import_of_another_modules_private_name():
                 wrong += [f"{module} imports {node.module}.{a.name}" for a in node.names
                           if a.name.startswith("_") and not a.name.startswith("__")]
     assert not wrong, wrong
+
+
+#: Longest function (lines, decorators excluded) without a written reason.
+MAX_FUNCTION_LINES = 60
+
+
+def test_no_long_function_without_a_reason():
+    """A function over :data:`MAX_FUNCTION_LINES` lines says why in its docstring, in a
+    sentence starting ``Length:``; every other one is split by meaning."""
+    long = []
+    for _, path in _modules():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                n = node.end_lineno - node.lineno + 1
+                if n > MAX_FUNCTION_LINES and "Length:" not in (ast.get_docstring(node) or ""):
+                    long.append(f"{path.relative_to(PKG)}:{node.lineno} {node.name} ({n} lines)")
+    assert not long, long

@@ -242,6 +242,9 @@ def from_table(table: pa.Table, source: str = "<table>", offset: int = 0,
     earlier batches (streaming, Dask). Of several bad cells the one in the earliest row is
     reported (ties: shape, name, numeric columns in vocabulary order, yes/no and type
     columns), whatever the batch size.
+
+    Length: one pass over the columns in the order that decides which bad cell is reported
+    first; split, that order would be spread over several functions.
     """
     headers = [str(h) for h in table.column_names]
     vocab = vocabulary(headers, source)

@@ -187,7 +187,10 @@ MAX_PER_COLUMN = 100
 
 
 def check_file(path) -> tuple[Catalogue | None, list[InputError]]:
-    """Every problem in a catalogue file: loading problems (headers, each column parsed on its
+    """Length: the loading steps of :func:`chipclass.core.readers.read_catalogue`, each kept
+    going past its first problem, in the reader's order (the catalogue work is reshaping it).
+
+    Every problem in a catalogue file: loading problems (headers, each column parsed on its
     own, every bad cell up to :data:`MAX_PER_COLUMN` per column, every empty or repeated name)
     and then :func:`validate`'s, on the catalogue with the bad cells left out.
 

@@ -303,6 +303,9 @@ def fleet(deployments, catalogue=None, as_of=None, rules_dir: str | None = None,
 
     Returns a dict with ``rows`` (per deployment row), ``by_country``, ``by_owner``, ``checks``
     (each with value, limit, margin, unit, passed, citation) and the rule-set stamp.
+
+    Length: one limit check after another, each a few lines around the shared ``check``
+    recorder, in the order the checks are reported.
     """
     from chipclass.core.readers import load
 

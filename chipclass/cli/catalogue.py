@@ -241,27 +241,39 @@ def explain(file, name, specs, views, designer, applied_on, fmt, output, as_of, 
 @main.command()
 @click.argument("file", required=False)
 @format_option(Format.TABLE, Format.JSON)
+@click.option("--sources", "sources", type=click.Path(dir_okay=False), default=None,
+              help="The figure-level sources file (default: sources.csv beside FILE, if there is one).")
+@click.option("--weak", is_flag=True, help="List, row by row, the figures resting on one source only and "
+              "those whose sources disagree beyond 1 % (the default prints their count).")
 @output_option
 @quiet_option
-def check(file, fmt, output, quiet):
+def check(file, fmt, sources, weak, output, quiet):
     """Validate a catalogue: vocabulary, units, unique names, sources, sparse = 2 x dense, the
     market/status/launch-year vocabulary, plausible transistor counts and nodes, and TPP within 1 %
-    of a published figure. Every problem is reported (one line each on stderr; -f json lists
-    them), not only the first."""
-    from chipclass.core.validate import check_file
+    of a published figure. With a sources file (sources.csv beside FILE, or --sources), every
+    figure needs a source row and every source row a figure. Every problem is reported (one line
+    each on stderr; -f json lists them), not only the first."""
+    from chipclass.core.validate import check_file, check_provenance
     from chipclass.outputs.formats import choose
+    from chipclass.outputs.provenance import weak_lines
     from chipclass.outputs.tables import safe
     from chipclass.outputs.write import write_json, write_text
 
     fmt = choose(fmt, output, [Format.TABLE, Format.JSON])
     file = file or shipped_catalogue()
     cat, problems = check_file(file)
+    sources_name, more, report = check_provenance(cat, file, sources)
+    problems = problems + more
     source = cat.source if cat is not None else ("<stdin>" if file == "-" else file)
     if fmt is Format.JSON:
         write_json({"file": source, "devices": len(cat) if cat is not None else None, "ok": not problems,
+                    "sources": sources_name, "weak": [w.to_dict() for w in report],
                     "problems": [p.to_dict() for p in problems]}, output)
     elif not problems:
-        write_text(f"{source}: {len(cat)} devices, all checks passed", output)
+        lines = [f"{source}: {len(cat)} devices, all checks passed"]
+        if sources_name is not None:
+            lines += weak_lines(report, sources_name, listing=weak)
+        write_text("\n".join(lines), output)
     for p in problems:
         click.echo(f"chipclass: error: {safe(' '.join(str(p).split()))}", err=True)
     if problems:

@@ -78,7 +78,7 @@ def score(file, fmt, output, as_of, fail_on, tf32_bits, stream, batch_rows, engi
     catalogue)."""
     from chipclass import api
     from chipclass.outputs.formats import choose
-    from chipclass.outputs.write import StreamWriter, write_frame
+    from chipclass.outputs.write import write_frame
 
     file = file or shipped_catalogue()
     bits = bit_lengths(tf32_bits)
@@ -101,19 +101,7 @@ def score(file, fmt, output, as_of, fail_on, tf32_bits, stream, batch_rows, engi
     if stream:
         if fmt not in STREAMABLE:
             raise UsageError("--stream writes csv, jsonl or parquet (-f)")
-        from chipclass.outputs.progress import progress
-
-        show, rows, counts = progress(quiet), 0, dict.fromkeys(fail_on, 0)
-        with StreamWriter(fmt, output, meta) as writer:
-            for frame in api.score_stream(file, as_of, batch_rows=batch_rows, bit_lengths=bits,
-                                          rules_dir=rules_dir):
-                writer.write(frame)
-                for k, v in match_counts(frame, fail_on).items():
-                    counts[k] += v
-                rows += len(frame)
-                show(rows)
-        show(rows, done=True)
-        findings(counts, fail_on)
+        findings(_score_stream(file, fmt, output, meta, as_of, batch_rows, bits, rules_dir, fail_on, quiet), fail_on)
         return
     if fmt is not Format.TABLE:
         from chipclass.core.lazy import defer_pandas
@@ -141,6 +129,24 @@ def score(file, fmt, output, as_of, fail_on, tf32_bits, stream, batch_rows, engi
     findings({s: int(result.hits([s]).sum()) for s in fail_on}, fail_on)
 
 
+def _score_stream(file, fmt, output, meta, as_of, batch_rows, bits, rules_dir, fail_on, quiet) -> dict:
+    """Score a file batch by batch, each written as it comes; the ``--fail-on`` counts."""
+    from chipclass import api
+    from chipclass.outputs.progress import progress
+    from chipclass.outputs.write import StreamWriter
+
+    show, rows, counts = progress(quiet), 0, dict.fromkeys(fail_on, 0)
+    with StreamWriter(fmt, output, meta) as writer:
+        for frame in api.score_stream(file, as_of, batch_rows=batch_rows, bit_lengths=bits, rules_dir=rules_dir):
+            writer.write(frame)
+            for k, v in match_counts(frame, fail_on).items():
+                counts[k] += v
+            rows += len(frame)
+            show(rows)
+    show(rows, done=True)
+    return counts
+
+
 def parse_specs(specs) -> dict:
     out = {}
     for s in specs:
@@ -149,6 +155,17 @@ def parse_specs(specs) -> dict:
         k, v = s.split("=", 1)
         out[k.strip()] = v.strip()
     return out
+
+
+def _write_explanation(ex, fmt, output, rules_dir) -> None:
+    """JSON with the knowledge horizon, or the text report with the horizon footer."""
+    from chipclass.outputs.write import horizon_line, write_json, write_text
+    from chipclass.rules.horizon import horizon
+
+    if fmt is Format.JSON:
+        write_json({**ex.to_dict(), "horizon": horizon(rules_dir).reviewed_through.isoformat()}, output)
+    else:
+        write_text(f"{ex.to_text().rstrip()}\n\n{horizon_line(rules_dir)}\n", output)
 
 
 @main.command()
@@ -186,7 +203,6 @@ def explain(file, name, specs, views, designer, applied_on, fmt, output, as_of, 
     from chipclass import api
     from chipclass.outputs.formats import choose
     from chipclass.outputs.licence import licence_explain_lines, licence_rows
-    from chipclass.outputs.write import write_json, write_text
 
     fmt = choose(fmt, output, [Format.TABLE, Format.JSON])
     bits = bit_lengths(tf32_bits)
@@ -216,17 +232,8 @@ def explain(file, name, specs, views, designer, applied_on, fmt, output, as_of, 
                    for d in ([designer] if designer else DESIGNERS)]
         ex.extra["foundry"] = [foundry_frame(r).iloc[0].to_dict() for r in results]
         ex.extra.setdefault("text_blocks", []).append(foundry_lines(results))
-        from chipclass.rules.instruments import rules_in_force
-
-        ex.rely_on({inst.id for _, inst in (rules_in_force(as_of, rules_dir).foundry or {}).values()}, rules_dir)
-    if fmt is Format.JSON:
-        from chipclass.rules.horizon import horizon
-
-        write_json({**ex.to_dict(), "horizon": horizon(rules_dir).reviewed_through.isoformat()}, output)
-    else:
-        from chipclass.outputs.write import horizon_line
-
-        write_text(f"{ex.to_text().rstrip()}\n\n{horizon_line(rules_dir)}\n", output)
+        ex.rely_on({inst.id for _, inst in results[0].figures.values()}, rules_dir)  # the foundry rules too
+    _write_explanation(ex, fmt, output, rules_dir)
     hits = {}
     if fail_on:
         from chipclass.classification.logic import STATUSES, falls_under

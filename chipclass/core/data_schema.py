@@ -10,19 +10,19 @@ from typing import Annotated, Literal
 
 from msgspec import Meta, field
 
-from chipclass.core.schema import DESTINATION, Confidence, ConditionRec, NonEmpty, Rec, Selector, Text
+from chipclass.core.schema import DESTINATION, Confidence, ConditionRec, NonEmpty, Record, Selector, Text
 
 __all__ = ["GroupRec", "ChangeRec", "AliasRec", "CountryGroupsFile", "ProductRec", "NoteRec", "ProductNotesFile",
            "HorizonRec", "HorizonFile"]
 
 
-class GroupRec(Rec, kw_only=True):
+class GroupRec(Record, kw_only=True):
     title: Text
     members: list[Annotated[str, Meta(pattern=r"^[A-Z]{2}$")]]
     confidence: Confidence = "summary"
 
 
-class ChangeRec(Rec, kw_only=True):
+class ChangeRec(Record, kw_only=True):
     """A dated change of Country Group membership: ``since`` first day in, ``until`` first out;
     ``instrument`` the rule file that made it, when there is one."""
     country: Annotated[str, Meta(pattern=r"^[A-Z]{2}$")]
@@ -38,7 +38,7 @@ class ChangeRec(Rec, kw_only=True):
             raise ValueError("a change needs 'since' or 'until'")
 
 
-class AliasRec(Rec, kw_only=True):
+class AliasRec(Record, kw_only=True):
     """A place the EAR treats as (part of) another country: ``as`` that country for Country
     Groups; ``names`` other ways a user may write it (matched case-insensitively)."""
     as_: Annotated[str, Meta(pattern=r"^[A-Z]{2}$")] = field(name="as")
@@ -47,7 +47,7 @@ class AliasRec(Rec, kw_only=True):
     refuse: bool = False
 
 
-class CountryGroupsFile(Rec, kw_only=True):
+class CountryGroupsFile(Record, kw_only=True):
     source: Text
     groups: Annotated[dict[str, GroupRec], Meta(min_length=1)]
     change: list[ChangeRec] = []
@@ -60,13 +60,13 @@ class CountryGroupsFile(Rec, kw_only=True):
                 raise ValueError(f"change[{k}].groups: unknown group(s) {unknown}")
 
 
-class ProductRec(Rec, kw_only=True):
+class ProductRec(Record, kw_only=True):
     """A catalogue identity: a shipped row's exact name and vendor (case and spacing ignored)."""
     name: Text
     vendor: Text
 
 
-class NoteRec(Rec, kw_only=True):
+class NoteRec(Record, kw_only=True):
     """A dated note that changes the answer for an exporter (not a rule). What it covers is what
     the note says, never a substring of a user's name:
 
@@ -104,11 +104,11 @@ class NoteRec(Rec, kw_only=True):
             raise ValueError("'until' must be after 'date'")
 
 
-class ProductNotesFile(Rec, kw_only=True):
+class ProductNotesFile(Record, kw_only=True):
     note: list[NoteRec] = []
 
 
-class HorizonRec(Rec, kw_only=True):
+class HorizonRec(Record, kw_only=True):
     """How far the rule data was reviewed: ``reviewed_through`` is the last day whose rules were
     checked against the primary texts; ``spot_checks`` later facts looked up one by one."""
     reviewed_through: dt.date
@@ -117,5 +117,5 @@ class HorizonRec(Rec, kw_only=True):
     confidence: Confidence = "text"
 
 
-class HorizonFile(Rec, kw_only=True):
+class HorizonFile(Record, kw_only=True):
     horizon: HorizonRec

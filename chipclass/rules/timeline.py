@@ -173,7 +173,7 @@ def timeline(as_of=None, directory: str | None = None) -> list[Entry]:
             continue
         start = since or until
         status = "future" if day < start else "in_force" if (since is None or until is None or day < until) else "ended"
-        out.append(Entry("country_group", f"{country} {'into' if since else 'out of'} {g}", "Country Group move", cite,
+        out.append(Entry("country_group", f"{country} {'into' if since else 'out of'} {g}", "", cite,
                          "", None, start, None, until if since else None, None, None, status,
                          _change_conf(groups, country, g, since, until),
                          (Change("country_group", f"{country} {g}", ("into " if since else "out of ") + g,

@@ -189,8 +189,11 @@ def _view(cl, day, view, dest, hq, directory, relied_on=(), detail=True) -> Lice
 
     indeterminate = cl.indeterminate
     undecided = cl.final < 0
-    reason = np.select([required, indeterminate, lic_unknown != 0, np.full(n, not place.export), undecided],
-                       [REASONS.index(x) for x in REASONS[:5]], REASONS.index("no_requirement")).astype(np.int8)
+    reason = np.full(n, REASONS.index("no_requirement" if place.export else "not_export"), dtype=np.int8)
+    reason[undecided & place.export] = REASONS.index("no_eccn")  # in priority order, the highest last
+    reason[lic_unknown != 0] = REASONS.index("cannot_decide")
+    reason[indeterminate] = REASONS.index("indeterminate")
+    reason[required] = REASONS.index("required")
     return LicenceView(
         view=view,
         # a requirement covering the row whatever its ECCN (part 746) answers an undecided row too
@@ -298,14 +301,9 @@ def licences(cl, destinations, day, headquarters=None, *, view: str = "enforced"
             alts.append(_view(cl, day, alt_name, dest, hq, rules_dir, relied, detail))
         note_parts.append(_notes(cl, day, dest, hq, rules_dir, notes, mains[-1].required == 1) if detail else None)
     n = len(cl)
-    main = _concat(mains)
-    alt = _concat(alts) if other else None
     return LicenceResult(
-        classification=cl, day=day, destinations=dests,
-        headquarters=tuple(hq_code or d for d in dests),
-        device=np.tile(np.arange(n), len(dests)), destination=np.repeat(np.arange(len(dests)), n),
-        view=main, other=alt, differs=None if alt is None else ~main.same_answer(alt),
-        notes=notes,
+        classification=cl, day=day, destinations=dests, headquarters=tuple(hq_code or d for d in dests),
+        views=tuple(mains), others=tuple(alts) if other else None, notes=notes,
         note_bits=np.concatenate([p[0] for p in note_parts]) if detail and dests else np.zeros(0, np.int64),
         note_requires_licence=(np.concatenate([p[1] for p in note_parts]) if detail and dests
                                else np.zeros(len(dests) * n, dtype=bool)),
@@ -313,25 +311,6 @@ def licences(cl, destinations, day, headquarters=None, *, view: str = "enforced"
         alias=tuple(p[3] for p in note_parts) if detail else (),
         note_maybe=np.concatenate([p[4] for p in note_parts]) if detail and dests else np.zeros(0, np.int64),
         not_binding=tuple(NotBinding(**b) for b in binding(day, rules_dir)) if view == "enforced" else ())
-
-
-def _concat(views: list[LicenceView]) -> LicenceView:
-    """One view over the rows of several destinations (records and instruments of a date are
-    the same for every destination)."""
-    if not views:
-        return _concat_empty()
-    first = views[0]
-    arrays = {k: np.concatenate([getattr(v, k) for v in views])
-              for k in ("required", "reason", "licence", "missing", "exceptions", "exceptions_maybe", "review",
-                        "review_missing", "instruments")}
-    return LicenceView(view=first.view, records=first.records, instrument_ids=first.instrument_ids,
-                       suspended=first.suspended, **arrays)
-
-
-def _concat_empty() -> LicenceView:
-    z = np.zeros(0, dtype=np.int64)
-    return LicenceView("enforced", z.astype(np.int8), z.astype(np.int8), z, z.astype(np.int16), z, z,
-                       z.astype(np.int16), z.astype(np.int16), z, LicenceRecords(), ())
 
 
 def decide(data, destinations, headquarters: str | None = None, as_of=None, *, view: str = "enforced",

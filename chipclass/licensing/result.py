@@ -28,6 +28,7 @@ destination's alias note are per destination.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -122,6 +123,21 @@ def _keys(bits: np.ndarray, records) -> np.ndarray:
     return out
 
 
+_ARRAYS = ("required", "reason", "licence", "missing", "exceptions", "exceptions_maybe", "review", "review_missing",
+           "instruments")
+
+
+def concat(views) -> LicenceView:
+    """One view over the rows of several destinations (the records and instruments of a date
+    are the same for every destination)."""
+    first = views[0]
+    if len(views) == 1:
+        return first
+    return LicenceView(view=first.view, records=first.records, instrument_ids=first.instrument_ids,
+                       suspended=first.suspended, **{k: np.concatenate([getattr(v, k) for v in views])
+                                                     for k in _ARRAYS})
+
+
 @dataclass
 class LicenceResult:
     """Licence answers per device x destination (see the module docstring).
@@ -130,18 +146,16 @@ class LicenceResult:
     devices; ``device`` and ``destination`` index each row into its devices and into
     ``destinations`` / ``headquarters``; ``view`` is the primary answer (``view.view`` names
     it) and ``other`` the other view's (None when not computed); ``differs`` marks rows where
-    they give another answer.
+    they give another answer. ``views`` / ``others`` hold the same per destination (what a
+    sweep reads: no concatenation of 10^7-row columns).
     """
 
     classification: object
     day: dt.date
     destinations: tuple
     headquarters: tuple
-    device: np.ndarray
-    destination: np.ndarray
-    view: LicenceView
-    other: LicenceView | None = None
-    differs: np.ndarray | None = None
+    views: tuple                            # one LicenceView per destination (primary view)
+    others: tuple | None = None             # the other view, per destination
     notes: tuple = ()                       # product note records in force (dicts from rule data)
     note_bits: np.ndarray | None = None     # per row: bits over ``notes``
     note_requires_licence: np.ndarray | None = None
@@ -152,7 +166,32 @@ class LicenceResult:
     extra: dict = field(default_factory=dict)
 
     def __len__(self) -> int:
-        return len(self.device)
+        return len(self.classification) * len(self.destinations)
+
+    @functools.cached_property
+    def view(self) -> LicenceView:
+        """The primary view over every row."""
+        return concat(self.views) if self.views else None
+
+    @functools.cached_property
+    def other(self) -> LicenceView | None:
+        """The other view over every row (None when not computed)."""
+        return concat(self.others) if self.others else None
+
+    @functools.cached_property
+    def differs(self) -> np.ndarray | None:
+        """Rows where the other view gives another answer (None when not computed)."""
+        return None if self.other is None else ~self.view.same_answer(self.other)
+
+    @functools.cached_property
+    def device(self) -> np.ndarray:
+        """Each row's index into the devices."""
+        return np.tile(np.arange(len(self.classification)), len(self.destinations))
+
+    @functools.cached_property
+    def destination(self) -> np.ndarray:
+        """Each row's index into ``destinations``."""
+        return np.repeat(np.arange(len(self.destinations)), len(self.classification))
 
     @property
     def required(self) -> np.ndarray:
@@ -164,3 +203,7 @@ class LicenceResult:
         k = list(self.destinations).index(destination)
         n = len(self.classification)
         return slice(k * n, (k + 1) * n)
+
+    def of(self, destination: str) -> LicenceView:
+        """The primary view of one destination's rows (no copy)."""
+        return self.views[list(self.destinations).index(destination)]

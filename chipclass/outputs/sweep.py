@@ -29,7 +29,7 @@ def slice_columns(cl, destinations, day, headquarters, rules_dir) -> dict[str, p
     if destinations:  # licensing's one decision, without notes or text
         res = licences(cl, destinations, day, headquarters, rules_dir=rules_dir, other=False, detail=False)
         for dest in res.destinations:
-            code = res.required[res.rows_of(dest)]
+            code = res.of(dest).required
             cols[f"license_{dest}"] = pa.array(code == 1, mask=code < 0)
     return cols
 

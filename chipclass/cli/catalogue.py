@@ -198,6 +198,7 @@ def explain(file, name, specs, views, designer, applied_on, fmt, output, as_of, 
     else:
         raise click.UsageError("give FILE [NAME], NAME, or --spec KEY=VALUE")
     frame = None
+    _show_columns(ex)
     if destinations:
         from chipclass.licensing.determine import determine
 
@@ -228,6 +229,16 @@ def explain(file, name, specs, views, designer, applied_on, fmt, output, as_of, 
     findings(hits, fail_on)
 
 
+def _show_columns(ex) -> None:
+    """Add how the catalogue's headers were read to an explanation (when any is not the vocabulary)."""
+    columns = getattr(ex.catalogue, "columns", None) or []
+    if any(c.how != "vocabulary" for c in columns):
+        from chipclass.outputs.columns import column_lines, column_records
+
+        ex.extra["columns"] = column_records(columns)
+        ex.extra.setdefault("text_blocks", []).append(["Columns read (spec-sheet headers)", *column_lines(columns)])
+
+
 @main.command()
 @click.argument("file", required=False)
 @format_option(Format.TABLE, Format.JSON)
@@ -239,6 +250,7 @@ def check(file, fmt, output, quiet):
     of a published figure. Every problem is reported (one line each on stderr; -f json lists
     them), not only the first."""
     from chipclass.core.validate import check_file
+    from chipclass.outputs.columns import column_lines, column_records
     from chipclass.outputs.formats import choose
     from chipclass.outputs.tables import safe
     from chipclass.outputs.write import write_json, write_text
@@ -247,11 +259,14 @@ def check(file, fmt, output, quiet):
     file = file or shipped_catalogue()
     cat, problems = check_file(file)
     source = cat.source if cat is not None else ("<stdin>" if file == "-" else file)
+    columns = cat.columns if cat is not None else []
     if fmt is Format.JSON:
         write_json({"file": source, "devices": len(cat) if cat is not None else None, "ok": not problems,
-                    "problems": [p.to_dict() for p in problems]}, output)
+                    "columns": column_records(columns), "problems": [p.to_dict() for p in problems]}, output)
     elif not problems:
-        write_text(f"{source}: {len(cat)} devices, all checks passed", output)
+        lines = column_lines(columns)
+        head = [f"{source}: columns read as spec-sheet headers:", *lines] if lines else []
+        write_text("\n".join([*head, f"{source}: {len(cat)} devices, all checks passed"]), output)
     for p in problems:
         click.echo(f"chipclass: error: {safe(' '.join(str(p).split()))}", err=True)
     if problems:

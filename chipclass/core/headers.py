@@ -47,6 +47,8 @@ _KIND_TEXT = {"throughput": "a throughput", "area": "an area", "memory": "a memo
 #: Headers longer than this are not read as spec-sheet phrases (only exact names and units).
 _MAX_PHRASE_HEADER = 200
 _MAX_GROUPS = 8
+#: Kinds a unit written as the header's last word may have ('FP32 TFLOPS'; not 'point', a length).
+_WORD_UNIT_KINDS = ("throughput", "memory", "bandwidth")
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,7 @@ class _Table:
         for concept, spellings in data["concepts"].items():
             self._add(spellings, "concept", concept)
         self.longest = max(len(p) for p in self.phrases)
+        self.words = {w for p in self.phrases for w in p}
         self.columns = {frozenset(c): name for name, combos in data["columns"].items() for c in combos}
         self.dimensions = {c: dim for dim, concepts in data["dimensions"].items() for c in concepts}
         self.text = {words_of(p): (None if name == "-" else name)
@@ -183,7 +186,8 @@ def _parse(header: str) -> tuple[str, str | None, tuple[str, ...], str | None]:
             worded = True
     if not units:  # a unit written as a word at the end: 'FP32 TFLOPS', 'Memory Bandwidth GB/s'
         tail = text.split()[-1:] if text.split() else []
-        if tail and unit_kind(tail[0]) is not None and tuple(words_of(tail[0])) not in _table().phrases:
+        found = unit_kind(tail[0]) if tail else None
+        if found is not None and found[1] in _WORD_UNIT_KINDS and not set(words_of(tail[0])) & _table().words:
             units.append(unit_kind(tail[0])[0])
             words = words[:len(words) - len(words_of(tail[0]))]
     unit_error = f"more than one unit ({', '.join(units)})" if len(units) > 1 else None

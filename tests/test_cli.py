@@ -87,7 +87,7 @@ def test_failed_run_keeps_previous_output(run, tmp_path):
 
 @pytest.mark.parametrize("text,needle", [
     ("name,fp8\nA,296 TFLOPZ\n", "row 1, column 'fp8': value '296 TFLOPZ': unknown unit"),
-    ("name,fp8\nA,4 TB/s\n", "throughput needs"),
+    ("name,fp8\nA,4 TB/s\n", "is not a throughput unit"),
     ("name,fp8\nA,lots\n", "is not a number"),
     ("name,fp8\nA,1\nA,2\n", "duplicate name"),
     ("label,fp8\nA,1\n", "no 'name' column"),

@@ -34,7 +34,7 @@ from importlib import resources
 from chipclass.core.aliases import PASS_THROUGH, current_aliases
 from chipclass.core.errors import InputError
 from chipclass.core.formats import BIT_LENGTH
-from chipclass.core.units import UnitError, check_unit_text, unit_factor
+from chipclass.core.units import FACTORS, UnitError, check_unit_text, normalise_spelling, unit_factor
 
 __all__ = ["Column", "read_header", "resolve", "SYNONYMS", "unit_kind", "words_of", "vocabulary_name", "parse_header",
            "refusal"]
@@ -133,6 +133,12 @@ def unit_kind(text: str) -> tuple[str, str] | None:
         unit = f"{unit[:-1]}**{unit[-1]}"
     if not unit or len(unit) > 40:
         return None
+    spelled = normalise_spelling(unit)
+    for kind in UNIT_KINDS:  # the common units without pint
+        if (spelled, kind) in FACTORS:
+            return unit, kind
+    if "_" in unit or set(words_of(unit)) <= _table().words:
+        return None  # a vocabulary-like name or the table's own words: no need to ask pint
     try:
         check_unit_text(unit)
     except UnitError:
@@ -185,7 +191,7 @@ def _parse(header: str) -> tuple[str, str | None, tuple[str, ...], str | None]:
             words += words_of(g)
             worded = True
     if not units:  # a unit written as a word at the end: 'FP32 TFLOPS', 'Memory Bandwidth GB/s'
-        tail = text.split()[-1:] if text.split() else []
+        tail = text.split()[-1:] if len(text.split()) > 1 else []
         found = unit_kind(tail[0]) if tail else None
         if found is not None and found[1] in _WORD_UNIT_KINDS and not set(words_of(tail[0])) & _table().words:
             units.append(unit_kind(tail[0])[0])

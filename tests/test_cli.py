@@ -252,7 +252,8 @@ def test_hook_runs_each_file_and_exits_with_the_worst(tmp_path, capsys):
     assert hook([*args, clean, hit]) == 1
     assert hook([*args, hit, bad, clean]) == 2
     err = capsys.readouterr().err
-    assert "hit.csv: rows matched --fail-on" in err and "bad.csv: failed" in err
+    assert "hit.csv: devices matched --fail-on" in err and "bad.csv: failed" in err
+    assert "--fail-on: controlled matched 1 device: 'H100 SXM'" in err  # pre-commit names the device
     assert hook(["check", clean]) == 0 and hook(["check", clean, bad]) == 2
 
 

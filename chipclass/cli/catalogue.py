@@ -6,7 +6,7 @@ import os
 
 import click
 
-from chipclass.cli.base import findings, main
+from chipclass.cli.base import Matches, findings, main
 from chipclass.cli.options import (as_of_option, bit_lengths, catalogue_option, date_type, env_int,
                                    fail_on_option, format_option, headquarters_option, output_option,
                                    quiet_option, rules_option, shipped_catalogue, tf32_option, to_option)
@@ -22,10 +22,14 @@ def _warn(cat, quiet):
             click.echo(f"chipclass: warning: {safe(w)}", err=True)
 
 
-def match_counts(frame, selectors) -> dict:
+def match_counts(frame, selectors) -> "Matches":
+    """The devices of a score table (pandas) matching each selector."""
     from chipclass.classification.result import matches
 
-    return {s: int(matches(frame, [s]).sum()) for s in selectors}
+    found = Matches(selectors)
+    for s in selectors:
+        found.add(s, matches(frame, [s]), frame["name"])
+    return found
 
 
 STREAMABLE = (Format.CSV, Format.JSONL, Format.PARQUET)
@@ -103,13 +107,16 @@ def score(file, fmt, output, as_of, fail_on, tf32_bits, stream, batch_rows, engi
             raise UsageError("--stream writes csv, jsonl or parquet (-f)")
         from chipclass.outputs.progress import progress
 
-        show, rows, counts = progress(quiet), 0, dict.fromkeys(fail_on, 0)
+        show, rows, counts = progress(quiet), 0, Matches(fail_on)
         with StreamWriter(fmt, output, meta) as writer:
             for frame in api.score_stream(file, as_of, batch_rows=batch_rows, bit_lengths=bits,
                                           rules_dir=rules_dir):
                 writer.write(frame)
-                for k, v in match_counts(frame, fail_on).items():
-                    counts[k] += v
+                if fail_on:
+                    from chipclass.classification.result import matches
+
+                    for s in fail_on:
+                        counts.add(s, matches(frame, [s]), frame["name"])
                 rows += len(frame)
                 show(rows)
         show(rows, done=True)
@@ -137,7 +144,10 @@ def score(file, fmt, output, as_of, fail_on, tf32_bits, stream, batch_rows, engi
         from chipclass.outputs.write import write_table
 
         write_table(table, fmt, output, meta)
-    findings({s: int(result.hits([s]).sum()) for s in fail_on}, fail_on)
+    found = Matches(fail_on)
+    for s in fail_on:
+        found.add(s, result.hits([s]), cat.names_arrow)
+    findings(found, fail_on)
 
 
 def parse_specs(specs) -> dict:
@@ -228,7 +238,10 @@ def explain(file, name, specs, views, designer, applied_on, fmt, output, as_of, 
                 hits[s] = int(frame is not None and bool(frame["license_required"].fillna(False).any()))
             else:
                 hits[s] = int(s == status if s in STATUSES else falls_under(clause, s) or falls_under(eccn, s))
-    findings(hits, fail_on)
+    found = Matches(fail_on)
+    for s, v in hits.items():
+        found.add(s, [bool(v)], [ex.name])
+    findings(found, fail_on)
 
 
 def _show_columns(ex) -> None:

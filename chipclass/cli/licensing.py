@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from chipclass.cli.base import findings, main
+from chipclass.cli.base import Matches, findings, main
 from chipclass.cli.options import (as_of_option, bit_lengths, catalogue_option, fail_on_option, format_option,
                                    headquarters_option, output_option, quiet_option, rules_option,
                                    shipped_catalogue, tf32_option, to_option)
@@ -51,10 +51,11 @@ def license_cmd(file, destinations, headquarters, view, fmt, output, as_of, fail
 
         rules = rules_in_force(as_of, rules_dir)
         meta = audit_meta(file, list(frame["rule_sets"].astype(str).unique()) or [rules.id], rules.as_of)
-    counts, hit = {}, np.zeros(len(frame), dtype=bool)
+    counts, hit = Matches(fail_on), np.zeros(len(frame), dtype=bool)
+    who = (frame["name"].astype(str) + " to " + frame["destination"].astype(str)) if fail_on else None
     for s in fail_on:
         one = frame["license_required"].fillna(False).to_numpy(dtype=bool) if s == "license" else matches(frame, [s])
-        counts[s] = int(one.sum())
+        counts.add(s, one, who)
         hit |= one
     if fmt is Format.SARIF:
         from chipclass.outputs.sarif import license_sarif

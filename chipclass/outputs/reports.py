@@ -327,3 +327,4 @@ def foundry_lines(frames: list[pd.DataFrame]) -> list[str]:
             block.append(f"       needs: {r['needs']}")
     block.append(f"  sources: {first['citations']}")
     return block
+

@@ -74,7 +74,7 @@ def score_files(pattern: str, fmt: str, output: str | None, *, as_of=None, bit_l
     several bad files the first in sorted order is reported; names must be unique across the
     files too (64-bit hashes, as streaming does). The results are written by the same writer as
     the pandas engine (``-f json`` is JSON). Returns the devices matching each ``--fail-on``
-    selector (:class:`chipclass.cli.base.Matches`).
+    selector (:class:`chipclass.outputs.findings.Matches`).
     """
     import dask
 
@@ -95,7 +95,7 @@ def score_files(pattern: str, fmt: str, output: str | None, *, as_of=None, bit_l
     frames = [f for f, _, _ in results]
     frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     write_frame(frame, fmt, output)
-    from chipclass.cli.base import Matches
+    from chipclass.outputs.findings import Matches
 
     found = Matches(fail_on)
     for s in fail_on:

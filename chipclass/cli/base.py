@@ -6,9 +6,9 @@ import signal
 import sys
 
 import click
-import numpy as np
 
 from chipclass.core.errors import EXIT_ERROR, EXIT_FINDINGS, ChipclassError
+from chipclass.outputs.findings import MAX_NAMED, Matches  # noqa: F401  (re-exported for the commands)
 
 __all__ = ["main", "run", "findings", "Matches", "MAX_NAMED", "EXIT_INTERRUPTED", "EXIT_TERMINATED"]
 
@@ -83,45 +83,11 @@ def main(ctx, debug):
         pass
 
 
-#: Devices named per selector in the --fail-on report (the rest are counted).
-MAX_NAMED = 10
-
-
-class Matches:
-    """Devices matching each ``--fail-on`` selector: a count and the first :data:`MAX_NAMED` names,
-    gathered batch by batch (streaming) or at once."""
-
-    def __init__(self, selectors):
-        self.count = dict.fromkeys(selectors, 0)
-        self.names: dict[str, list[str]] = {s: [] for s in selectors}
-
-    def add(self, selector: str, mask, names) -> None:
-        """Rows of ``mask`` (booleans) matched ``selector``; ``names`` the rows' device names
-        (a pandas Series, numpy array, list or Arrow array)."""
-        rows = np.flatnonzero(np.asarray(mask, dtype=bool))
-        self.count[selector] += len(rows)
-        room = MAX_NAMED - len(self.names[selector])
-        if room > 0 and len(rows):
-            take = rows[:room]
-            if hasattr(names, "take") and hasattr(names, "to_pylist"):  # Arrow
-                picked = names.take(take).to_pylist()
-            elif hasattr(names, "iloc"):
-                picked = names.iloc[take].tolist()
-            else:
-                picked = [names[i] for i in take]
-            self.names[selector] += [str(n) for n in picked]
-
-    def add_all(self, hits, names) -> None:
-        """``hits``: selector -> boolean mask over the rows named by ``names``."""
-        for s, mask in hits.items():
-            self.add(s, mask, names)
-
-
 def findings(hit, selectors) -> None:
     """Exit 1 with one line per matched selector on stderr when results matched ``--fail-on``:
     the devices (the first :data:`MAX_NAMED` and a count) when ``hit`` is a :class:`Matches`, else
     counts (``hit`` a count or a mapping selector -> count)."""
-    from chipclass.outputs.findings import fail_on_lines
+    from chipclass.outputs.findings import Matches, fail_on_lines
 
     if isinstance(hit, Matches):
         lines = fail_on_lines({s: (n, hit.names[s]) for s, n in hit.count.items() if n})

@@ -52,23 +52,18 @@ from chipclass.core.cells import text_column as _text  # noqa: F401  (chipclass 
 from chipclass.core.errors import InputError
 from chipclass.core.lazy import arrow_backed_series
 from chipclass.core.formats import FORMATS
-from chipclass.core.units import UnitError, unit_factor
+from chipclass.core.metric_table import INPUTS
+from chipclass.core.units import CANONICAL, UnitError, unit_factor
 
 __all__ = ["Catalogue", "NUMERIC", "FLAGS", "TEXT", "MISSING", "MAX_CELL_BYTES", "NameIndex", "from_table",
            "from_frame", "column_aliases", "cell_hint"]
 
-#: Numeric vocabulary: column -> (kind of quantity, default unit).
+#: Numeric vocabulary: column -> (kind of quantity, default unit), from data/formats.toml and
+#: data/metrics.toml (the inputs of chipclass.core.metric_table).
 NUMERIC: dict[str, tuple[str, str]] = {
-    **{f: ("throughput", "TOPS") for f in FORMATS},
-    **{f"{f}_sparse": ("throughput", "TOPS") for f in FORMATS},
-    "die_area": ("area", "mm**2"),
-    "package_area": ("area", "mm**2"),
-    "memory": ("memory", "GB"),
-    "memory_bandwidth": ("bandwidth", "GB/s"),
-    "interconnect_bandwidth": ("bandwidth", "GB/s"),
-    "transistor_count": ("count", "billion"),
-    "process_node": ("length", "nm"),
-    "tpp_published": ("dimensionless", ""),
+    **{f: ("throughput", CANONICAL["throughput"]) for f in FORMATS},
+    **{f"{f}_sparse": ("throughput", CANONICAL["throughput"]) for f in FORMATS},
+    **{name: (quantity, CANONICAL[quantity]) for name, quantity in INPUTS.items()},
 }
 #: Yes/no facts about a device; empty means unknown (NaN), unlike ``datacenter``.
 FLAGS = ("non_planar", "has_hbm")

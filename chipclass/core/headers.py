@@ -300,7 +300,8 @@ def _read(header: str, numeric: tuple[str, ...], text: tuple[str, ...]) -> Colum
         if synonym is not None and unit is not None and (unit_kind(unit) or ("", ""))[1] in _table().text_units.get(
                 synonym, {}):
             return Column(header, _table().text_units[synonym][unit_kind(unit)[1]], unit, "synonym")
-        return Column(header, synonym, None, "text")
+        plain = header.strip() == vocabulary_name(header)  # 'market', 'launch_year': the vocabulary's style
+        return Column(header, synonym, None, "vocabulary" if plain else "text")
     if synonym is not None and unit_error is None:
         return Column(header, synonym, unit, "synonym")
     dims = _dimensions(words, unit)

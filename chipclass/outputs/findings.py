@@ -3,7 +3,43 @@ the pre-commit hooks)."""
 
 from __future__ import annotations
 
-__all__ = ["fail_on_lines"]
+import numpy as np
+
+__all__ = ["fail_on_lines", "Matches", "MAX_NAMED"]
+
+#: Devices named per selector in the --fail-on report (the rest are counted).
+MAX_NAMED = 10
+
+
+class Matches:
+    """Devices matching each ``--fail-on`` selector: a count and the first :data:`MAX_NAMED` names,
+    gathered batch by batch (streaming) or at once."""
+
+    def __init__(self, selectors):
+        self.count = dict.fromkeys(selectors, 0)
+        self.names: dict[str, list[str]] = {s: [] for s in selectors}
+
+    def add(self, selector: str, mask, names) -> None:
+        """Rows of ``mask`` (booleans) matched ``selector``; ``names`` the rows' device names
+        (a pandas Series, numpy array, list or Arrow array)."""
+        rows = np.flatnonzero(np.asarray(mask, dtype=bool))
+        self.count[selector] += len(rows)
+        room = MAX_NAMED - len(self.names[selector])
+        if room > 0 and len(rows):
+            take = rows[:room]
+            if hasattr(names, "take") and hasattr(names, "to_pylist"):  # Arrow
+                picked = names.take(take).to_pylist()
+            elif hasattr(names, "iloc"):
+                picked = names.iloc[take].tolist()
+            else:
+                picked = [names[i] for i in take]
+            self.names[selector] += [str(n) for n in picked]
+
+    def add_all(self, hits, names) -> None:
+        """``hits``: selector -> boolean mask over the rows named by ``names``."""
+        for s, mask in hits.items():
+            self.add(s, mask, names)
+
 
 
 def fail_on_lines(found: dict) -> list[str]:

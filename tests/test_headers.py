@@ -222,3 +222,26 @@ def test_an_unknown_header_with_a_unit_of_a_known_kind_is_refused(words, unit):
 
 def test_words_of_reads_w_slash():
     assert words_of("FP8 w/ sparsity") == ("fp8", "with", "sparsity")
+
+
+def test_pre_commit_hook_stops_two_3a090a_parts_with_vendor_headers(tmp_path):
+    # issue 20: both hooks let a commit with two 3A090.a parts through when the headers were the
+    # vendor's. 1000 dense FP8 TFLOPS x 8 = 8000 >= 4800 (3A090.a.1).
+    from chipclass.cli.hook import run as hook
+
+    p = write(tmp_path, "name,FP8 Tensor Core (TFLOPS),Die size (mm²),Source\nA,1000,800,x\nB,1200,800,y\n", "parts.csv")
+    assert hook(["score", "--no-config", "-q", "-f", "csv", "-o", str(tmp_path / "o.csv"), "--fail-on", "3A090.a", p]) == 1
+    assert hook(["check", "--no-config", p]) == 0  # check: every figure read, sources given
+
+
+def test_every_engine_reads_the_headers_the_same(tmp_path):
+    p = write(tmp_path, FALCON)
+    memory = score_json(p)
+    r = cli("score", p, "-f", "jsonl", "-q", "--stream", "--batch-rows", "1", "--as-of", "2026-07-01")
+    streamed = [json.loads(line) for line in r.stdout.splitlines() if '"name"' in line][0]
+    assert streamed["tpp"] == memory["tpp"] and streamed["clause"] == memory["clause"]
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    pq.write_table(pacsv.read_csv(p), str(tmp_path / "f.parquet"))
+    assert score_json(str(tmp_path / "f.parquet"))["clause"] == "3A090.b.2"

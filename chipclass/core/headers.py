@@ -34,6 +34,7 @@ from importlib import resources
 from chipclass.core.aliases import PASS_THROUGH, current_aliases
 from chipclass.core.errors import InputError
 from chipclass.core.formats import BIT_LENGTH
+from chipclass.core.metric_table import INPUTS
 from chipclass.core.units import FACTORS, UnitError, check_unit_text, normalise_spelling, unit_factor
 
 __all__ = ["Column", "read_header", "resolve", "SYNONYMS", "unit_kind", "words_of", "vocabulary_name", "parse_header",
@@ -325,9 +326,8 @@ def _suggest(header: str, numeric, unit: str | None) -> list[str]:
             guesses += [n for c, n in table.columns.items() if value in c]
     kind = (unit_kind(unit) or ("", ""))[1] if unit else ""
     if kind:
-        from chipclass.core.catalogue import NUMERIC
-
-        guesses += [n for n, (k, _) in NUMERIC.items() if k == kind and not n.endswith("_sparse")][:4]
+        guesses += [n for n in numeric if not n.endswith("_sparse") and (
+            "throughput" if n in BIT_LENGTH else INPUTS.get(n)) == kind][:4]
     if not guesses:
         guesses += difflib.get_close_matches(name, numeric, n=3, cutoff=0.6)
     out = []

@@ -185,7 +185,7 @@ def synonym_header(draw):
     return f"{_join(words, draw(_SEPARATORS), draw(_CASE))} {bracket.format(unit)}", name, unit
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(synonym_header())
 def test_any_synonym_header_scores_as_the_vocabulary_header(case):
     header, name, unit = case
@@ -201,7 +201,7 @@ _DIMENSION_WORDS = (_spellings("format") + _spellings("concept", "memory") + _sp
                     + _spellings("concept", "die") + _spellings("concept", "interconnect") + ["tflops", "tops"])
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(st.sampled_from(_DIMENSION_WORDS), st.sampled_from(["zorp", "qwix", "frobbed", "lorem ipsum", "7x"]),
        st.booleans(), _SEPARATORS)
 def test_any_unrecognised_header_about_a_known_dimension_is_refused(word, unknown, first, sep):
@@ -211,7 +211,7 @@ def test_any_unrecognised_header_about_a_known_dimension_is_refused(word, unknow
     assert info.value.column == header
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(st.sampled_from(["zorp", "qwix frob", "widget count", "colour"]), st.sampled_from(sorted(
     {u for units in _UNITS.values() for u in units} - {"billion", "nm"})))
 def test_an_unknown_header_with_a_unit_of_a_known_kind_is_refused(words, unit):

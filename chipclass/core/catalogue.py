@@ -27,9 +27,10 @@ column                           meaning                                      de
 A cell may carry its own unit (``4 TB/s``, ``2375 TOPS``, ``8.14 cm**2``, ``2,375 TOPS``);
 it wins over the header's. What a cell may hold (and what is refused, and the spellings of
 "not given") is one grammar for every engine: :mod:`chipclass.core.cells`. Every other column passes through to the output untouched (CSV
-pass-through columns are read as text, so ``007`` stays ``007``); one that looks like a
-throughput but is not in the vocabulary (``fp8 tensor [TFLOPS]``) is reported in
-:attr:`Catalogue.warnings`. CSV files may be comma-, semicolon-, tab- or pipe-separated: the
+pass-through columns are read as text, so ``007`` stays ``007``). Spec-sheet headers
+(``FP8 Tensor (dense) [TFLOPS]``, ``Die size (mm²)``) are read through the synonym table, and a
+header about compute, memory, bandwidth or area that is not recognised is refused
+(:mod:`chipclass.core.headers`, docs/spec-sheets.md). CSV files may be comma-, semicolon-, tab- or pipe-separated: the
 delimiter that splits the header line into most fields is used.
 
 Each distinct unit string is parsed once (:func:`chipclass.units.unit_factor`); the

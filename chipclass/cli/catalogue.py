@@ -82,7 +82,7 @@ def score(file, fmt, output, as_of, fail_on, tf32_bits, stream, batch_rows, engi
     catalogue)."""
     from chipclass import api
     from chipclass.outputs.formats import choose
-    from chipclass.outputs.write import StreamWriter, write_frame
+    from chipclass.outputs.write import write_frame
 
     file = file or shipped_catalogue()
     bits = bit_lengths(tf32_bits)
@@ -105,22 +105,7 @@ def score(file, fmt, output, as_of, fail_on, tf32_bits, stream, batch_rows, engi
     if stream:
         if fmt not in STREAMABLE:
             raise UsageError("--stream writes csv, jsonl or parquet (-f)")
-        from chipclass.outputs.progress import progress
-
-        show, rows, counts = progress(quiet), 0, Matches(fail_on)
-        with StreamWriter(fmt, output, meta) as writer:
-            for frame in api.score_stream(file, as_of, batch_rows=batch_rows, bit_lengths=bits,
-                                          rules_dir=rules_dir):
-                writer.write(frame)
-                if fail_on:
-                    from chipclass.classification.result import matches
-
-                    for s in fail_on:
-                        counts.add(s, matches(frame, [s]), frame["name"])
-                rows += len(frame)
-                show(rows)
-        show(rows, done=True)
-        findings(counts, fail_on)
+        findings(_score_stream(file, fmt, output, meta, as_of, batch_rows, bits, rules_dir, fail_on, quiet), fail_on)
         return
     if fmt is not Format.TABLE:
         from chipclass.core.lazy import defer_pandas
@@ -149,6 +134,23 @@ def score(file, fmt, output, as_of, fail_on, tf32_bits, stream, batch_rows, engi
     for s in fail_on:
         found.add(s, result.hits([s]), cat.names_arrow)
     findings(found, fail_on)
+
+
+def _score_stream(file, fmt, output, meta, as_of, batch_rows, bits, rules_dir, fail_on, quiet) -> Matches:
+    """Score a file batch by batch, each written as it comes; the devices matching ``--fail-on``."""
+    from chipclass import api
+    from chipclass.outputs.progress import progress
+    from chipclass.outputs.write import StreamWriter
+
+    show, rows, counts = progress(quiet), 0, Matches(fail_on)
+    with StreamWriter(fmt, output, meta) as writer:
+        for frame in api.score_stream(file, as_of, batch_rows=batch_rows, bit_lengths=bits, rules_dir=rules_dir):
+            writer.write(frame)
+            counts.merge(match_counts(frame, fail_on))
+            rows += len(frame)
+            show(rows)
+    show(rows, done=True)
+    return counts
 
 
 def parse_specs(specs) -> dict:

@@ -7,14 +7,14 @@ from __future__ import annotations
 import contextlib
 import contextvars
 
-__all__ = ["column_aliases", "current_aliases", "PASS_THROUGH", "alias_key"]
+__all__ = ["column_aliases", "current_aliases", "PASS_THROUGH", "alias_key", "ALIASES"]
 
 #: The target that passes a column through untouched (``[columns] "TDP (W)" = "-"``).
 PASS_THROUGH = "-"
 
 #: A team's own header names -> vocabulary header (``'FP8 Dense' -> 'fp8 [TFLOPS]'``) or
 #: :data:`PASS_THROUGH`, keyed by :func:`alias_key`; set for a block with :func:`column_aliases`.
-_ALIASES: contextvars.ContextVar[dict[str, str]] = contextvars.ContextVar("chipclass_column_aliases", default={})
+ALIASES: contextvars.ContextVar[dict[str, str]] = contextvars.ContextVar("chipclass_column_aliases", default={})
 
 
 def alias_key(header: str) -> str:
@@ -24,7 +24,7 @@ def alias_key(header: str) -> str:
 
 def current_aliases() -> dict[str, str]:
     """The aliases in force (empty outside :func:`column_aliases`)."""
-    return _ALIASES.get()
+    return ALIASES.get()
 
 
 @contextlib.contextmanager
@@ -39,8 +39,8 @@ def column_aliases(aliases: dict[str, str]):
     >>> float(cat.values["fp8"][0]), cat.headers["fp8"]
     (2000.0, 'FP8 Dense')
     """
-    token = _ALIASES.set({**_ALIASES.get(), **{alias_key(k): v for k, v in aliases.items()}})
+    token = ALIASES.set({**ALIASES.get(), **{alias_key(k): v for k, v in aliases.items()}})
     try:
         yield
     finally:
-        _ALIASES.reset(token)
+        ALIASES.reset(token)

@@ -45,7 +45,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from chipclass.core.cells import (MAX_CELL_BYTES, MISSING, NameIndex, _first, cell_hint, cell_shape,  # noqa: F401
+from chipclass.core.cells import (MAX_CELL_BYTES, MISSING, NameIndex, first_true, cell_hint, cell_shape,  # noqa: F401
                                   choice_column, numeric_column, text_column)
 from chipclass.core.aliases import column_aliases
 from chipclass.core.headers import Column, resolve, vocabulary_name
@@ -174,12 +174,12 @@ class Catalogue:
 Catalogue.names = arrow_backed_series("_names")
 
 
-def _parse_header(header: str, source: str) -> tuple[str, str | None]:
+def parse_header(header: str, source: str) -> tuple[str, str | None]:
     """``'Die Area [cm**2]'`` -> ``('die_area', 'cm**2')`` (the vocabulary spelling and the unit in
     brackets or parentheses), in time linear in the header's length."""
-    from chipclass.core.headers import parse_header
+    from chipclass.core.headers import parse_header as parse
 
-    return parse_header(header)
+    return parse(header)
 
 
 def read_headers(headers: list[str], source: str) -> list[Column]:
@@ -189,7 +189,7 @@ def read_headers(headers: list[str], source: str) -> list[Column]:
     return resolve(headers, tuple(NUMERIC), TEXT, source)
 
 
-def _vocabulary(headers: list[str], source: str) -> dict[str, tuple[str, str | None]]:
+def vocabulary(headers: list[str], source: str) -> dict[str, tuple[str, str | None]]:
     """Map each vocabulary header -> (vocabulary name, unit); others are pass-through.
 
     Refuses a header cell over :data:`MAX_CELL_BYTES`, two columns with the same header
@@ -253,9 +253,12 @@ def from_table(table: pa.Table, source: str = "<table>", offset: int = 0,
     earlier batches (streaming, Dask). Of several bad cells the one in the earliest row is
     reported (ties: shape, name, numeric columns in vocabulary order, yes/no and type
     columns), whatever the batch size.
+
+    Length: one pass over the columns in the order that decides which bad cell is reported
+    first; split, that order would be spread over several functions.
     """
     headers = [str(h) for h in table.column_names]
-    vocab = _vocabulary(headers, source)
+    vocab = vocabulary(headers, source)
     columns = read_headers(headers, source)  # cached per header: no second parse
     by_name = {name: h for h, (name, _) in vocab.items()}
     n = table.num_rows
@@ -269,7 +272,7 @@ def from_table(table: pa.Table, source: str = "<table>", offset: int = 0,
         column = table.column(by_name["name"])
         name_col = text_column(column)
         missing = np.asarray(pc.is_null(name_col))
-        stop = _first(missing) if missing.any() else n  # names before the first missing one
+        stop = first_true(missing) if missing.any() else n  # names before the first missing one
         names = name_col.combine_chunks() if isinstance(name_col, pa.ChunkedArray) else name_col
         out["names"] = names  # Arrow; the Catalogue makes pandas of them only when asked
         index = seen if seen is not None else NameIndex()

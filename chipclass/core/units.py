@@ -45,6 +45,8 @@ import functools
 import os
 import re
 
+from chipclass.core.errors import InputError
+
 __all__ = ["ureg", "Quantity", "CANONICAL", "DIMENSIONS", "unit_factor", "to_canonical", "UnitError",
            "check_unit_text", "MAX_UNIT_LENGTH"]
 
@@ -139,7 +141,7 @@ _EXAMPLES = {"throughput": "TFLOPS, TOPS or PFLOPS", "area": "mm**2 or cm**2", "
              "density": "1/mm**2", "bandwidth_density": "GB/s/mm**2"}
 
 
-class UnitError(ValueError):
+class UnitError(InputError):
     """A unit string that cannot be parsed, or has the wrong dimension."""
 
 

@@ -35,6 +35,13 @@ class Matches:
                 picked = [names[i] for i in take]
             self.names[selector] += [str(n) for n in picked]
 
+    def merge(self, other: "Matches") -> None:
+        """Add another batch's matches (names kept up to :data:`MAX_NAMED`)."""
+        for s, n in other.count.items():
+            self.count[s] = self.count.get(s, 0) + n
+            names = self.names.setdefault(s, [])
+            names += other.names[s][:max(MAX_NAMED - len(names), 0)]
+
     def add_all(self, hits, names) -> None:
         """``hits``: selector -> boolean mask over the rows named by ``names``."""
         for s, mask in hits.items():

@@ -19,12 +19,14 @@ from chipclass.core.readers import load, spec_catalogue
 from chipclass.outputs.table import score_frame
 from chipclass.rules.instruments import rules_in_force
 
+from chipclass.core.metric_table import METRIC_QUANTITY
+from chipclass.core.units import CANONICAL
+
 __all__ = ["load", "score", "score_stream", "diff", "tpp", "spec_catalogue", "classify_spec", "explain",
            "classify", "envelope", "licences", "license_table", "sweep", "rules_timeline", "rules_diff", "horizon"]
 
 #: Canonical unit of each numeric result, for Quantity outputs.
-RESULT_UNITS = {"tpp": "dimensionless", "performance_density": "1/mm**2",
-                "memory_bandwidth_density": "GB/s/mm**2"}
+RESULT_UNITS = {m: CANONICAL[METRIC_QUANTITY[m]] for m in ("tpp", "performance_density", "memory_bandwidth_density")}
 
 
 def classify(data, as_of=None, *, bit_lengths: dict[str, int] | None = None,

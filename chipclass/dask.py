@@ -74,7 +74,8 @@ def score_files(pattern: str, fmt: str, output: str | None, *, as_of=None, bit_l
     code and the message agree, and a message names the file and row, never a partition); of
     several bad files the first in sorted order is reported; names must be unique across the
     files too (64-bit hashes, as streaming does). The results are written by the same writer as
-    the pandas engine (``-f json`` is JSON). Returns the ``--fail-on`` counts per selector.
+    the pandas engine (``-f json`` is JSON). Returns the devices matching each ``--fail-on``
+    selector (:class:`chipclass.outputs.findings.Matches`).
     """
     import dask
 
@@ -95,7 +96,12 @@ def score_files(pattern: str, fmt: str, output: str | None, *, as_of=None, bit_l
     frames = [f for f, _, _ in results]
     frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     write_frame(frame, fmt, output)
-    return {s: int(matches(frame, [s]).sum()) for s in fail_on}
+    from chipclass.outputs.findings import Matches
+
+    found = Matches(fail_on)
+    for s in fail_on:
+        found.add(s, matches(frame, [s]), frame["name"])
+    return found
 
 
 def _unique_across(paths, results) -> None:

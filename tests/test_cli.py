@@ -87,10 +87,10 @@ def test_failed_run_keeps_previous_output(run, tmp_path):
 
 @pytest.mark.parametrize("text,needle", [
     ("name,fp8\nA,296 TFLOPZ\n", "row 1, column 'fp8': value '296 TFLOPZ': unknown unit"),
-    ("name,fp8\nA,4 TB/s\n", "throughput needs"),
+    ("name,fp8\nA,4 TB/s\n", "is not a throughput unit"),
     ("name,fp8\nA,lots\n", "is not a number"),
     ("name,fp8\nA,1\nA,2\n", "duplicate name"),
-    ("device,fp8\nA,1\n", "no 'name' column"),
+    ("label,fp8\nA,1\n", "no 'name' column"),
     ("name,fp8\nA,1\n,2\n", "every row needs a name"),
     ("name,die_area\nA,-4\n", "an area must be more than zero"),
 ])
@@ -213,12 +213,12 @@ def test_progress_only_on_a_terminal(monkeypatch, capsys):
     assert capsys.readouterr().err == ""
 
 
-def test_near_miss_warning_on_stderr(tmp_path):
-    p = write(tmp_path, "name,fp8 tensor [TFLOPS]\nX,296\n")
-    r = CliRunner().invoke(main, ["score", p, "-f", "csv"])
-    assert r.exit_code == 0 and "looks like a throughput" in r.stderr
-    r = CliRunner().invoke(main, ["score", p, "-f", "csv", "-q"])
-    assert r.stderr == ""
+def test_unread_throughput_header_exits_2_even_with_q(tmp_path):
+    # issue 20: a header about compute that is not recognised is an error, not a warning -q hides
+    p = write(tmp_path, "name,fp8 tensor count [TFLOPS]\nX,296\n")
+    for extra in ([], ["-q"]):
+        r = CliRunner().invoke(main, ["score", p, "-f", "csv", *extra])
+        assert r.exit_code == 2 and "looks like a throughput" in r.stderr and "fp8 tensor count" in r.stderr
 
 
 # --- pre-commit hooks ------------------------------------------------------------------------
@@ -252,7 +252,8 @@ def test_hook_runs_each_file_and_exits_with_the_worst(tmp_path, capsys):
     assert hook([*args, clean, hit]) == 1
     assert hook([*args, hit, bad, clean]) == 2
     err = capsys.readouterr().err
-    assert "hit.csv: rows matched --fail-on" in err and "bad.csv: failed" in err
+    assert "hit.csv: devices matched --fail-on" in err and "bad.csv: failed" in err
+    assert "--fail-on: controlled matched 1 device: 'H100 SXM'" in err  # pre-commit names the device
     assert hook(["check", clean]) == 0 and hook(["check", clean, bad]) == 2
 
 

@@ -446,12 +446,14 @@ def test_missing_directory_is_exit_2_one_line(chips_csv, tmp_path):
 
 # --- exit codes, real processes ---------------------------------------------------------------
 
-def test_fail_on_is_exit_1_with_one_line_of_counts(chips_csv):
+def test_fail_on_is_exit_1_naming_the_devices_per_selector(chips_csv):
+    # issue 20: --fail-on names the devices (the first ten and a count) with the selector matched
     r = run("score", chips_csv, "-f", "csv", "-o", os.devnull, "--as-of", "2025-06-01", "--fail-on", "controlled",
             "--fail-on", "3A090.a")
     assert r.returncode == 1
     lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1 and "row(s) matched controlled" in lines[0] and "matched 3A090.a" in lines[0]
+    assert len(lines) == 2 and "controlled matched" in lines[0] and "3A090.a matched" in lines[1]
+    assert "'H100 SXM" in lines[1] and " more" in lines[0] and lines[0].count("', '") == 9
 
 
 def test_internal_error_is_exit_2_one_line_traceback_only_with_debug(tmp_path, chips_csv, monkeypatch):

@@ -1,4 +1,5 @@
 import pytest
+import re
 
 from chipclass.core.units import UnitError, check_unit_text, normalise_spelling, to_canonical, unit_factor, ureg
 
@@ -32,8 +33,49 @@ def test_factors_are_exact_decimals():
 @pytest.mark.parametrize("unit,kind", [("TB/s", "throughput"), ("TFLOPS", "area"),
                                        ("mm", "area"), ("GB", "bandwidth")])
 def test_wrong_dimension_is_an_error_naming_the_need(unit, kind):
-    with pytest.raises(UnitError, match="needs"):
+    with pytest.raises(UnitError, match=f"is not an? {kind} unit.*use one such as") as info:
         unit_factor(unit, kind)
+    assert "[" not in str(info.value) and "**" not in str(info.value).split("such as")[0]  # no dimension formula
+
+
+@pytest.mark.parametrize("unit,kind,fix", [("TB/S", "bandwidth", "'TB/s'"), ("tb/s", "bandwidth", "'TB/s'"),
+                                           ("Gb/s", "bandwidth", "'GB/s'"), ("MM**2", "area", "'mm**2'")])
+def test_case_mistakes_get_a_suggestion(unit, kind, fix):
+    # issue 20: '4.8 TB/S' read as terabyte per siemens, reported as a dimension formula
+    with pytest.raises(UnitError, match=f"did you mean {re.escape(fix)}") as info:
+        unit_factor(unit, kind)
+    assert "siemens" not in str(info.value) and "[current]" not in str(info.value)
+
+
+def test_si_prefix_alone_and_case_sensitive_prefixes(tmp_path):
+    from chipclass.core.units import BarePrefixError
+
+    with pytest.raises(BarePrefixError, match="SI prefix"):
+        unit_factor("k", "throughput")  # was the Boltzmann constant
+    assert unit_factor("mFLOPS", "throughput") == pytest.approx(1e-15)  # milli, not mega
+    assert unit_factor("MFLOPS", "throughput") == pytest.approx(1e-6)
+    assert unit_factor("pFLOPS", "throughput") == pytest.approx(1e-24)  # pico, not peta
+    assert unit_factor("PFLOPS", "throughput") == 1000.0
+    with pytest.raises(UnitError, match="'PFLOPS' .peta. or 'pFLOPS' .pico."):
+        unit_factor("pflops", "throughput")  # all lower case: ambiguous, refused
+    assert unit_factor("Tflops", "throughput") == unit_factor("tops", "throughput") == 1.0
+
+
+def test_cell_messages_a_person_can_act_on(tmp_path):
+    from click.testing import CliRunner
+
+    from chipclass.cli import main
+
+    from .conftest import write
+
+    p = write(tmp_path, "name,fp8,memory_bandwidth,die_area\nA,1.2k,4.8 TB/S,800\n")
+    r = CliRunner().invoke(main, ["--no-config", "check", p])
+    assert "'1.2k': 'k' is an SI prefix written alone, not a unit: write 1200" in r.stderr
+    assert "did you mean 'TB/s'" in r.stderr and "siemens" not in r.stderr and "[" not in r.stderr.replace("[columns]", "")
+    # 6e17 mFLOPS = 6e14 FLOPS = 600 TOPS: TPP 4800 (milli, as SI says)
+    p = write(tmp_path, "name,fp8,die_area\nA,6e17 mFLOPS,800\n")
+    r = CliRunner().invoke(main, ["--no-config", "score", p, "-f", "csv"])
+    assert r.exit_code == 0 and ',4800,"fp8"' in r.stdout
 
 
 def test_unknown_unit():
@@ -43,7 +85,8 @@ def test_unknown_unit():
 
 def test_spelling():
     assert normalise_spelling("TFLOPs") == "TFLOPS"
-    assert normalise_spelling("pops") == "POPS"
+    assert normalise_spelling("Pops") == "POPS"
+    assert normalise_spelling("pops") == "pOPS"  # issue 20: p is pico; unit_factor refuses 'pops' as ambiguous
     assert normalise_spelling("GB/s") == "GB/s"
 
 

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from chipclass.core.metric_table import NEEDS as METRIC_NEEDS
+
 __all__ = ["ROUNDING", "STATUS", "STATUSES", "INPUTS", "NEEDS", "Truth", "condition", "all_of", "any_of",
            "needs", "bit_names", "falls_under", "under_table", "falls_under_any", "label_table",
            "label_codes", "selector_hits"]
@@ -39,18 +41,8 @@ STATUSES = ("controlled", "indeterminate", "not controlled")
 #: Inputs whose absence makes a metric unknown, in the order they are named in messages.
 INPUTS = ("throughput", "die_area", "package_area", "memory_bandwidth", "interconnect_bandwidth",
           "memory")
-#: The inputs each metric a condition may name is computed from.
-NEEDS = {
-    "tpp": ("throughput",),
-    "performance_density": ("throughput", "die_area"),
-    "memory_bandwidth_density": ("memory_bandwidth", "package_area"),
-    "interconnect_bandwidth": ("interconnect_bandwidth",),
-    "memory_bandwidth": ("memory_bandwidth",),
-    "memory": ("memory",),
-    "die_area": ("die_area",),
-    "datacenter": (),
-    "tops": ("throughput",),
-}
+#: The inputs each metric a condition may name is computed from (data/metrics.toml).
+NEEDS = METRIC_NEEDS
 
 
 @dataclass

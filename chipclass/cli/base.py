@@ -8,8 +8,9 @@ import sys
 import click
 
 from chipclass.core.errors import EXIT_ERROR, EXIT_FINDINGS, ChipclassError
+from chipclass.outputs.findings import MAX_NAMED, Matches  # noqa: F401  (re-exported for the commands)
 
-__all__ = ["main", "run", "findings", "with_horizon_notice", "EXIT_INTERRUPTED", "EXIT_TERMINATED"]
+__all__ = ["main", "run", "findings", "with_horizon_notice", "Matches", "MAX_NAMED", "EXIT_INTERRUPTED", "EXIT_TERMINATED"]
 
 #: Exit code on Ctrl-C (128 + SIGINT) and on SIGTERM (128 + SIGTERM).
 EXIT_INTERRUPTED = 130
@@ -94,13 +95,19 @@ def main(ctx, debug):
 
 
 def findings(hit, selectors) -> None:
-    """Exit 1 with one line on stderr when rows matched ``--fail-on``; ``hit`` is a count or
-    a mapping selector -> count."""
-    counts = hit if isinstance(hit, dict) else {", ".join(selectors): int(hit)}
-    counts = {k: int(v) for k, v in counts.items() if v}
-    if counts:
-        text = "; ".join(f"{v:,} row(s) matched {k}" for k, v in counts.items())
-        click.echo(f"chipclass: --fail-on: {text}", err=True)
+    """Exit 1 with one line per matched selector on stderr when results matched ``--fail-on``:
+    the devices (the first :data:`MAX_NAMED` and a count) when ``hit`` is a :class:`Matches`, else
+    counts (``hit`` a count or a mapping selector -> count)."""
+    from chipclass.outputs.findings import Matches, fail_on_lines
+
+    if isinstance(hit, Matches):
+        lines = fail_on_lines({s: (n, hit.names[s]) for s, n in hit.count.items() if n})
+    else:
+        counts = hit if isinstance(hit, dict) else {", ".join(selectors): int(hit)}
+        lines = fail_on_lines({k: (int(v), []) for k, v in counts.items() if v})
+    if lines:
+        for line in lines:
+            click.echo(f"chipclass: --fail-on: {_one_line(line)}", err=True)
         sys.exit(EXIT_FINDINGS)
 
 

@@ -6,7 +6,7 @@ import os
 
 import click
 
-from chipclass.cli.base import findings, main
+from chipclass.cli.base import Matches, findings, main
 from chipclass.cli.options import (as_of_option, bit_lengths, catalogue_option, date_type, env_int,
                                    fail_on_option, format_option, headquarters_option, output_option,
                                    quiet_option, rules_option, shipped_catalogue, tf32_option, to_option)
@@ -22,10 +22,14 @@ def _warn(cat, quiet):
             click.echo(f"chipclass: warning: {safe(w)}", err=True)
 
 
-def match_counts(frame, selectors) -> dict:
+def match_counts(frame, selectors) -> "Matches":
+    """The devices of a score table (pandas) matching each selector."""
     from chipclass.classification.result import matches
 
-    return {s: int(matches(frame, [s]).sum()) for s in selectors}
+    found = Matches(selectors)
+    for s in selectors:
+        found.add(s, matches(frame, [s]), frame["name"])
+    return found
 
 
 STREAMABLE = (Format.CSV, Format.JSONL, Format.PARQUET)
@@ -126,21 +130,23 @@ def score(file, fmt, output, as_of, fail_on, tf32_bits, stream, batch_rows, engi
         from chipclass.outputs.write import write_table
 
         write_table(table, fmt, output, meta)
-    findings({s: int(result.hits([s]).sum()) for s in fail_on}, fail_on)
+    found = Matches(fail_on)
+    for s in fail_on:
+        found.add(s, result.hits([s]), cat.names_arrow)
+    findings(found, fail_on)
 
 
-def _score_stream(file, fmt, output, meta, as_of, batch_rows, bits, rules_dir, fail_on, quiet) -> dict:
-    """Score a file batch by batch, each written as it comes; the ``--fail-on`` counts."""
+def _score_stream(file, fmt, output, meta, as_of, batch_rows, bits, rules_dir, fail_on, quiet) -> Matches:
+    """Score a file batch by batch, each written as it comes; the devices matching ``--fail-on``."""
     from chipclass import api
     from chipclass.outputs.progress import progress
     from chipclass.outputs.write import StreamWriter
 
-    show, rows, counts = progress(quiet), 0, dict.fromkeys(fail_on, 0)
+    show, rows, counts = progress(quiet), 0, Matches(fail_on)
     with StreamWriter(fmt, output, meta) as writer:
         for frame in api.score_stream(file, as_of, batch_rows=batch_rows, bit_lengths=bits, rules_dir=rules_dir):
             writer.write(frame)
-            for k, v in match_counts(frame, fail_on).items():
-                counts[k] += v
+            counts.merge(match_counts(frame, fail_on))
             rows += len(frame)
             show(rows)
     show(rows, done=True)
@@ -216,6 +222,7 @@ def explain(file, name, specs, views, designer, applied_on, fmt, output, as_of, 
     else:
         raise click.UsageError("give FILE [NAME], NAME, or --spec KEY=VALUE")
     res = None
+    _show_columns(ex)
     if destinations:
         from chipclass.licensing.determine import decide
 
@@ -244,7 +251,20 @@ def explain(file, name, specs, views, designer, applied_on, fmt, output, as_of, 
                 hits[s] = int(res is not None and bool((res.required == 1).any()))
             else:
                 hits[s] = int(s == status if s in STATUSES else falls_under(clause, s) or falls_under(eccn, s))
-    findings(hits, fail_on)
+    found = Matches(fail_on)
+    for s, v in hits.items():
+        found.add(s, [bool(v)], [ex.name])
+    findings(found, fail_on)
+
+
+def _show_columns(ex) -> None:
+    """Add how the catalogue's headers were read to an explanation (when any is not the vocabulary)."""
+    columns = getattr(ex.catalogue, "columns", None) or []
+    if any(c.how != "vocabulary" for c in columns):
+        from chipclass.outputs.columns import column_lines, column_records
+
+        ex.extra["columns"] = column_records(columns)
+        ex.extra.setdefault("text_blocks", []).append(["Columns read (spec-sheet headers)", *column_lines(columns)])
 
 
 @main.command()
@@ -261,8 +281,10 @@ def check(file, fmt, sources, weak, output, quiet):
     market/status/launch-year vocabulary, plausible transistor counts and nodes, and TPP within 1 %
     of a published figure. With a sources file (sources.csv beside FILE, or --sources), every
     figure needs a source row and every source row a figure. Every problem is reported (one line
-    each on stderr; -f json lists them), not only the first."""
+    each on stderr; -f json lists them), not only the first. Spec-sheet headers that are not the
+    vocabulary are listed with the column each is read as (docs/spec-sheets.md)."""
     from chipclass.core.validate import check_file, check_provenance
+    from chipclass.outputs.columns import column_lines, column_records
     from chipclass.outputs.formats import choose
     from chipclass.outputs.provenance import weak_lines
     from chipclass.outputs.tables import safe
@@ -274,12 +296,15 @@ def check(file, fmt, sources, weak, output, quiet):
     sources_name, more, report = check_provenance(cat, file, sources)
     problems = problems + more
     source = cat.source if cat is not None else ("<stdin>" if file == "-" else file)
+    columns = cat.columns if cat is not None else []
     if fmt is Format.JSON:
         write_json({"file": source, "devices": len(cat) if cat is not None else None, "ok": not problems,
-                    "sources": sources_name, "weak": [w.to_dict() for w in report],
-                    "problems": [p.to_dict() for p in problems]}, output)
+                    "columns": column_records(columns), "sources": sources_name,
+                    "weak": [w.to_dict() for w in report], "problems": [p.to_dict() for p in problems]}, output)
     elif not problems:
-        lines = [f"{source}: {len(cat)} devices, all checks passed"]
+        read = column_lines(columns)
+        lines = [f"{source}: columns read as spec-sheet headers:", *read] if read else []
+        lines += [f"{source}: {len(cat)} devices, all checks passed"]
         if sources_name is not None:
             lines += weak_lines(report, sources_name, listing=weak)
         write_text("\n".join(lines), output)

@@ -20,7 +20,7 @@ key             option                              example
 ``fail_on``     ``--fail-on``                       ``fail_on = ["controlled"]``
 ``to``          ``--to`` (destinations)             ``to = ["CN", "AE"]``
 ``tf32_bits``   ``--tf32-bits``                     ``tf32_bits = 19``
-``columns``     (none) header aliases               ``columns = { "FP8 Dense" = "fp8 [TFLOPS]" }``
+``columns``     ``--pass-through`` (for ``"-"``)    ``columns = { "FP8 Dense" = "fp8 [TFLOPS]" }``
 ==============  ==================================  =========================================
 
 A value applies to every command that has the option; a flag on the command line wins over
@@ -28,7 +28,9 @@ the file (a given ``--fail-on`` or ``--to`` replaces the file's list, it does no
 ``fail_on`` selectors that only some commands offer (``license``, ``breach``, ``4E091``) apply
 to those commands only. ``columns`` maps a team's own header names (matched case-insensitively,
 spaces collapsed) to the vocabulary of :mod:`chipclass.core.catalogue`, optionally with a unit in
-brackets, for every catalogue the command reads.
+brackets, for every catalogue the command reads; ``"-"`` passes a column through untouched
+(``"TDP (W)" = "-"``), as ``--pass-through`` does. Two keys that differ only in case or spacing
+are refused (docs/spec-sheets.md).
 
 An unknown key, a wrong type, a selector, country or column that does not exist: one line
 naming the file and the key (``pyproject.toml: tool.chipclass.tf32_bits: expected int <= 64``)
@@ -124,14 +126,30 @@ def _load(path: str, mtime: float):
             except ChipclassError as exc:
                 raise ConfigError(f"{where}to[{k}]: {exc}") from None
     if conf.columns:
-        from chipclass.core.catalogue import NUMERIC, TEXT, parse_header
-
-        for header, target in conf.columns.items():
-            name = parse_header(target, str(path))[0]
-            if name not in NUMERIC and name not in TEXT:
-                raise ConfigError(f"{where}columns.{header!r}: {target!r} is not a catalogue column "
-                                    f"(one of: {', '.join([*TEXT, *NUMERIC])})")
+        _check_columns(conf.columns, where)
     return conf
+
+
+def _check_columns(columns: dict, where: str) -> None:
+    """Each ``[columns]`` target a catalogue column (or ``"-"``: pass through); no two keys equal
+    once case is folded and spaces collapsed (the last would win in silence)."""
+    from chipclass.core.aliases import PASS_THROUGH, alias_key
+    from chipclass.core.catalogue import NUMERIC, TEXT, parse_header
+    from chipclass.core.headers import SYNONYMS
+
+    seen: dict[str, str] = {}
+    known = [*TEXT, *NUMERIC, *SYNONYMS.known_text]
+    for header, target in columns.items():
+        key = alias_key(header)
+        if key in seen:
+            raise ConfigError(f"{where}columns.{header!r}: the same column as {seen[key]!r} (headers are "
+                                "matched whatever their case and spacing); keep one")
+        seen[key] = header
+        if target.strip() == PASS_THROUGH:
+            continue
+        if parse_header(target, "")[0] not in known:
+            raise ConfigError(f"{where}columns.{header!r}: {target!r} is not a catalogue column "
+                                f"(one of: {', '.join(known)}; or \"-\" to pass the column through)")
 
 
 def load_config(path: str):
@@ -214,9 +232,23 @@ def _options(apply: bool) -> list[click.Option]:
     ]
 
 
+def _pass_through(ctx: click.Context, param, values):
+    """``--pass-through COLUMN``: read those headers as passed through, for the whole command."""
+    if values:
+        from chipclass.core.aliases import PASS_THROUGH, column_aliases
+
+        ctx.with_resource(column_aliases({v: PASS_THROUGH for v in values}))
+    return values
+
+
 def config_params() -> list[click.Option]:
-    """``--config``/``--no-config`` for a command: they set its defaults before its options are read."""
-    return _options(apply=True)
+    """``--config``/``--no-config`` for a command (they set its defaults before its options are
+    read), and ``--pass-through``."""
+    return [*_options(apply=True),
+            click.Option(["--pass-through", "pass_through"], multiple=True, expose_value=False, metavar="COLUMN",
+                         callback=_pass_through,
+                         help="Pass the catalogue column with this header through untouched: not scored and "
+                              "not refused (as [columns] \"HEADER\" = \"-\" in the configuration). Repeatable.")]
 
 
 def group_params() -> list[click.Option]:

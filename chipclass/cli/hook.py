@@ -41,7 +41,7 @@ def run(argv: list[str] | None = None) -> int:
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
         if code:
-            what = "rows matched --fail-on" if code == 1 else "failed"
+            what = "devices matched --fail-on (named above)" if code == 1 else "failed"
             print(f"chipclass: {f}: {what} (exit {code})", file=sys.stderr)
         worst = max(worst, code)
     return worst

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from chipclass.cli.base import findings, main
+from chipclass.cli.base import Matches, findings, main
 from chipclass.cli.options import (as_of_option, bit_lengths, catalogue_option, fail_on_option, format_option,
                                    headquarters_option, output_option, quiet_option, rules_option,
                                    shipped_catalogue, tf32_option, to_option)
@@ -53,10 +53,13 @@ def license_cmd(file, destinations, headquarters, view, fmt, output, as_of, fail
         combos = dict.fromkeys(res.view.instruments.tolist())  # the instruments each row relied on
         used = ["+".join(bit_names(b, res.view.instrument_ids)) for b in combos if b]
         meta = audit_meta(file, used or [rules.id], rules.as_of)
-    counts, hit = {}, np.zeros(len(res), dtype=bool)
+    counts, hit, who = Matches(fail_on), np.zeros(len(res), dtype=bool), None
+    if fail_on:  # each row a device to a destination: named as such in the report
+        names = np.asarray(res.classification.catalogue.names_arrow.to_pylist(), dtype=object)[res.device]
+        who = [f"{n} to {d}" for n, d in zip(names, np.asarray(res.destinations, dtype=object)[res.destination])]
     for s in fail_on:
         one = res.required == 1 if s == "license" else res.classification.hits([s])[res.device]
-        counts[s] = int(one.sum())
+        counts.add(s, one, who)
         hit |= one
     if fmt is Format.SARIF:
         from chipclass.outputs.sarif import license_sarif

@@ -27,9 +27,10 @@ column                           meaning                                      de
 A cell may carry its own unit (``4 TB/s``, ``2375 TOPS``, ``8.14 cm**2``, ``2,375 TOPS``);
 it wins over the header's. What a cell may hold (and what is refused, and the spellings of
 "not given") is one grammar for every engine: :mod:`chipclass.core.cells`. Every other column passes through to the output untouched (CSV
-pass-through columns are read as text, so ``007`` stays ``007``); one that looks like a
-throughput but is not in the vocabulary (``fp8 tensor [TFLOPS]``) is reported in
-:attr:`Catalogue.warnings`. CSV files may be comma-, semicolon-, tab- or pipe-separated: the
+pass-through columns are read as text, so ``007`` stays ``007``). Spec-sheet headers
+(``FP8 Tensor (dense) [TFLOPS]``, ``Die size (mm²)``) are read through the synonym table, and a
+header about compute, memory, bandwidth or area that is not recognised is refused
+(:mod:`chipclass.core.headers`, docs/spec-sheets.md). CSV files may be comma-, semicolon-, tab- or pipe-separated: the
 delimiter that splits the header line into most fields is used.
 
 Each distinct unit string is parsed once (:func:`chipclass.units.unit_factor`); the
@@ -38,7 +39,6 @@ columns are converted with pyarrow compute kernels and numpy, never a Python loo
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -47,28 +47,24 @@ import pyarrow.compute as pc
 
 from chipclass.core.cells import (MAX_CELL_BYTES, MISSING, NameIndex, first_true, cell_hint, cell_shape,  # noqa: F401
                                   choice_column, numeric_column, text_column)
-from chipclass.core.aliases import ALIASES, column_aliases
+from chipclass.core.aliases import column_aliases
+from chipclass.core.headers import Column, resolve, vocabulary_name
 from chipclass.core.cells import text_column as _text  # noqa: F401  (chipclass check reads cells one by one)
 from chipclass.core.errors import InputError
 from chipclass.core.lazy import arrow_backed_series
 from chipclass.core.formats import FORMATS
-from chipclass.core.units import UnitError, unit_factor
+from chipclass.core.metric_table import INPUTS
+from chipclass.core.units import CANONICAL, UnitError, unit_factor
 
 __all__ = ["Catalogue", "NUMERIC", "FLAGS", "TEXT", "MISSING", "MAX_CELL_BYTES", "NameIndex", "from_table",
            "from_frame", "column_aliases", "cell_hint"]
 
-#: Numeric vocabulary: column -> (kind of quantity, default unit).
+#: Numeric vocabulary: column -> (kind of quantity, default unit), from data/formats.toml and
+#: data/metrics.toml (the inputs of chipclass.core.metric_table).
 NUMERIC: dict[str, tuple[str, str]] = {
-    **{f: ("throughput", "TOPS") for f in FORMATS},
-    **{f"{f}_sparse": ("throughput", "TOPS") for f in FORMATS},
-    "die_area": ("area", "mm**2"),
-    "package_area": ("area", "mm**2"),
-    "memory": ("memory", "GB"),
-    "memory_bandwidth": ("bandwidth", "GB/s"),
-    "interconnect_bandwidth": ("bandwidth", "GB/s"),
-    "transistor_count": ("count", "billion"),
-    "process_node": ("length", "nm"),
-    "tpp_published": ("dimensionless", ""),
+    **{f: ("throughput", CANONICAL["throughput"]) for f in FORMATS},
+    **{f"{f}_sparse": ("throughput", CANONICAL["throughput"]) for f in FORMATS},
+    **{name: (quantity, CANONICAL[quantity]) for name, quantity in INPUTS.items()},
 }
 #: Yes/no facts about a device; empty means unknown (NaN), unlike ``datacenter``.
 FLAGS = ("non_planar", "has_hbm")
@@ -101,6 +97,8 @@ class Catalogue:
         File name (or ``<stdin>``/``<DataFrame>``) for messages.
     headers : dict of str -> str
         Vocabulary name -> header as the user wrote it.
+    columns : list of :class:`chipclass.core.headers.Column`
+        How each header was read (shown by ``explain`` and ``check``).
     """
 
     names: pd.Series
@@ -111,6 +109,24 @@ class Catalogue:
     source: str = "<catalogue>"
     headers: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    columns: list[Column] = field(default_factory=list)
+
+    @property
+    def text_headers(self) -> dict[str, str]:
+        """Known pass-through name (``source``, ``vendor``, ``foundry_process``) -> header as
+        written (``Source``, ``Manufacturer``, ``Process``)."""
+        out: dict[str, str] = {}
+        for c in self.columns:
+            if c.name is not None and c.name not in self.headers and c.name not in NUMERIC and c.name not in TEXT:
+                out.setdefault(c.name, c.header)
+        for h in self.extra.column_names:
+            out.setdefault(vocabulary_name(h), h)
+        return out
+
+    def extra_column(self, name: str):
+        """The pass-through column read as ``name`` (any case, or mapped), or None."""
+        header = self.text_headers.get(name)
+        return None if header is None or header not in self.extra.column_names else self.extra.column(header)
 
     def __len__(self) -> int:
         return len(self.datacenter)
@@ -138,7 +154,8 @@ class Catalogue:
         return Catalogue(names=raw.slice(start, stop - start) if isinstance(raw, (pa.Array, pa.ChunkedArray))
                          else raw.iloc[start:stop], values={k: v[start:stop] for k, v in self.values.items()},
                          datacenter=self.datacenter[start:stop], device_type=self.device_type[start:stop],
-                         extra=self.extra.slice(start, stop - start), source=self.source, headers=self.headers)
+                         extra=self.extra.slice(start, stop - start), source=self.source, headers=self.headers,
+                         columns=self.columns)
 
     def take(self, rows) -> "Catalogue":
         """The catalogue restricted to the given row positions."""
@@ -149,7 +166,7 @@ class Catalogue:
                          values={k: v[rows] for k, v in self.values.items()},
                          datacenter=self.datacenter[rows], device_type=self.device_type[rows],
                          extra=self.extra.take(pa.array(rows)), source=self.source,
-                         headers=self.headers)
+                         headers=self.headers, columns=self.columns)
 
 
 # ``names`` is given as a pandas Series or an Arrow string array; read, it is always a Series
@@ -158,38 +175,33 @@ Catalogue.names = arrow_backed_series("_names")
 
 
 def parse_header(header: str, source: str) -> tuple[str, str | None]:
-    """``'Die Area [cm**2]'`` -> ``('die_area', 'cm**2')``, in time linear in the header's length
-    (no backtracking regular expression: a header of 400 spaces once took 18 s)."""
-    aliases = ALIASES.get()
-    if aliases:
-        header = aliases.get(" ".join(str(header).split()).casefold(), header)
-    text = str(header).strip()
-    unit = None
-    if text.endswith("]") and "[" in text:
-        cut = text.rindex("[")
-        inner = text[cut + 1:-1]
-        if "[" not in inner and "]" not in inner and "]" not in text[:cut]:
-            text, unit = text[:cut].strip(), inner.strip()
-    name = "_".join(text.lower().replace("-", " ").split())
-    return name, unit
+    """``'Die Area [cm**2]'`` -> ``('die_area', 'cm**2')`` (the vocabulary spelling and the unit in
+    brackets or parentheses), in time linear in the header's length."""
+    from chipclass.core.headers import parse_header as parse
+
+    return parse(header)
+
+
+def read_headers(headers: list[str], source: str) -> list[Column]:
+    """How each header is read (:mod:`chipclass.core.headers`): vocabulary, synonym, configuration,
+    known text or pass-through; an :class:`InputError` naming the first header that cannot be."""
+    check_headers(headers, source)
+    return resolve(headers, tuple(NUMERIC), TEXT, source)
 
 
 def vocabulary(headers: list[str], source: str) -> dict[str, tuple[str, str | None]]:
     """Map each vocabulary header -> (vocabulary name, unit); others are pass-through.
 
     Refuses a header cell over :data:`MAX_CELL_BYTES`, two columns with the same header
-    (pass-through ones too: the second would be lost), and two headers for one vocabulary name.
+    (pass-through ones too: the second would be lost), two headers for one vocabulary name, and
+    a header about compute, area or bandwidth that is not recognised
+    (:func:`chipclass.core.headers.resolve`).
     """
     found: dict[str, tuple[str, str | None]] = {}
-    seen: dict[str, str] = {}
-    check_headers(headers, source)
-    for h in headers:
-        name, unit = parse_header(h, source)
+    for col in read_headers(headers, source):
+        h, name, unit = col.header, col.name, col.unit
         if name not in NUMERIC and name not in TEXT:
             continue
-        if name in seen:
-            raise InputError(f"columns {seen[name]!r} and {h!r} both give {name!r}; keep one",
-                             source=source, column=h)
         if unit is not None and name in TEXT:
             raise InputError(f"column {name!r} takes no unit", source=source, column=h, value=unit)
         if unit is not None:
@@ -197,9 +209,8 @@ def vocabulary(headers: list[str], source: str) -> dict[str, tuple[str, str | No
                 unit_factor(unit or "", NUMERIC[name][0])
             except UnitError as exc:
                 raise InputError(str(exc), source=source, column=h, value=unit) from None
-        seen[name] = h
         found[h] = (name, unit)
-    if "name" not in seen:
+    if "name" not in {name for name, _ in found.values()}:
         shown = ", ".join(map(str, headers[:20])) + (f", ... ({len(headers)} in all)" if len(headers) > 20 else "")
         raise InputError(f"no 'name' column (columns are: {shown})", source=source)
     return found
@@ -248,6 +259,7 @@ def from_table(table: pa.Table, source: str = "<table>", offset: int = 0,
     """
     headers = [str(h) for h in table.column_names]
     vocab = vocabulary(headers, source)
+    columns = read_headers(headers, source)  # cached per header: no second parse
     by_name = {name: h for h, (name, _) in vocab.items()}
     n = table.num_rows
     values: dict[str, np.ndarray] = {}
@@ -316,27 +328,7 @@ def from_table(table: pa.Table, source: str = "<table>", offset: int = 0,
 
     extra = table.select([h for h in headers if h not in vocab])
     return Catalogue(names=out["names"], values=values, datacenter=datacenter, device_type=device_type,
-                     extra=extra, source=source, headers=by_name,
-                     warnings=_near_misses([h for h in headers if h not in vocab], source))
-
-
-def _near_misses(passthrough: list[str], source: str) -> list[str]:
-    """Pass-through columns that look like throughput figures the vocabulary did not take."""
-    out = []
-    for h in passthrough:
-        name, unit = parse_header(h, source)
-        token = re.split(r"[_\s]+", name)[0]
-        looks = token in FORMATS
-        if unit and not looks:
-            try:
-                unit_factor(unit, "throughput")
-                looks = True
-            except UnitError:
-                pass
-        if looks:
-            out.append(f"{source}: column {h!r} looks like a throughput but is not in the vocabulary "
-                       f"({', '.join(FORMATS)} or <format>_sparse); it was passed through, not scored")
-    return out
+                     extra=extra, source=source, headers=by_name, columns=columns)
 
 
 def from_frame(frame, source: str = "<DataFrame>") -> Catalogue:

@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from chipclass.core.errors import InputError
-from chipclass.core.units import UnitError, unit_factor
+from chipclass.core.units import BarePrefixError, UnitError, unit_factor
 
 __all__ = ["MISSING", "MAX_CELL_BYTES", "NameIndex", "cell_hint", "numeric_column", "choice_column",
            "text_column", "cell_shape"]
@@ -208,8 +208,11 @@ def _cells(raw, original, kind: str, header_factor: float, *, source: str, colum
         except UnitError as exc:
             factors[j] = np.nan
             i = first_true(np.asarray(pc.equal(units, u).fill_null(False)))
+            why = str(exc)
+            if isinstance(exc, BarePrefixError):  # '1.2k': say the number to write
+                why = f"{u!r} is an SI prefix written alone, not a unit: write {values[i] * exc.factor:g}"
             errors.append((i, _refuse_cell(original[i].as_py(), source=source, row=offset + i + 1,
-                                           column=column, why=str(exc))))
+                                           column=column, why=why)))
     idx = 0 if len(distinct) == 1 else np.asarray(
         pc.index_in(units, value_set=pa.array(distinct, pa.string())).fill_null(0))
     with np.errstate(over="ignore", invalid="ignore"):

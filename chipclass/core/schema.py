@@ -28,18 +28,17 @@ import msgspec
 from msgspec import Meta, Struct, field
 
 from chipclass.core.errors import RuleDataError
+from chipclass.core.metric_table import CONDITION_METRICS
 
 __all__ = ["Confidence", "ConditionRec", "ClauseRec", "ExclusionRec", "SelectorRec", "Selector",
            "LicenseRec", "ReviewRec", "ExceptionRec", "TiersRec", "FigureRec", "InstrumentFile",
            "ProgrammeRec", "Record", "DESTINATION", "FormatRec", "FormatsFile", "load", "convert", "METRICS", "OPS"]
 
 Confidence = Literal["text", "quoted", "summary", "unconfirmed"]
-#: Metrics a condition may name (their kinds of quantity are in rules.instruments).
-METRICS = ("tpp", "performance_density", "memory_bandwidth_density", "interconnect_bandwidth",
-           "memory_bandwidth", "memory", "die_area", "datacenter", "tops")
+#: Metrics a condition may name (data/metrics.toml; the kinds of quantity: core.metric_table).
+METRICS = CONDITION_METRICS
 OPS = (">=", ">", "<=", "<", "==", "!=")
-Metric = Literal["tpp", "performance_density", "memory_bandwidth_density", "interconnect_bandwidth",
-                 "memory_bandwidth", "memory", "die_area", "datacenter", "tops"]
+Metric = Literal[CONDITION_METRICS]
 Op = Literal[">=", ">", "<=", "<", "==", "!="]
 Text = Annotated[str, Meta(min_length=1, pattern=r"\S")]
 NonEmpty = Annotated[list[Text], Meta(min_length=1)]
@@ -298,6 +297,7 @@ class InstrumentFile(Record, kw_only=True):
 
 class FormatRec(Record, kw_only=True):
     bits: Annotated[int, Meta(ge=1, le=64)]
+    kind: Literal["float", "int"]
     note: str = ""
 
 

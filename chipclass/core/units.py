@@ -132,6 +132,15 @@ FACTORS: dict[tuple[str, str], float] = {
 }
 
 
+#: Kinds of quantity in messages, and units to offer.
+_KIND_NAMES = {"throughput": "a throughput", "area": "an area", "memory": "a memory-size", "bandwidth": "a bandwidth",
+               "count": "a count", "length": "a length", "density": "a density",
+               "bandwidth_density": "a bandwidth-density", "dimensionless": "a plain-number"}
+_EXAMPLES = {"throughput": "TFLOPS, TOPS or PFLOPS", "area": "mm**2 or cm**2", "memory": "GB or TB",
+             "bandwidth": "GB/s or TB/s", "count": "billion or million", "length": "nm",
+             "density": "1/mm**2", "bandwidth_density": "GB/s/mm**2"}
+
+
 class UnitError(InputError):
     """A unit string that cannot be parsed, or has the wrong dimension."""
 
@@ -162,22 +171,62 @@ def check_unit_text(text: str) -> None:
 
 _SPELLING = re.compile(r"(?<![A-Za-z_])([kKmMgGtTpPeE]?)(flops|flop/s|ops|op/s)(?![A-Za-z_])",
                        re.IGNORECASE)
-_PREFIX = {"k": "k", "m": "M", "g": "G", "t": "T", "p": "P", "e": "E", "": ""}
+#: Prefix letters as written -> SI prefix. Case matters where SI gives both (m milli / M mega,
+#: p pico / P peta); ``t``, ``g``, ``e`` and ``K`` are no SI prefix, so they are read as T, G, E, k.
+_PREFIX = {"k": "k", "K": "k", "m": "m", "M": "M", "g": "G", "G": "G", "t": "T", "T": "T", "p": "p", "P": "P",
+           "e": "E", "E": "E", "": ""}
 
 
 def normalise_spelling(text: str) -> str:
     """Rewrite the usual throughput spellings to pint's: ``TFLOPs``/``tflops`` -> ``TFLOPS``.
+
+    SI prefixes keep their case where it matters: ``mFLOPS`` is milli, ``MFLOPS`` mega (an
+    all-lower-case ``mflops`` or ``pflops`` is refused by :func:`unit_factor` as ambiguous).
 
     >>> normalise_spelling("TFLOPs"), normalise_spelling("tops"), normalise_spelling("PFLOP/s")
     ('TFLOPS', 'TOPS', 'PFLOP/s')
     """
 
     def fix(m: re.Match) -> str:
-        prefix = _PREFIX[m.group(1).lower()]
+        prefix = _PREFIX[m.group(1)]
         word = m.group(2).upper()
         return prefix + ("FLOP/s" if word == "FLOP/S" else "OP/s" if word == "OP/S" else word)
 
     return _SPELLING.sub(fix, text.replace("²", "**2").replace("³", "**3"))
+
+
+#: SI (and binary) prefixes, for the message when one is written alone as a unit ('1.2k').
+SI_PREFIXES = {"k": 1e3, "K": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15, "E": 1e18, "m": 1e-3,
+               "u": 1e-6, "\u00b5": 1e-6, "n": 1e-9, "p": 1e-12, "Ki": 2.0**10, "Mi": 2.0**20, "Gi": 2.0**30,
+               "Ti": 2.0**40, "bn": 1e9}
+_PREFIX_NAMES = {"k": "kilo", "K": "kilo", "M": "mega", "G": "giga", "T": "tera", "P": "peta", "E": "exa",
+                 "m": "milli", "u": "micro", "\u00b5": "micro", "n": "nano", "p": "pico"}
+
+
+class BarePrefixError(UnitError):
+    """An SI prefix written alone where a unit belongs (``1.2k``); ``factor`` is its value."""
+
+    def __init__(self, message: str, factor: float):
+        super().__init__(message)
+        self.factor = factor
+
+
+def _suggestion(text: str, kind: str) -> str:
+    """'; did you mean 'TB/s'?' when ``text`` differs from a known unit of ``kind`` only in case."""
+    folded = text.replace(" ", "").casefold()
+    known = [u for (u, k) in FACTORS if k == kind] + (["Gbit/s", "Tbit/s"] if kind == "bandwidth" else [])
+    hits = [u for u in known if u.casefold() == folded and u != text]
+    return f"; did you mean {hits[0]!r}? (unit letters are case-sensitive)" if hits else ""
+
+
+def _what_it_is(parsed, kind: str) -> str:
+    """'a memory size' when the parsed quantity has the dimension of another kind, else ''."""
+    ureg = _registry()
+    for other, name in _KIND_NAMES.items():
+        if other != kind and other != "dimensionless" and parsed.dimensionality == ureg.parse_units(
+                CANONICAL[other]).dimensionality:
+            return name.replace("-", " ")
+    return ""
 
 
 @functools.lru_cache(maxsize=4096)
@@ -195,6 +244,16 @@ def unit_factor(unit: str, kind: str) -> float:
     text = normalise_spelling(unit.strip())
     if not text:
         return 1.0
+    if text in SI_PREFIXES:
+        name = _PREFIX_NAMES.get(text, "binary")
+        raise BarePrefixError(f"{text!r} is an SI prefix ({name}) written alone, not a unit: write the number in "
+                              f"full (1.2{text} as {1.2 * SI_PREFIXES[text]:g})", SI_PREFIXES[text])
+    lowered = re.fullmatch(r"([mp])(flops|ops|flop/s|op/s)", text.strip().lower()) if unit.strip().islower() else None
+    if lowered and kind == "throughput":
+        p = lowered.group(1)
+        word = normalise_spelling(lowered.group(2)).upper().replace("/S", "/s")
+        raise UnitError(f"{unit.strip()!r} is ambiguous: SI prefixes are case-sensitive; write "
+                        f"'{p.upper()}{word}' ({_PREFIX_NAMES[p.upper()]}) or '{p}{word}' ({_PREFIX_NAMES[p]})")
     known = FACTORS.get((text, kind))
     if known is not None:
         return known
@@ -212,17 +271,16 @@ def pint_factor(text: str, kind: str, unit: str | None = None) -> float:
     try:
         parsed = ureg.parse_expression(text)
     except Exception as exc:  # pint raises several error types for bad text
-        raise UnitError(f"unknown unit {unit!r}") from exc
+        raise UnitError(f"unknown unit {unit!r}{_suggestion(unit, kind)}") from exc
     if not isinstance(parsed, ureg.Quantity):
         parsed = ureg.Quantity(float(parsed), "dimensionless")
     try:
         factor = float(parsed.to(target).magnitude)
-    except pint.DimensionalityError as exc:
-        raise UnitError(
-            f"unit {unit!r} has dimension {parsed.dimensionality}, but {kind} needs "
-            f"{(globals().get('DIMENSIONS') or __getattr__('DIMENSIONS'))[kind]} "
-            f"(for example {target!r})"
-        ) from exc
+    except pint.DimensionalityError as exc:  # said in words: no dimension formula, no pint names
+        what = _what_it_is(parsed, kind)
+        reads = f" (it reads as {what})" if what else ""
+        raise UnitError(f"unit {unit!r} is not {_KIND_NAMES.get(kind, kind)} unit{reads}; "
+                        f"use one such as {_EXAMPLES.get(kind, repr(target))}{_suggestion(unit, kind)}") from exc
     # Unit factors are exact decimal ratios; drop pint's last-bit noise (1000.0000000000001).
     return float(f"{factor:.15g}")
 

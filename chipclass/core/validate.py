@@ -65,10 +65,12 @@ NODE_RANGE = (1.0, 1000.0)
 
 
 def _text(cat: Catalogue, column: str) -> pa.ChunkedArray | None:
-    """A pass-through column as trimmed text with empty cells as null, or None if absent."""
-    if column not in cat.extra.column_names:
+    """A pass-through column (any case, or mapped in the configuration) as trimmed text with empty
+    cells as null, or None if absent."""
+    raw = cat.extra_column(column)
+    if raw is None:
         return None
-    col = pc.utf8_trim_whitespace(cat.extra.column(column).cast(pa.string()))
+    col = pc.utf8_trim_whitespace(raw.cast(pa.string()))
     return pc.if_else(pc.equal(col, ""), pa.scalar(None, pa.string()), col)
 
 
@@ -76,21 +78,22 @@ def _rows(mask) -> np.ndarray:
     return np.flatnonzero(np.asarray(mask))
 
 
-def _required_text(cat: Catalogue, column: str, choices: tuple[str, ...] | None,
+def _required_text(cat: Catalogue, name: str, choices: tuple[str, ...] | None,
                    problems: list[InputError]) -> None:
-    """Every cell of ``column`` (if the catalogue has it) filled and, with ``choices``, one of them."""
-    col = _text(cat, column)
+    """Every cell of ``name`` (if the catalogue has it) filled and, with ``choices``, one of them."""
+    col = _text(cat, name)
     if col is None:
         return
+    column = cat.text_headers.get(name, name)
     empty = np.asarray(pc.is_null(col))
     for i in _rows(empty):
-        problems.append(InputError(f"no {column} given for this device", source=cat.source, row=int(i) + 1,
+        problems.append(InputError(f"no {name} given for this device", source=cat.source, row=int(i) + 1,
                                    column=column, value=str(cat.names.iloc[i])))
     if choices is None:
         return
     bad = ~empty & ~np.asarray(pc.is_in(col, value_set=pa.array(choices, pa.string())).fill_null(False))
     for i in _rows(bad):
-        problems.append(InputError(f"is not a {column} (one of: {', '.join(choices)})", source=cat.source,
+        problems.append(InputError(f"is not a {name} (one of: {', '.join(choices)})", source=cat.source,
                                    row=int(i) + 1, column=column, value=col[int(i)].as_py()))
 
 
@@ -167,7 +170,7 @@ def validate(cat: Catalogue, require_source: bool = True) -> list[InputError]:
     """Every problem found, check by check, in row order within each (empty when clean)."""
     problems: list[InputError] = []
     if require_source:
-        if "source" not in cat.extra.column_names:
+        if cat.extra_column("source") is None:
             problems.append(InputError("no 'source' column: every figure needs its origin "
                                        "(datasheet or whitepaper URL)", source=cat.source))
         else:

@@ -37,15 +37,15 @@ import pyarrow as pa
 
 from chipclass.classification.engine import classify, compute_metrics
 from chipclass.core.catalogue import DEVICE_TYPES, Catalogue
-from chipclass.core.formats import BIT_LENGTH, FORMATS
+from chipclass.core.formats import BIT_LENGTH, FORMATS, label
 from chipclass.rules.instruments import RuleSet
 
 __all__ = ["headroom", "SPECS", "UNITS", "conditions", "COLUMNS"]
 
 SPECS_OTHER = ("die_area", "memory_bandwidth", "package_area", "interconnect_bandwidth")
 SPECS = FORMATS + SPECS_OTHER
-UNITS = {**{f: "TOPS" for f in FORMATS}, "die_area": "mm²", "memory_bandwidth": "GB/s",
-         "package_area": "mm²", "interconnect_bandwidth": "GB/s"}
+#: Unit label of each spec (TFLOPS for floating-point formats, TOPS for integer ones; data/metrics.toml).
+UNITS = {s: label(s) for s in SPECS}
 COLUMNS = ["name", "spec", "direction", "current", "limit", "limit_inclusive", "on_line", "becomes",
            "binding", "line", "current_class", "unit"]
 #: Relative distance under which two critical values (or a critical value and the current

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from chipclass.core.formats import KIND, label
 from chipclass.core.catalogue import Catalogue, from_table
 from chipclass.licensing.fleet_input import counts as _counts, countries as _countries, years as _years
 from chipclass.classification.engine import compute_metrics
@@ -208,7 +209,8 @@ def model(*, operations: float | None = None, params: float | None = None, token
         if not 0 < utilisation <= 1:
             raise InputError("utilisation must be in (0, 1]", value=utilisation)
         ops = float(training_operations_hardware(device["tops"], count, utilisation, days * 86400))
-        method = (f"estimate: {device['name']} {device['format']} dense {device['tops']:g} TOPS x "
+        unit = label(device["format"]) if device.get("format") in KIND else "TOPS"
+        method = (f"estimate: {device['name']} {device['format']} dense {device['tops']:g} {unit} x "
                   f"{count:g} devices x utilisation {utilisation:g} x {days:g} days")
     else:
         raise InputError("give operations, params and tokens, or device, count, utilisation and days")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from chipclass.core.formats import label
 from chipclass.outputs.tables import render_table, safe
 from chipclass.outputs.write import to_records
 
@@ -33,11 +34,11 @@ def explanation_text(ex) -> str:
     f = fmt_number
     family = ex.clauses[0]["eccn"].split(".")[0] if ex.clauses else "classification"
     lines = [f"{safe(ex.name)} — {family} as of {ex.as_of}", ""]
-    lines.append("Per-format TPP (dense TOPS x bit length; sparse figures counted at half)")
-    lines.append(f"  {'format':<7} {'dense TOPS':>12} {'from':<8} {'bits':>4} {'TPP':>12}")
+    lines.append("Per-format TPP (dense TFLOPS or TOPS x bit length; sparse figures counted at half)")
+    lines.append(f"  {'format':<7} {'dense':>12} {'unit':<6} {'from':<8} {'bits':>4} {'TPP':>12}")
     for r in ex.formats:
         mark = "  <- TPP" if r["format"] == ex.metrics["tpp_format"] else ""
-        lines.append(f"  {r['format']:<7} {f(r['dense_tops']):>12} {r['from']:<8} "
+        lines.append(f"  {r['format']:<7} {f(r['dense_tops']):>12} {label(r['format']):<6} {r['from']:<8} "
                      f"{r['bits']:>4} {f(r['tpp']):>12}{mark}")
         if r.get("note"):
             lines.append(f"          note: {r['note']}")
@@ -90,8 +91,9 @@ def explanation_text(ex) -> str:
 
 
 def describe_headroom(row: dict) -> str:
-    """A sentence: 'FP8 can rise to just under 300 TOPS (now 296) before it becomes 3A090.b.1 [...]',
-    or for a part on a line 'FP8 (600 TOPS) is on the tpp 4800 line: any decrease makes it 3A090.a.2'."""
+    """A sentence: 'FP8 can rise to just under 300 TFLOPS (now 296) before it becomes 3A090.b.1 [...]',
+    or for a part on a line 'FP8 (600 TFLOPS) is on the tpp 4800 line: any decrease makes it 3A090.a.2'
+    (TFLOPS for floating-point formats, TOPS for integer ones: the row's unit column)."""
     from chipclass.core.formats import FORMATS
 
     spec, unit = row["spec"], row.get("unit") or ""

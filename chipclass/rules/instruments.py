@@ -43,23 +43,14 @@ from pathlib import Path
 
 from chipclass.core import schema
 from chipclass.core.errors import AsOfError, RuleDataError
+from chipclass.core.metric_table import METRIC_QUANTITY
 from chipclass.core.units import UnitError, unit_factor
 
 __all__ = ["Condition", "Clause", "Exclusion", "Instrument", "RuleSet", "METRIC_KINDS",
            "load_instruments", "rules_in_force", "first_effective"]
 
-#: Metrics a condition may name -> the kind of quantity of its threshold.
-METRIC_KINDS = {
-    "tpp": "dimensionless",
-    "performance_density": "density",
-    "memory_bandwidth_density": "bandwidth_density",
-    "interconnect_bandwidth": "bandwidth",
-    "memory_bandwidth": "bandwidth",
-    "memory": "memory",
-    "die_area": "area",
-    "datacenter": "dimensionless",
-    "tops": "dimensionless",
-}
+#: Metrics a condition may name -> the kind of quantity of its threshold (data/metrics.toml).
+METRIC_KINDS = METRIC_QUANTITY
 #: Files in a rules directory that are data, not instruments.
 DATA_FILES = ("country_groups.toml", "product_notes.toml", "horizon.toml")
 CONFIDENCE = ("text", "quoted", "summary", "unconfirmed")

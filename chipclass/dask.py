@@ -51,14 +51,14 @@ def score(ddf, as_of=None, *, bit_lengths: dict[str, int] | None = None, rules_d
     return ddf.map_partitions(part, meta=part(ddf._meta))
 
 
-def _score_file(path: str, rules, bit_lengths):
+def _score_file(path: str, rules, bit_lengths, links=None):
     """One file through the same reader and engine as ``chipclass score``: (frame, None) or
     (None, the error as a dict), so errors cross process boundaries and the first in file
-    order can be chosen."""
+    order can be chosen. ``links``: the systems of every file, linked over all of them."""
     from chipclass.core.readers import read_catalogue
 
     try:
-        cat = read_catalogue(path)
+        cat = read_catalogue(path, systems=links)
         frame = _plain(classify(cat, rules, bit_lengths).to_frame())
         return frame, pd.util.hash_pandas_object(cat.names.astype(object), index=False).to_numpy(), None
     except InputError as exc:
@@ -84,7 +84,8 @@ def score_files(pattern: str, fmt: str, output: str | None, *, as_of=None, bit_l
     if not paths:
         raise InputError("no files match", source=pattern)
     rules = rules_in_force(as_of, rules_dir)
-    results = dask.compute(*[dask.delayed(_score_file)(p, rules, bit_lengths) for p in paths])
+    links = _links(paths)
+    results = dask.compute(*[dask.delayed(_score_file)(p, rules, bit_lengths, links) for p in paths])
     for _, _, err in results:
         if err is not None:
             raise InputError(err["message"], source=err["file"], row=err["row"], column=err["column"],
@@ -95,6 +96,19 @@ def score_files(pattern: str, fmt: str, output: str | None, *, as_of=None, bit_l
     frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     write_frame(frame, fmt, output)
     return {s: int(matches(frame, [s]).sum()) for s in fail_on}
+
+
+def _links(paths):
+    """System rows linked over every file (a first pass over the name, device_type, ic and
+    ic_count columns), so a system in one file may name an IC in another, as if the files were
+    one catalogue. None when no file could be scanned (each file is then read on its own)."""
+    from chipclass.core.readers import input_of, scan_links
+
+    try:
+        inputs = [input_of(p) for p in paths]
+    except InputError:
+        return None  # the file's own read reports it
+    return scan_links(inputs)
 
 
 def _unique_across(paths, results) -> None:

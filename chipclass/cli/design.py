@@ -26,9 +26,16 @@ def base_catalogue(base, catalogue, specs):
         return api.spec_catalogue("spec", **parse_specs(specs))
     cat = api.load(catalogue or shipped_catalogue())
     one = cat.take([cat.index_of(base)])
-    if specs:  # overrides: rebuild the row from its values and the given specs
+    if specs:  # overrides: rebuild the row from its (system-resolved) values and the given specs
+        from chipclass.core.catalogue import DEVICE_TYPES
+        from chipclass.core.systems import find_column
+
         row = {k: one.values[k][0] for k in NUMERIC if not np.isnan(one.values[k][0])}
         row["datacenter"] = bool(one.datacenter[0])
+        row["device_type"] = DEVICE_TYPES[int(one.device_type[0])]
+        kept = find_column(one.extra.column_names, "base_eccn")
+        if kept is not None and one.extra.column(kept)[0].is_valid:
+            row["base_eccn"] = str(one.extra.column(kept)[0].as_py())
         row.update(parse_specs(specs))
         return api.spec_catalogue(base, **row)
     return one

@@ -111,6 +111,10 @@ class Catalogue:
     source: str = "<catalogue>"
     headers: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    #: Data rows of the input before this one (streaming batches), for row numbers in messages.
+    offset: int = 0
+    #: System rows already carry their IC's figures (:mod:`chipclass.core.systems`).
+    systems_resolved: bool = False
 
     def __len__(self) -> int:
         return len(self.datacenter)
@@ -138,7 +142,8 @@ class Catalogue:
         return Catalogue(names=raw.slice(start, stop - start) if isinstance(raw, (pa.Array, pa.ChunkedArray))
                          else raw.iloc[start:stop], values={k: v[start:stop] for k, v in self.values.items()},
                          datacenter=self.datacenter[start:stop], device_type=self.device_type[start:stop],
-                         extra=self.extra.slice(start, stop - start), source=self.source, headers=self.headers)
+                         extra=self.extra.slice(start, stop - start), source=self.source, headers=self.headers,
+                         offset=self.offset + start, systems_resolved=self.systems_resolved)
 
     def take(self, rows) -> "Catalogue":
         """The catalogue restricted to the given row positions."""
@@ -149,7 +154,7 @@ class Catalogue:
                          values={k: v[rows] for k, v in self.values.items()},
                          datacenter=self.datacenter[rows], device_type=self.device_type[rows],
                          extra=self.extra.take(pa.array(rows)), source=self.source,
-                         headers=self.headers)
+                         headers=self.headers, offset=self.offset, systems_resolved=self.systems_resolved)
 
 
 # ``names`` is given as a pandas Series or an Arrow string array; read, it is always a Series
@@ -234,14 +239,16 @@ def _errors_in_order(checks) -> None:
 
 
 def from_table(table: pa.Table, source: str = "<table>", offset: int = 0,
-               seen: NameIndex | None = None) -> Catalogue:
+               seen: NameIndex | None = None, systems=None) -> Catalogue:
     """Normalise a pyarrow Table (the shared path of every reader).
 
     ``offset`` is the number of data rows before this table (for streaming), so row
     numbers in messages count from the start of the file; ``seen`` carries the names of
     earlier batches (streaming, Dask). Of several bad cells the one in the earliest row is
     reported (ties: shape, name, numeric columns in vocabulary order, yes/no and type
-    columns), whatever the batch size.
+    columns, systems), whatever the batch size. ``systems``
+    (:class:`chipclass.core.systems.Links`, made by the reader from the whole input) resolves
+    the system rows; without it they are resolved later (:func:`chipclass.core.readers.resolve`).
     """
     headers = [str(h) for h in table.column_names]
     vocab = _vocabulary(headers, source)
@@ -293,6 +300,12 @@ def from_table(table: pa.Table, source: str = "<table>", offset: int = 0,
                if name in by_name]
     if "device_type" in by_name:
         checks.append(choices("device_type", DEVICE_TYPES, "a device type"))
+    if systems is not None:
+        def linked():
+            exc = systems.error_in(source, offset, n)
+            if exc is not None:
+                raise exc
+        checks.append(linked)
     _errors_in_order(checks)
 
     for name in NUMERIC:
@@ -312,9 +325,19 @@ def from_table(table: pa.Table, source: str = "<table>", offset: int = 0,
                    else np.zeros(n, dtype=np.int8))
 
     extra = table.select([h for h in headers if h not in vocab])
+    headers_out = by_name
+    if systems is not None:
+        from chipclass.core.systems import apply
+
+        pos, target = systems.for_rows(source, offset, n)
+        part = systems.part
+        values, headers_out = apply(values, by_name, pos, target, values if part is None else part.values,
+                                    n if part is None else systems.part_len, systems.reference,
+                                    None if part is None else part.headers)
     return Catalogue(names=out["names"], values=values, datacenter=datacenter, device_type=device_type,
-                     extra=extra, source=source, headers=by_name,
-                     warnings=_near_misses([h for h in headers if h not in vocab], source))
+                     extra=extra, source=source, headers=headers_out,
+                     warnings=_near_misses([h for h in headers if h not in vocab], source), offset=offset,
+                     systems_resolved=systems is not None)
 
 
 def _near_misses(passthrough: list[str], source: str) -> list[str]:

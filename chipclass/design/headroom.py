@@ -47,7 +47,7 @@ SPECS = FORMATS + SPECS_OTHER
 UNITS = {**{f: "TOPS" for f in FORMATS}, "die_area": "mm²", "memory_bandwidth": "GB/s",
          "package_area": "mm²", "interconnect_bandwidth": "GB/s"}
 COLUMNS = ["name", "spec", "direction", "current", "limit", "limit_inclusive", "on_line", "becomes",
-           "binding", "line", "current_class", "unit"]
+           "binding", "line", "current_class", "unit", "figures_of"]
 #: Relative distance under which two critical values (or a critical value and the current
 #: value) are the same point; above float rounding, below any step a user could mean.
 SAME = 1e-11
@@ -202,7 +202,9 @@ def headroom(cat: Catalogue, rules: RuleSet, specs=None, bit_lengths: dict | Non
     Columns :data:`COLUMNS`: ``limit`` is NaN when no change of that spec alone changes the
     class; ``becomes`` is the class just past the limit (or at it when ``limit_inclusive`` is
     false); ``binding`` names the conditions whose threshold the limit is; ``line`` the first
-    of them as ``metric threshold``; ``on_line`` that the device sits on that line now.
+    of them as ``metric threshold``; ``on_line`` that the device sits on that line now;
+    ``figures_of`` the IC whose figures a system row carries (a system is scored on its IC's
+    figures, so its headroom is its IC's: changing the system row's own figures changes nothing).
     """
     bits = {**BIT_LENGTH, **(bit_lengths or {})}
     m = compute_metrics(cat, bit_lengths)
@@ -241,6 +243,9 @@ def headroom(cat: Catalogue, rules: RuleSet, specs=None, bit_lengths: dict | Non
     binding, line = _binding(a["match"], a["becomes"], base, conds, thresholds, names)
     units = list(dict.fromkeys(UNITS[s] for s in specs))
     name_codes, name_list = pd.factorize(cat.names.reset_index(drop=True), sort=False)
+    from chipclass.core.readers import figures_of
+
+    ics = np.asarray(figures_of(cat), dtype=object)
     return pd.DataFrame({
         "name": pd.Categorical.from_codes(name_codes[a["row"]], categories=pd.Index(name_list).astype(str)),
         "spec": pd.Categorical.from_codes(a["s"], categories=specs),
@@ -254,6 +259,7 @@ def headroom(cat: Catalogue, rules: RuleSet, specs=None, bit_lengths: dict | Non
         "current_class": pd.Categorical.from_codes(base, categories=list(names)),
         "unit": pd.Categorical.from_codes(
             np.asarray([units.index(UNITS[s]) for s in specs], dtype=np.int8)[a["s"]], categories=units),
+        "figures_of": ics[a["row"]] if len(ics) else np.zeros(0, dtype=object),
     })[COLUMNS]
 
 

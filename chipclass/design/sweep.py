@@ -30,6 +30,7 @@ from chipclass.core.catalogue import NUMERIC, Catalogue
 from chipclass.classification.engine import classify
 from chipclass.classification.result import labels
 from chipclass.core.errors import InputError
+from chipclass.core.systems import find_column
 from chipclass.design.ranges import numbers_and_factor, split_setting
 from chipclass.rules.instruments import rules_in_force
 from chipclass.core.units import UnitError, unit_factor
@@ -178,11 +179,15 @@ def expand(base: Catalogue, vary: dict[str, np.ndarray], method: str = "grid",
     headers = dict(base.headers)
     headers.update({k: k for k in keys})
     name = str(base.names.iloc[0])
-    extra = pa.table({"variant": pa.array(np.arange(n)), **{k: pa.array(values[k]) for k in keys}})
+    extra = {"variant": pa.array(np.arange(n)), **{k: pa.array(values[k]) for k in keys}}
+    kept = find_column(base.extra.column_names, "base_eccn")  # the ladder reads it (.z, base entry)
+    if kept is not None and kept not in extra:
+        first = base.extra.column(kept).combine_chunks().cast(pa.string())
+        extra[kept] = pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, np.int8)), first.slice(0, 1))
     return Catalogue(names=pd.Series(pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), [name])),
                      values=values, datacenter=np.broadcast_to(base.datacenter[0], n),
-                     device_type=np.broadcast_to(base.device_type[0], n), extra=extra,
-                     source=f"sweep of {name}", headers=headers)
+                     device_type=np.broadcast_to(base.device_type[0], n), extra=pa.table(extra),
+                     source=f"sweep of {name}", headers=headers, systems_resolved=True)
 
 
 def summarise(frame: pd.DataFrame) -> pd.DataFrame:

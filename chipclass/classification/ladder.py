@@ -123,20 +123,22 @@ def ladder(cl) -> None:
             applies |= cat.device_type == DEVICE_TYPES.index(a)
         true = np.zeros(n, dtype=bool)
         unknown = np.zeros(n, dtype=bool)
-        need: list[str] = []
+        need = np.zeros(n, dtype=np.int64)  # per row: the inputs it lacks for a condition left unknown
         for c in f.any_of:
             val, known = _condition(c, metrics)
             true |= val
             unknown |= ~known
-            if (rest & ~known).any():
-                need += [i for i in _NEEDS[c.metric] if i in INPUTS]
+            for i in (i for i in _NEEDS[c.metric] if i in INPUTS):
+                lacks = np.isnan(metrics["tops"] if i == "throughput" else cat.values[i])
+                need[~known & lacks] |= 1 << INPUTS.index(i)
         hit = rest & applies & ~decided & true
         if hit.any():
             final[hit] = licensed[hit] = labels.code(f.eccn)
             note[hit] = notes.code(f"{f.eccn} ({f.reason_for_control} only): {f.text}")
         unk = rest & applies & ~decided & ~true & unknown
-        if unk.any():
-            note[unk] = notes.code(f"cannot decide {f.eccn}: needs {', '.join(dict.fromkeys(need))}")
+        for bits in np.unique(need[unk]):  # one note per set of missing inputs, not per row
+            names = ", ".join(x for k, x in enumerate(INPUTS) if int(bits) >> k & 1) or "more inputs"
+            note[unk & (need == bits)] = notes.code(f"cannot decide {f.eccn}: needs {names}")
         decided |= hit | unk
     residual = getattr(rules, "residual", None)
     left = rest & ~decided

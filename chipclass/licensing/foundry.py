@@ -83,6 +83,21 @@ def _designer_ok(figs, day: dt.date, designer: str, applied_on: dt.date | None) 
     return False, "no approved or authorized designer's attestation"
 
 
+def _density(cat) -> np.ndarray:
+    """``transistor_density`` in million per mm² through the cell grammar (its own unit allowed,
+    e.g. ``98 million/mm**2`` or ``9.8e7 1/mm**2``; a bare number is million/mm²); a cell a
+    catalogue would refuse is refused with its file, row and column."""
+    from chipclass.core.cells import numeric_column
+    from chipclass.core.systems import find_column
+
+    h = find_column(cat.extra.column_names, "transistor_density")
+    if h is None:
+        return np.full(len(cat), np.nan)
+    col = cat.extra.column(h)
+    per_mm2 = numeric_column(col, "density", None, "million/mm**2", source=cat.source, column=h, offset=cat.offset)
+    return per_mm2 / 1e6
+
+
 def presumption(data, as_of=None, *, designer: str = "none", applied_on=None,
                 rules_dir: str | None = None) -> pd.DataFrame:
     """One row per design: does the presumption apply, does it stand, and what overcomes it.
@@ -91,7 +106,6 @@ def presumption(data, as_of=None, *, designer: str = "none", applied_on=None,
     designer_overcomes presumed_3a090a overcome_by needs citations``. ``applies`` and
     ``presumed_3a090a`` are nullable booleans (null: cannot decide, ``needs`` names the input).
     """
-    from chipclass.classification.ladder import text_column
     from chipclass.core.catalogue import DEVICE_TYPES
     from chipclass.core.readers import load
 
@@ -111,9 +125,7 @@ def presumption(data, as_of=None, *, designer: str = "none", applied_on=None,
     applies_false = ~logic | ((node > node_rec.value * (1 + 1e-12)) & (planar_flag == 0))
     applies_unknown = ~applies_true & ~applies_false
 
-    density = text_column(cat, "transistor_density")
-    dens = (pd.to_numeric(pd.Series(density), errors="coerce").to_numpy(dtype=float) if density is not None
-            else np.full(n, np.nan))
+    dens = _density(cat)
     approx = dens * v["die_area"] / 1000.0  # million/mm**2 x mm**2 -> billion
     given = ~np.isnan(v["transistor_count"])
     count = np.where(given, v["transistor_count"], approx)

@@ -321,8 +321,9 @@ def foundry_lines(frames: list[pd.DataFrame]) -> list[str]:
         r = f.iloc[0]
         state = ("cannot decide" if pd.isna(r["presumed_3a090a"]) else
                  "presumed 3A090.a and datacenter" if r["presumed_3a090a"]
-                 else "presumption overcome" if r["applies"] is True or r["applies"] == True  # noqa: E712
-                 else "no presumption")
+                 else "no presumption (not an applicable IC)" if pd.notna(r["applies"]) and not r["applies"]
+                 else "presumption overcome" if pd.notna(r["applies"])
+                 else "presumption overcome, if it applies")
         block.append(f"  designer {r['designer']:<10}: {state}")
         block.append(f"       {r['overcome_by'] or r['designer_note']}")
         if r["needs"]:

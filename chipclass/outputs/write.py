@@ -125,12 +125,37 @@ def _json_default(o):
     return str(o)
 
 
+def strict(obj):
+    """``obj`` made strict JSON: NaN, infinities and missing values (``pd.NA``, ``NaT``) as None,
+    numpy scalars as Python numbers, containers walked (RFC 8259 has no NaN or Infinity)."""
+    if isinstance(obj, dict):
+        return {str(k): strict(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [strict(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return [strict(v) for v in obj.tolist()]
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float):
+        return obj if np.isfinite(obj) else None
+    if obj is None or isinstance(obj, (str, bool, int)):
+        return obj
+    pd = sys.modules.get("pandas")
+    if pd is not None:
+        if isinstance(obj, pd.DataFrame):
+            return to_records(obj)
+        if obj is pd.NA or obj is pd.NaT:
+            return None
+    return obj
+
+
 def json_text(obj, lines: bool = False) -> str:
-    """JSON (indented) or JSON Lines text of a dict or a list of dicts."""
+    """Strict JSON (indented) or JSON Lines text of a dict or a list of dicts (:func:`strict`)."""
     if lines:
         rows = obj if isinstance(obj, list) else [obj]
-        return "".join(json.dumps(r, ensure_ascii=False, default=_json_default) + "\n" for r in rows)
-    return json.dumps(obj, indent=1, ensure_ascii=False, default=_json_default) + "\n"
+        return "".join(json.dumps(strict(r), ensure_ascii=False, default=_json_default, allow_nan=False) + "\n"
+                       for r in rows)
+    return json.dumps(strict(obj), indent=1, ensure_ascii=False, default=_json_default, allow_nan=False) + "\n"
 
 
 def with_meta(table: pa.Table, meta: dict | None) -> pa.Table:

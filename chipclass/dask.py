@@ -62,7 +62,7 @@ def _score_file(path: str, rules, bit_lengths, links=None):
         frame = _plain(classify(cat, rules, bit_lengths).to_frame())
         return frame, pd.util.hash_pandas_object(cat.names.astype(object), index=False).to_numpy(), None
     except InputError as exc:
-        return None, None, exc.to_dict()
+        return None, None, {**exc.to_dict(), "raw": exc.value}  # the value as the reader saw it
 
 
 def score_files(pattern: str, fmt: str, output: str | None, *, as_of=None, bit_lengths=None,
@@ -89,7 +89,7 @@ def score_files(pattern: str, fmt: str, output: str | None, *, as_of=None, bit_l
     for _, _, err in results:
         if err is not None:
             raise InputError(err["message"], source=err["file"], row=err["row"], column=err["column"],
-                             value=err["value"])
+                             value=err["raw"])
     if len(paths) > 1:
         _unique_across(paths, results)
     frames = [f for f, _, _ in results]

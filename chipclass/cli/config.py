@@ -59,6 +59,8 @@ def _read(path: str) -> dict:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise RuleDataError(f"{path}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise RuleDataError(f"{path}: not valid TOML for chipclass: arrays or tables nested too deeply") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise RuleDataError(f"{path}: cannot read: {exc.strerror if isinstance(exc, OSError) else exc}") from None
 
@@ -105,7 +107,10 @@ def _load(path: str, mtime: float):
 
     table, prefix = _section(path)
     where = f"{path}: {prefix + '.' if prefix else ''}"
-    conf = convert(table or {}, ConfigFile, path, prefix=prefix)
+    try:
+        conf = convert(table or {}, ConfigFile, path, prefix=prefix)
+    except RecursionError:
+        raise RuleDataError(f"{where}values nested too deeply") from None
     if conf.fail_on:
         from chipclass.cli.options import _known_selectors
 
@@ -126,6 +131,13 @@ def _load(path: str, mtime: float):
     if conf.columns:
         from chipclass.core.catalogue import NUMERIC, TEXT, _parse_header
 
+        folded: dict[str, str] = {}
+        for header in conf.columns:  # headers are read case-insensitively: two such keys are one
+            key = " ".join(str(header).split()).casefold()
+            if key in folded:
+                raise RuleDataError(f"{where}columns: {folded[key]!r} and {header!r} name the same header "
+                                    "(headers are read case-insensitively, spaces collapsed); keep one")
+            folded[key] = header
         for header, target in conf.columns.items():
             name = _parse_header(target, str(path))[0]
             if name not in NUMERIC and name not in TEXT:

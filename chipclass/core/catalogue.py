@@ -48,6 +48,7 @@ import pyarrow.compute as pc
 from chipclass.core.cells import (MAX_CELL_BYTES, MISSING, NameIndex, _first, cell_hint, cell_shape,  # noqa: F401
                                   choice_column, numeric_column, text_column)
 from chipclass.core.aliases import _ALIASES, column_aliases
+from chipclass.core.arrowtypes import normalise_types
 from chipclass.core.cells import text_column as _text  # noqa: F401  (chipclass check reads cells one by one)
 from chipclass.core.errors import InputError
 from chipclass.core.lazy import arrow_backed_series
@@ -253,6 +254,9 @@ def from_table(table: pa.Table, source: str = "<table>", offset: int = 0,
     headers = [str(h) for h in table.column_names]
     vocab = _vocabulary(headers, source)
     by_name = {name: h for h, (name, _) in vocab.items()}
+    roles = {h: "numeric" if name in NUMERIC else "flag" if name in FLAGS or name == "datacenter" else "text"
+             for h, (name, _) in vocab.items()}
+    table, type_faults = normalise_types(table.rename_columns(headers), roles, source, offset)
     n = table.num_rows
     values: dict[str, np.ndarray] = {}
     out: dict[str, object] = {}
@@ -294,7 +298,11 @@ def from_table(table: pa.Table, source: str = "<table>", offset: int = 0,
                                 offset=offset, what=what)
         return run
 
-    checks = [shape, name_check]
+    def typed():
+        if type_faults:
+            raise min(type_faults, key=lambda e: e.row)
+
+    checks = [typed, shape, name_check]
     checks += [numeric(name, kind, default) for name, (kind, default) in NUMERIC.items() if name in by_name]
     checks += [choices(name, _TRUE + _FALSE, "a yes/no value") for name in ("datacenter",) + FLAGS
                if name in by_name]

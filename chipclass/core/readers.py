@@ -345,8 +345,12 @@ def _link_raw(raw: Raw, source: str, part_raw: Raw | None = None) -> tuple[np.nd
 
 
 def links_for_table(table: pa.Table, source: str) -> Links:
-    """The :class:`~chipclass.core.systems.Links` of a whole table linked with itself."""
-    raw = raw_columns(table)
+    """The :class:`~chipclass.core.systems.Links` of a whole table linked with itself (None when
+    its columns cannot be read as text: the reader then reports why)."""
+    try:
+        raw = raw_columns(table)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, InputError):
+        return None
     if raw.ic_header is None and raw.count_header is None:
         return Links()
     rows, target, exc, ref = _link_raw(raw, source)

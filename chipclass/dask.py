@@ -66,14 +66,15 @@ def _score_file(path: str, rules, bit_lengths, links=None):
 
 
 def score_files(pattern: str, fmt: str, output: str | None, *, as_of=None, bit_lengths=None,
-                fail_on=(), rules_dir=None) -> dict:
+                fail_on=(), rules_dir=None, meta: dict | None = None) -> dict:
     """CLI helper: score the files matching ``pattern``, one Dask task per file.
 
     Each file is read and checked exactly as the pandas engine reads it (so the rows, the exit
     code and the message agree, and a message names the file and row, never a partition); of
     several bad files the first in sorted order is reported; names must be unique across the
     files too (64-bit hashes, as streaming does). The results are written by the same writer as
-    the pandas engine (``-f json`` is JSON). Returns the ``--fail-on`` counts per selector.
+    the pandas engine (``-f json`` is JSON, with the same ``meta`` block: the audit fields
+    ``meta``). Returns the ``--fail-on`` counts per selector.
     """
     import dask
 
@@ -94,7 +95,7 @@ def score_files(pattern: str, fmt: str, output: str | None, *, as_of=None, bit_l
         _unique_across(paths, results)
     frames = [f for f, _, _ in results]
     frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    write_frame(frame, fmt, output)
+    write_frame(frame, fmt, output, meta=meta)
     return {s: int(matches(frame, [s]).sum()) for s in fail_on}
 
 
@@ -102,7 +103,7 @@ def _links(paths):
     """System rows linked over every file (a first pass over the name, device_type, ic and
     ic_count columns), so a system in one file may name an IC in another, as if the files were
     one catalogue. None when no file could be scanned (each file is then read on its own)."""
-    from chipclass.core.readers import input_of, scan_links
+    from chipclass.core.systemlinks import input_of, scan_links
 
     try:
         inputs = [input_of(p) for p in paths]

@@ -44,7 +44,7 @@ def fill_systems(cat: Catalogue, reference: Catalogue | None = None) -> Catalogu
     resolution of :mod:`chipclass.core.systems` (the whole catalogue, then the reference
     catalogue; chains followed; unknown ICs and cycles refused). A catalogue read by a reader is
     resolved already (against the whole input) and comes back as it is."""
-    from chipclass.core.readers import resolve
+    from chipclass.core.systemlinks import resolve
 
     return resolve(cat)
 

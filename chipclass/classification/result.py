@@ -164,8 +164,10 @@ class Classification:
         out["rule_set"] = pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=[rules.id])
         if cat.extra.num_columns:  # pass-through columns stay Arrow-backed: no copy to objects
             extra = cat.extra.to_pandas(types_mapper=pd.ArrowDtype, split_blocks=True)
-            for col in extra.columns:
-                out[col if col not in out else f"{col} (input)"] = extra[col].reset_index(drop=True)
+            from chipclass.core.names import passthrough_names
+
+            for col, name in zip(extra.columns, passthrough_names(list(out), list(extra.columns))):
+                out[name] = extra[col].reset_index(drop=True)
         return pd.DataFrame(out, copy=False)
 
     def to_arrow(self):
@@ -206,8 +208,10 @@ class Classification:
         for k, v in self.margins.items():
             cols[k] = num(v)
         cols["rule_set"] = pa.array([rules.id], pa.string()).take(pa.array(np.zeros(n, dtype=np.int32)))
-        for name, col in zip(cat.extra.column_names, cat.extra.columns):
-            cols[name if name not in cols else f"{name} (input)"] = col
+        from chipclass.core.names import passthrough_names
+
+        for name, col in zip(passthrough_names(list(cols), cat.extra.column_names), cat.extra.columns):
+            cols[name] = col
         return pa.table(cols)
 
     def hits(self, selectors) -> np.ndarray:

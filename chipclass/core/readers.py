@@ -1,211 +1,26 @@
-"""Reading catalogue files: CSV (comma, semicolon, tab or pipe separated), Parquet by suffix,
-or ``-`` for stdin, whole or in record batches; :func:`~chipclass.core.catalogue.from_table`
-normalises what is read.
+"""Reading catalogues: a file (CSV or Parquet, :mod:`chipclass.core.textfiles`), ``-`` for
+stdin, a DataFrame or a pyarrow Table, whole or in record batches; normalised by
+:func:`~chipclass.core.catalogue.from_table`, system rows resolved against the whole input
+(:mod:`chipclass.core.systemlinks`).
 """
 
 from __future__ import annotations
 
-import contextvars
-import csv
-import io
 import os
 import sys
 from typing import Iterator
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from chipclass.core.catalogue import FLAGS, Catalogue, NameIndex, _vocabulary, check_headers, from_frame, from_table
-from chipclass.core.cells import text_column
 from chipclass.core.errors import InputError
-from chipclass.core.systems import Links, Raw, count_error, find_column, link, raw_columns, reference_raw
+from chipclass.core.systemlinks import Links, links_for_table, resolve, scan_links
+from chipclass.core.textfiles import (DELIMITERS, MAX_ROW_BYTES, csv_options, empty_table, is_parquet,  # noqa: F401
+                                      open_input, peek_header, read_table, structure_error)
 
 __all__ = ["load", "spec_catalogue", "read_table", "read_catalogue", "iter_catalogue", "DELIMITERS",
-           "MAX_ROW_BYTES", "resolve", "links_for_table", "scan_links", "REFERENCE"]
-
-
-#: Bytes pyarrow reads per block; a row longer than this cannot be read (see MAX_ROW_BYTES).
-BLOCK_BYTES = 1 << 22
-#: Longest row (and header line) accepted: a refused row is named with this limit.
-MAX_ROW_BYTES = BLOCK_BYTES // 2
-
-
-def _csv_options(header: list[str], delimiter: str = ","
-                 ) -> tuple[pacsv.ReadOptions, pacsv.ParseOptions, pacsv.ConvertOptions]:
-    """Every column as text, only an empty cell null: the cell grammar
-    (:mod:`chipclass.core.cells`) reads the numbers, the same way in every engine."""
-    return (pacsv.ReadOptions(block_size=BLOCK_BYTES), pacsv.ParseOptions(delimiter=delimiter),
-            pacsv.ConvertOptions(column_types={h: pa.string() for h in header}, strings_can_be_null=True,
-                                 null_values=[""], quoted_strings_can_be_null=True))
-
-
-def _open(path) -> tuple[object, str]:
-    if isinstance(path, (str, os.PathLike)) and str(path) == "-":
-        return pa.BufferReader(sys.stdin.buffer.read()), "<stdin>"
-    if isinstance(path, (bytes, bytearray)):
-        return pa.BufferReader(bytes(path)), "<bytes>"
-    if hasattr(path, "read"):
-        data = path.read()
-        return pa.BufferReader(data.encode() if isinstance(data, str) else data), getattr(path, "name", "<stream>")
-    if not os.path.exists(path):
-        raise InputError("no such file", source=str(path))
-    if os.path.isdir(path):
-        raise InputError("is a directory, not a file", source=str(path))
-    return str(path), str(path)
-
-
-csv.field_size_limit(max(csv.field_size_limit(), MAX_ROW_BYTES + 1))  # our own limits apply first
-
-#: Delimiters recognised from the header line (the one that splits it into most fields wins).
-DELIMITERS = (",", ";", "\t", "|")
-
-
-def _head_bytes(src) -> bytes:
-    if isinstance(src, pa.BufferReader):
-        data = src.read(MAX_ROW_BYTES + 1)
-        src.seek(0)
-        return data
-    with open(src, "rb") as fh:
-        return fh.read(MAX_ROW_BYTES + 1)
-
-
-def _split_line(line: str, delim: str) -> list[str] | None:
-    try:
-        return next(csv.reader([line], delimiter=delim, strict=True))
-    except (csv.Error, StopIteration):
-        return None
-
-
-def _peek_header(src, source: str = "<csv>") -> tuple[list[str], str, bool]:
-    """The header fields, the delimiter, and whether any data follows the header line.
-
-    The header line must be UTF-8 (a BOM is dropped) and at most :data:`MAX_ROW_BYTES`.
-    """
-    data = _head_bytes(src)
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    end = data.find(b"\n")
-    if end < 0 and len(data) > MAX_ROW_BYTES:
-        raise InputError(f"the header row is longer than the limit of {MAX_ROW_BYTES // 2**20} MiB", source=source)
-    line = data if end < 0 else data[:end]
-    rest = b"" if end < 0 else data[end + 1:]
-    try:
-        text = line.decode("utf-8").rstrip("\r")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"the header row is not UTF-8 text (byte 0x{line[exc.start]:02x} at position "
-                         f"{exc.start + 1}); save the file as UTF-8", source=source) from None
-    if not text.strip():
-        return [], ",", False
-    delim = max(DELIMITERS, key=lambda d: len(_split_line(text, d) or [text]))
-    header = _split_line(text, delim)
-    if header is None:
-        raise InputError("the header row has an unbalanced quote", source=source)
-    check_headers(header, source)
-    return header, delim, bool(rest.strip())
-
-
-def _is_parquet(path) -> bool:
-    return isinstance(path, (str, os.PathLike)) and str(path).lower().endswith((".parquet", ".pq"))
-
-
-def _lines(src):
-    """Physical lines of the file as bytes (without the line end), BOM dropped."""
-    if isinstance(src, pa.BufferReader):
-        src.seek(0)
-        fh = io.BytesIO(src.read())
-        src.seek(0)
-    else:
-        fh = open(src, "rb")
-    with fh:
-        first = True
-        for line in fh:
-            if first and line.startswith(b"\xef\xbb\xbf"):
-                line = line[3:]
-            first = False
-            yield line.rstrip(b"\n").rstrip(b"\r")
-
-
-def _structure_error(src, header: list[str], delim: str, source: str, start: int = 0,
-                     seen: NameIndex | None = None) -> InputError | None:
-    """After pyarrow refused the file: the first bad row, found line by line (the error path
-    only). A row that is not UTF-8, has more or fewer fields than the header, an unbalanced
-    quote, or is longer than :data:`MAX_ROW_BYTES`. Rows ``start+1`` to the bad one are also
-    normalised, so a bad cell before it is reported first, as streaming would."""
-    rows: list[list[str]] = []
-    bad: InputError | None = None
-    row = 0
-    lines = _lines(src)
-    next(lines, None)  # the header
-    for raw in lines:
-        if not raw:
-            continue  # empty lines are skipped, as pyarrow does
-        row += 1
-        if len(raw) > MAX_ROW_BYTES:
-            bad = InputError(f"the row is longer than the limit of {MAX_ROW_BYTES // 2**20} MiB", source=source, row=row)
-            break
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            bad = InputError(f"is not UTF-8 text (byte 0x{raw[exc.start]:02x} at position {exc.start + 1}); "
-                             "save the file as UTF-8", source=source, row=row)
-            break
-        fields = _split_line(text, delim)
-        if fields is None:
-            loose = next(csv.reader([text], delimiter=delim))
-            j = min(len(loose), len(header)) - 1
-            bad = InputError("a quoted value runs past the end of its line (an unbalanced quote? values "
-                             "may not span lines)", source=source, row=row, column=header[j],
-                             value=loose[-1][:80])
-            break
-        if len(fields) != len(header):
-            bad = InputError(f"has {len(fields)} fields but the header has {len(header)}", source=source,
-                             row=row, value=text[:80] + ("..." if len(text) > 80 else ""))
-            break
-        if row > start:
-            rows.append(fields)
-    if bad is None:
-        return None
-    if rows:
-        table = pa.table({h: pa.array([r[j] or None for r in rows], pa.string()) for j, h in enumerate(header)})
-        from_table(table, source=source, offset=start, seen=seen)  # raises an earlier error, if any
-    return bad
-
-
-def _empty(header: list[str]) -> pa.Table:
-    return pa.table({h: pa.array([], pa.string()) for h in header})
-
-
-def read_table(path, source: str | None = None) -> tuple[pa.Table, str]:
-    """Read a CSV (or Parquet, by extension) file, ``-`` for stdin, into a pyarrow Table of text.
-
-    Ragged rows, unbalanced quotes, text that is not UTF-8 and over-long rows are refused with
-    the row number; a BOM is dropped; a header-only file (with or without a final newline) is
-    an empty table; duplicate headers are refused by name.
-    """
-    if _is_parquet(path):
-        if not os.path.exists(path):
-            raise InputError("no such file", source=str(path))
-        import pyarrow.parquet as pq
-
-        try:
-            return pq.read_table(path), str(path)
-        except (pa.ArrowInvalid, OSError) as exc:
-            raise InputError(f"cannot read Parquet: {' '.join(str(exc).split())}", source=str(path)) from None
-    src, name = _open(path)
-    source = source or name
-    header, delim, has_rows = _peek_header(src, source)
-    if not header:
-        raise InputError("empty file: expected a header row", source=source)
-    if not has_rows:
-        return _empty(header), source
-    read_opts, parse_opts, convert_opts = _csv_options(header, delim)
-    try:
-        return pacsv.read_csv(src, read_options=read_opts, parse_options=parse_opts,
-                              convert_options=convert_opts), source
-    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-        raise (_structure_error(src, header, delim, source)
-               or InputError(f"cannot read CSV: {' '.join(str(exc).split())}", source=source)) from None
+           "MAX_ROW_BYTES", "resolve"]
 
 
 def read_catalogue(path, systems=None) -> Catalogue:
@@ -225,7 +40,7 @@ def iter_catalogue(path, batch_rows: int = 1 << 20) -> Iterator[Catalogue]:
     and a structural fault is reported after any bad cell in an earlier row.
     """
     seen: NameIndex
-    if _is_parquet(path):
+    if is_parquet(path):
         if not os.path.exists(path):
             raise InputError("no such file", source=str(path))
         source = str(path)
@@ -240,8 +55,8 @@ def iter_catalogue(path, batch_rows: int = 1 << 20) -> Iterator[Catalogue]:
         _vocabulary(header, source)
         batches, src, delim = pf.iter_batches(batch_size=batch_rows), None, None
     else:
-        src, source = _open(path)
-        header, delim, has_rows = _peek_header(src, source)
+        src, source = open_input(path)
+        header, delim, has_rows = peek_header(src, source)
         if not header:
             raise InputError("empty file: expected a header row", source=source)
         _vocabulary(header, source)
@@ -251,7 +66,7 @@ def iter_catalogue(path, batch_rows: int = 1 << 20) -> Iterator[Catalogue]:
     offset = 0
     try:
         if batches is None:
-            read_opts, parse_opts, convert_opts = _csv_options(header, delim)
+            read_opts, parse_opts, convert_opts = csv_options(header, delim)
             batches = (pacsv.open_csv(src, read_options=read_opts, parse_options=parse_opts,
                                       convert_options=convert_opts) if has_rows else iter(()))
         for batch in batches:
@@ -262,10 +77,10 @@ def iter_catalogue(path, batch_rows: int = 1 << 20) -> Iterator[Catalogue]:
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         if src is None:
             raise InputError(f"cannot read Parquet: {' '.join(str(exc).split())}", source=source) from None
-        raise (_structure_error(src, header, delim, source, start=offset, seen=seen)
+        raise (structure_error(src, header, delim, source, start=offset, seen=seen)
                or InputError(f"cannot read CSV: {' '.join(str(exc).split())}", source=source)) from None
     if offset == 0:
-        yield from_table(_empty(header), source=source, systems=Links())
+        yield from_table(empty_table(header), source=source, systems=Links())
 
 
 def load(data) -> Catalogue:
@@ -304,217 +119,3 @@ def spec_catalogue(name: str = "spec", **specs) -> Catalogue:
     cols.update({k: [_scalar_text(v, k.lower() in yes_no)] for k, v in specs.items()})
     table = pa.table({k: pa.array(v, pa.string()) for k, v in cols.items()})
     return from_table(table, source="<spec>", systems=links_for_table(table, "<spec>"))
-
-
-# --- system resolution over the whole input (chipclass.core.systems) --------------------------
-
-#: The catalogue a system's ``ic`` is looked up in after the input: a path (``--catalogue``), or
-#: None for the shipped ``chips.csv``.
-REFERENCE: contextvars.ContextVar = contextvars.ContextVar("chipclass_reference", default=None)
-_REFERENCES: dict = {}
-
-
-def reference_catalogue() -> Catalogue:
-    """The reference catalogue (:data:`REFERENCE`), read once per path and modification time."""
-    path, shown = REFERENCE.get(), None
-    if path is None:
-        from importlib import resources
-
-        path, shown = str(resources.files("chipclass").joinpath("data/chips.csv")), "the shipped catalogue"
-    key = (str(path), os.path.getmtime(path) if os.path.exists(str(path)) else None)
-    if key not in _REFERENCES:
-        table, source = read_table(path)
-        _REFERENCES.clear()
-        _REFERENCES[key] = from_table(table, source=shown or source, systems=Links())
-    return _REFERENCES[key]
-
-
-def _link_raw(raw: Raw, source: str, part_raw: Raw | None = None) -> tuple[np.ndarray, np.ndarray, InputError | None, object]:
-    """(system rows, their universe targets, first fault, reference or None) of one input."""
-    import pyarrow.compute as pc
-
-    errors = [e for e in (count_error(raw, source, 0),) if e is not None]
-    rows = np.flatnonzero(raw.system & np.asarray(pc.is_valid(raw.ic)))
-    target, ref = np.zeros(0, np.int64), None
-    if len(rows):
-        target, exc, ref = link(part_raw or raw, rows, raw.ic.take(pa.array(rows)), reference_catalogue,
-                                source=source, ic_header=raw.ic_header)
-        if exc is not None:
-            errors.append(exc)
-    return rows, target, min(errors, key=lambda e: e.row) if errors else None, ref
-
-
-def links_for_table(table: pa.Table, source: str) -> Links:
-    """The :class:`~chipclass.core.systems.Links` of a whole table linked with itself (None when
-    its columns cannot be read as text: the reader then reports why)."""
-    try:
-        raw = raw_columns(table)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, InputError):
-        return None
-    if raw.ic_header is None and raw.count_header is None:
-        return Links()
-    rows, target, exc, ref = _link_raw(raw, source)
-    return Links(rows={source: rows}, target={source: target}, errors={source: exc} if exc else {},
-                 part=None, part_len=table.num_rows, reference=ref)
-
-
-def resolve(cat: Catalogue) -> Catalogue:
-    """``cat`` with its system rows resolved against itself and the reference catalogue (for a
-    Catalogue made without a reader: a DataFrame, or built in code); faults raised at once."""
-    from chipclass.core.systems import apply
-
-    if cat.systems_resolved:
-        return cat
-    ic_h = find_column(cat.extra.column_names, "ic")
-    count_h = find_column(cat.extra.column_names, "ic_count")
-    if ic_h is None and count_h is None:
-        return cat
-    raw = reference_raw(cat)
-    raw.ic_count, raw.count_header = (cat.extra.column(count_h) if count_h else None), count_h
-    rows, target, exc, ref = _link_raw(raw, cat.source)
-    if exc is not None:
-        exc.row = exc.row + cat.offset
-        raise InputError(exc.message, source=exc.source, row=exc.row, column=exc.column, value=exc.value)
-    values, headers = apply(cat.values, cat.headers, rows, target, cat.values, len(cat), ref)
-    return Catalogue(names=cat.__dict__["_names"], values=values, datacenter=cat.datacenter,
-                     device_type=cat.device_type, extra=cat.extra, source=cat.source, headers=headers,
-                     warnings=cat.warnings, offset=cat.offset, systems_resolved=True)
-
-
-def _column_batches(src, source: str, header: list[str], delim: str | None, columns: list[str] | None,
-                    batch_rows: int = 1 << 20):
-    """Record batches of ``columns`` (all if None) of a CSV or Parquet input, as text for CSV."""
-    if delim is None:  # Parquet
-        import pyarrow.parquet as pq
-
-        yield from pq.ParquetFile(src).iter_batches(batch_size=batch_rows, columns=columns)
-        return
-    if isinstance(src, pa.BufferReader):
-        src.seek(0)
-    read_opts, parse_opts, convert_opts = _csv_options(header, delim)
-    if columns is not None:
-        convert_opts.include_columns = columns
-    yield from pacsv.open_csv(src, read_options=read_opts, parse_options=parse_opts, convert_options=convert_opts)
-    if isinstance(src, pa.BufferReader):
-        src.seek(0)
-
-
-def scan_links(inputs, batch_rows: int = 1 << 20) -> Links | None:
-    """Link the systems of a whole input read in batches (``--stream``, ``--engine dask``).
-
-    ``inputs``: (src, source, header, delimiter or None for Parquet) per file. A first pass
-    reads the ``name``, ``device_type``, ``ic`` and ``ic_count`` columns only; when some system
-    names an IC, a second pass keeps the full rows of the devices named (the universe's input
-    part). None when the input cannot be read this way (the main pass then reports why)."""
-    import pyarrow.compute as pc
-
-    raws, wanted = [], set()
-    try:
-        for src, source, header, delim in inputs:
-            cols = [h for h in (find_column(header, k) for k in ("name", "device_type", "ic", "ic_count")) if h]
-            if find_column(header, "ic") is None and find_column(header, "ic_count") is None:
-                raws.append(None)
-                continue
-            tables = [pa.Table.from_batches([b]) for b in _column_batches(src, source, header, delim, cols, batch_rows)]
-            table = pa.concat_tables(tables) if tables else _empty(cols)
-            raw = raw_columns(table)
-            raws.append(raw)
-            wanted.update(raw.ic.filter(pc.and_(pa.array(raw.system), pc.is_valid(raw.ic))).to_pylist())
-        part = _referenced(inputs, wanted, batch_rows) if wanted else None
-    except (pa.ArrowInvalid, UnicodeDecodeError, OSError):
-        return None
-    links = Links(part=part[0] if part else None, part_len=len(part[1]) if part else 0)
-    part_raw = part[1] if part else raw_columns(_empty(["name"]))
-    for (_src, source, _h, _d), raw in zip(inputs, raws):
-        if raw is None:
-            continue
-        rows, target, exc, ref = _link_raw(raw, source, part_raw)
-        links.rows[source], links.target[source] = rows, target
-        if ref is not None:
-            links.reference = ref
-        if exc is not None:
-            links.errors[source] = exc
-    if links.part is None:
-        links.part = _nan_part(0)
-    return links
-
-
-def _nan_part(n: int) -> Catalogue:
-    from chipclass.core.catalogue import NUMERIC
-
-    return Catalogue(names=pa.nulls(n, pa.string()), values={k: np.full(n, np.nan) for k in (*NUMERIC, *FLAGS)},
-                     datacenter=np.ones(n), device_type=np.zeros(n, np.int8), extra=pa.table({}))
-
-
-def _referenced(inputs, wanted: set, batch_rows: int) -> tuple[Catalogue, Raw]:
-    """The full rows of the devices named by some system's ``ic`` (normalised), and their
-    :class:`Raw` columns. A bad cell among them leaves their figures unknown: the main pass
-    reports it at its row (or an earlier fault) before any result is kept."""
-    import pyarrow.compute as pc
-
-    value_set = pa.array(sorted(wanted), pa.string())
-    parts = []
-    for src, source, header, delim in inputs:
-        name_h = find_column(header, "name")
-        if name_h is None:
-            continue
-        for batch in _column_batches(src, source, header, delim, None, batch_rows):
-            table = pa.Table.from_batches([batch])
-            keep = pc.is_in(text_column(table.column(name_h)), value_set=value_set)
-            if pc.any(keep).as_py():
-                parts.append(table.filter(keep).rename_columns([str(h) for h in table.column_names]))
-    if not parts:
-        return _nan_part(0), raw_columns(_empty(["name"]))
-    sub = [raw_columns(t) for t in parts]
-    raw = Raw(names=pa.concat_arrays([r.names for r in sub]), system=np.concatenate([r.system for r in sub]),
-              ic=pa.concat_arrays([r.ic for r in sub]), ic_count=None, ic_header="ic", count_header=None)
-    cats = []
-    try:
-        for t in parts:
-            cats.append(from_table(t, source="<referenced>", systems=Links()))
-        values = {k: np.concatenate([np.asarray(c.values[k]) for c in cats]) for k in cats[0].values}
-        headers = {k: v for c in cats for k, v in c.headers.items()}
-        part = Catalogue(names=raw.names, values=values, datacenter=np.ones(len(raw)),
-                         device_type=np.zeros(len(raw), np.int8), extra=pa.table({}), headers=headers)
-    except InputError:
-        part = _nan_part(len(raw))
-    return part, raw
-
-
-def input_of(path) -> tuple:
-    """(src, source, header, delimiter or None for Parquet) of a file, for :func:`scan_links`."""
-    if _is_parquet(path):
-        import pyarrow.parquet as pq
-
-        if not os.path.exists(path):
-            raise InputError("no such file", source=str(path))
-        try:
-            return str(path), str(path), list(pq.ParquetFile(path).schema_arrow.names), None
-        except (pa.ArrowInvalid, OSError) as exc:
-            raise InputError(f"cannot read Parquet: {' '.join(str(exc).split())}", source=str(path)) from None
-    src, source = _open(path)
-    header, delim, _rows = _peek_header(src, source)
-    return src, source, header, delim
-
-
-def figures_of(cat: Catalogue) -> list[str | None]:
-    """Per row, the name of the device whose figures the row carries: the IC at the end of a
-    system's chain (:mod:`chipclass.core.systems`), else None (its own). For reports that must say
-    that a system's specs are its IC's (headroom)."""
-    import pyarrow.compute as pc
-
-    out: list[str | None] = [None] * len(cat)
-    if find_column(cat.extra.column_names, "ic") is None:
-        return out
-    raw = reference_raw(cat)
-    rows = np.flatnonzero(raw.system & np.asarray(pc.is_valid(raw.ic)))
-    if not len(rows):
-        return out
-    target, exc, ref = link(raw, rows, raw.ic.take(pa.array(rows)), reference_catalogue, source=cat.source,
-                            ic_header=raw.ic_header)
-    if exc is not None:
-        return out
-    names = raw.names if ref is None else pa.concat_arrays([raw.names, reference_raw(ref).names])
-    for r, t in zip(rows.tolist(), names.take(pa.array(target)).to_pylist()):
-        out[r] = t
-    return out

@@ -243,7 +243,7 @@ def headroom(cat: Catalogue, rules: RuleSet, specs=None, bit_lengths: dict | Non
     binding, line = _binding(a["match"], a["becomes"], base, conds, thresholds, names)
     units = list(dict.fromkeys(UNITS[s] for s in specs))
     name_codes, name_list = pd.factorize(cat.names.reset_index(drop=True), sort=False)
-    from chipclass.core.readers import figures_of
+    from chipclass.core.systemlinks import figures_of
 
     ics = np.asarray(figures_of(cat), dtype=object)
     return pd.DataFrame({

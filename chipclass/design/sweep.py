@@ -31,6 +31,7 @@ from chipclass.classification.engine import classify
 from chipclass.classification.logic import label_codes, label_table
 from chipclass.classification.result import labels
 from chipclass.core.errors import InputError
+from chipclass.core.names import passthrough_names
 from chipclass.core.systems import find_column
 from chipclass.design.ranges import count_of, split_setting
 from chipclass.rules.instruments import rules_in_force
@@ -281,8 +282,8 @@ def _slice_columns(cl, destinations, day, headquarters, rules_dir) -> dict[str, 
         **{k: pa.array(v) for k, v in cl.margins.items()},
         "rule_set": _dictionary(np.zeros(n, dtype=np.int8), [rules.id]),
     }
-    for name, col in zip(cat.extra.column_names, cat.extra.columns):
-        cols[name if name not in cols else f"{name} (input)"] = col.combine_chunks()
+    for name, col in zip(passthrough_names(list(cols), cat.extra.column_names), cat.extra.columns):
+        cols[name] = col.combine_chunks()
     for dest, code in licence_codes(cl, destinations, day, headquarters, rules_dir).items():
         cols[f"license_{dest}"] = pa.array(code == 1, mask=code < 0)
     return cols
@@ -367,7 +368,10 @@ def run_to_parquet(path: str, variants: Catalogue, rules, **kw) -> pd.DataFrame:
                 pass
         finally:
             if "w" in state:
-                state["w"].close()
+                try:
+                    state["w"].close()
+                except BaseException as exc:  # noqa: BLE001 (re-raised in the caller)
+                    state.setdefault("error", exc)
 
     thread = threading.Thread(target=writer, daemon=True)
     thread.start()

@@ -23,6 +23,7 @@ from typing import Callable
 import numpy as np
 import pyarrow as pa
 
+from chipclass.core.interrupt import seen
 from chipclass.outputs.formats import Format
 from chipclass.outputs.jsonout import json_text, meta_line, strict, table_json, to_records  # noqa: F401
 
@@ -77,6 +78,8 @@ def atomic_path(path: str):
     try:
         os.chmod(tmp, stat.S_IMODE(st.st_mode) if st is not None else 0o666 & ~_umask())
         yield tmp
+        if seen():  # Ctrl-C swallowed on the way (chipclass.core.interrupt): never made final
+            raise KeyboardInterrupt
         os.replace(tmp, target)
     except OSError as exc:
         with contextlib.suppress(OSError):

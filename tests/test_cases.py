@@ -26,25 +26,34 @@ def test_every_instrument_has_cases():
 
 
 def _licence_case(instrument, as_of, case):
-    """kind: licence -- a device to a destination (buyer HQ), one view: the licence answer."""
+    """kind: licence -- a device to a destination (buyer HQ), one view: the licence answer as
+    codes and record ids (``records``: licence records that require it, among others;
+    ``review``: the review policy record, with its ``stance`` and the inputs it still needs,
+    ``review_missing``, none unless listed; ``exceptions`` / ``no_exceptions``: exception ids)."""
     import pandas as pd
 
-    from chipclass.licensing.determine import determine
+    from chipclass.api import licences
+    from chipclass.classification.logic import bit_names
 
-    row = determine(pd.DataFrame([{"name": case["name"], **case["specs"]}]), [case["to"]], case.get("hq"),
-                    as_of, view=case.get("view", "enforced")).iloc[0]
-    got = None if pd.isna(row["license_required"]) else bool(row["license_required"])
-    assert got == case["license"], (row["basis"], row["rule_sets"])
-    if "basis" in case:
-        assert case["basis"] in row["basis"]
+    res = licences(pd.DataFrame([{"name": case["name"], **case["specs"]}]), [case["to"]], case.get("hq"),
+                   as_of, view=case.get("view", "enforced"))
+    v = res.view
+    got = {1: True, 0: False, -1: None}[int(v.required[0])]
+    relied = list(bit_names(v.instruments[0], v.instrument_ids))
+    assert got == case["license"], (v.licence_ids(0), relied)
+    if "records" in case:
+        assert set(case["records"]) <= set(v.licence_ids(0)), v.licence_ids(0)
     if "review" in case:
-        assert (row["review_policy"] or "").startswith(case["review"]), row["review_policy"]
+        assert v.review_id(0) == case["review"], v.review_id(0)
+        assert bit_names(v.review_missing[0]) == tuple(case.get("review_missing", ())), v.review_missing[0]
+    if "stance" in case:
+        assert v.records.review[v.review[0]].stance == case["stance"]
     for e in case.get("exceptions", []):
-        assert e in (row["exceptions"] or ""), row["exceptions"]
+        assert e in v.exception_ids(0), v.exception_ids(0)
     for e in case.get("no_exceptions", []):
-        assert e not in (row["exceptions"] or ""), row["exceptions"]
+        assert e not in v.exception_ids(0), v.exception_ids(0)
     if case.get("relies", True) and got:
-        assert instrument in (row["rule_sets"] or "").split("+"), row["rule_sets"]
+        assert instrument in relied, relied
 
 
 def _foundry_case(instrument, as_of, case):
@@ -56,11 +65,12 @@ def _foundry_case(instrument, as_of, case):
 
     in_force = [v[1].id for v in rules_in_force(as_of).foundry.values()]
     assert (instrument in in_force) != bool(case.get("before_instrument")), in_force
-    row = presumption(pd.DataFrame([{"name": case["name"], **case["specs"]}]), as_of,
-                      designer=case.get("designer", "none"), applied_on=case.get("applied_on")).iloc[0]
+    res = presumption(pd.DataFrame([{"name": case["name"], **case["specs"]}]), as_of,
+                      designer=case.get("designer", "none"), applied_on=case.get("applied_on"))
+    row = res.frame.iloc[0]
     want = case["presumed"]
-    got = None if pd.isna(row["presumed_3a090a"]) else bool(row["presumed_3a090a"])
-    assert got == want, (row["overcome_by"], row["designer_note"], row["needs"])
+    got = None if pd.isna(row["presumed"]) else bool(row["presumed"])
+    assert got == want, (row["designer_reason"], row["count_overcomes"], row["needs"])
     if "limit" in case:
         assert row["count_limit_bn"] == case["limit"]
 

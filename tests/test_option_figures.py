@@ -121,7 +121,7 @@ def test_transistor_density_with_a_unit_is_read(tmp_path):
     f.write_text("name,fp8,die_area,process_node,transistor_density\nA,300,500,5,98 million/mm**2\nB,300,500,5,0.098 billion/mm**2\n")
     from chipclass.licensing.foundry import presumption
 
-    frame = presumption(str(f), "2025-06-01")
+    frame = presumption(str(f), "2025-06-01").frame
     assert frame["count_bn"].tolist() == pytest.approx([49.0, 49.0])
 
 

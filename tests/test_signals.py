@@ -45,7 +45,7 @@ def interrupt_at(tmp_path, setup: str, args: list[str]) -> subprocess.CompletedP
 
 def check(p, tmp_path, output=None):
     assert p.returncode == 130, (p.returncode, p.stderr[-2000:])
-    assert p.stderr.strip().splitlines()[-1] == "chipclass: interrupted"
+    assert p.stderr.strip().splitlines() == ["chipclass: interrupted"], p.stderr[-2000:]
     assert "Traceback" not in p.stderr and "Aborted" not in p.stderr
     assert not [f for f in os.listdir(tmp_path) if f.startswith(".")], os.listdir(tmp_path)
     if output is not None:

@@ -130,8 +130,8 @@ def run() -> None:
         main(prog_name="chipclass")
     except (KeyboardInterrupt, Interrupted):
         interrupted()
-    except SystemExit:
-        if seen():  # the exception was swallowed somewhere; no output was made final (atomic_path)
+    except SystemExit as exc:
+        if seen() and exc.code != EXIT_INTERRUPTED:  # swallowed somewhere; nothing was made final
             interrupted()
         raise
 

@@ -130,9 +130,10 @@ def score(file, fmt, output, as_of, fail_on, tf32_bits, stream, batch_rows, engi
         return
     # files and machine formats: codes -> Arrow -> writer, no pandas (start-up and memory)
     from chipclass.classification.engine import classify
+    from chipclass.outputs.table import score_arrow
 
     result = classify(cat, rules, bits)
-    table = result.to_arrow()
+    table = score_arrow(result)
     if fmt in (Format.SARIF, Format.JUNIT):
         write_findings(table, fmt, output, meta, rules, fail_on, result.hits(fail_on))
     else:
@@ -159,8 +160,9 @@ def parse_specs(specs) -> dict:
               help="A spec instead of a catalogue row, e.g. --spec 'fp8=296 TFLOPS' --spec 'die_area=814 mm**2'. "
                    "Repeatable.")
 @click.option("--view", "views", multiple=True, type=click.Choice(["foundry"]),
-              help="Also answer: foundry = would a front-end fabricator or OSAT have to presume 3A090.a "
-                   "(Note 1 to 3A090.a), for each designer status, and what overcomes it.")
+              help="Also answer: foundry = would a front-end fabricator or OSAT have to presume the IC "
+                   "controlled (the foundry due-diligence presumption), for each designer status, and what "
+                   "overcomes it.")
 @click.option("--designer", type=click.Choice(["approved", "authorized", "applicant", "none"]), default=None,
               help="With --view foundry: only this designer status (default: all).")
 @click.option("--applied-on", type=date_type, default=None,
@@ -185,7 +187,7 @@ def explain(file, name, specs, views, designer, applied_on, fmt, output, as_of, 
     """
     from chipclass import api
     from chipclass.outputs.formats import choose
-    from chipclass.outputs.reports import licence_explain_lines, licence_rows
+    from chipclass.outputs.licence import licence_explain_lines, licence_rows
     from chipclass.outputs.write import write_json, write_text
 
     fmt = choose(fmt, output, [Format.TABLE, Format.JSON])
@@ -199,22 +201,22 @@ def explain(file, name, specs, views, designer, applied_on, fmt, output, as_of, 
         ex = api.explain(file, name, as_of=as_of, rules_dir=rules_dir, bit_lengths=bits)
     else:
         raise click.UsageError("give FILE [NAME], NAME, or --spec KEY=VALUE")
-    frame = None
+    res = None
     if destinations:
-        from chipclass.licensing.determine import determine
+        from chipclass.licensing.determine import decide
 
-        frame = determine(ex.catalogue, destinations, headquarters, as_of, rules_dir=rules_dir, bit_lengths=bits)
-        rows = licence_rows(frame)
+        res = decide(ex.catalogue, destinations, headquarters, as_of, rules_dir=rules_dir, bit_lengths=bits)
+        rows = licence_rows(res)
         ex.extra["licenses"] = rows
-        ex.extra.setdefault("text_blocks", []).append(licence_explain_lines(rows))
+        ex.extra.setdefault("text_blocks", []).append(licence_explain_lines(res, rows))
     if "foundry" in views:
         from chipclass.licensing.foundry import DESIGNERS, presumption
-        from chipclass.outputs.reports import foundry_lines
+        from chipclass.outputs.foundry import foundry_frame, foundry_lines
 
-        frames = [presumption(ex.catalogue, as_of, designer=d, applied_on=applied_on, rules_dir=rules_dir)
-                  for d in ([designer] if designer else DESIGNERS)]
-        ex.extra["foundry"] = [f.iloc[0].to_dict() for f in frames]
-        ex.extra.setdefault("text_blocks", []).append(foundry_lines(frames))
+        results = [presumption(ex.catalogue, as_of, designer=d, applied_on=applied_on, rules_dir=rules_dir)
+                   for d in ([designer] if designer else DESIGNERS)]
+        ex.extra["foundry"] = [foundry_frame(r).iloc[0].to_dict() for r in results]
+        ex.extra.setdefault("text_blocks", []).append(foundry_lines(results))
     if fmt is Format.JSON:
         write_json(ex.to_dict(), output)
     else:
@@ -226,7 +228,7 @@ def explain(file, name, specs, views, designer, applied_on, fmt, output, as_of, 
         status, clause, eccn = ex.result["status"], ex.result["clause"] or "", ex.result["eccn"] or ""
         for s in fail_on:
             if s == "license":
-                hits[s] = int(frame is not None and bool(frame["license_required"].fillna(False).any()))
+                hits[s] = int(res is not None and bool((res.required == 1).any()))
             else:
                 hits[s] = int(s == status if s in STATUSES else falls_under(clause, s) or falls_under(eccn, s))
     findings(hits, fail_on)

@@ -73,7 +73,8 @@ def sweep(base, specs, vary, method, samples, seed, max_variants, catalogue, fmt
     if (samples or planned) > limit:
         raise InputError(f"this sweep has {samples or planned:,} variants, more than --max-variants "
                          f"{limit:,}; narrow the ranges or raise --max-variants")
-    from chipclass.design.sweep import MAX_VARIANTS, expand, parse_vary, run, run_to_parquet
+    from chipclass.design.sweep import MAX_VARIANTS, expand, parse_vary
+    from chipclass.outputs.sweep import run, run_to_parquet
     from chipclass.outputs.formats import choose
     from chipclass.outputs.progress import progress
     from chipclass.outputs.reports import sweep_summary_line, sweep_text

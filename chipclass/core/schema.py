@@ -123,10 +123,13 @@ class LicenseRec(_LicenceBase, kw_only=True):
 
 
 class ReviewRec(_LicenceBase, kw_only=True):
-    """A licence review policy for these paragraphs and destinations."""
+    """A licence review policy for these paragraphs and destinations; ``stance`` is its kind as a
+    code (``approval``, ``denial``, ``case-by-case``, ``not determined``: what engines compare),
+    ``policy`` its wording."""
     eccn: NonEmpty
     basis: Text
     policy: Text
+    stance: Literal["approval", "denial", "case-by-case", "not determined"] = "not determined"
 
 
 class ItemRec(_Rec, kw_only=True):
@@ -161,6 +164,9 @@ class FigureRec(_Rec, kw_only=True):
     years: list[int] = []
     exemptions: list[Text] = []
     date: dt.date | None = None
+    #: The paragraph a figure is about, and who may attest it (foundry presumption).
+    paragraph: str = ""
+    attested_by: str = ""
 
     def __post_init__(self):
         _finite(self.value)
@@ -195,6 +201,8 @@ class ZRec(_Rec, kw_only=True):
     meets: NonEmpty
     text: Text
     exceptions: list[Text] = []
+    #: The provision that limits a .z item to the listed exceptions (its citation, shown).
+    exceptions_basis: str = ""
     confidence: Confidence | None = None
 
 

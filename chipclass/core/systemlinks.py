@@ -12,10 +12,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from chipclass.core.catalogue import FLAGS, Catalogue, from_table
+from chipclass.core.catalogue import DEVICE_TYPES, FLAGS, Catalogue, from_table
 from chipclass.core.cells import text_column
 from chipclass.core.errors import InputError
-from chipclass.core.systems import Links, Raw, count_error, find_column, link, raw_columns, reference_raw
+from chipclass.core.systems import Links, Raw, count_error, find_column, link, raw_columns, text
 from chipclass.core.textfiles import csv_options, empty_table, is_parquet, open_input, peek_header, read_table
 
 __all__ = ["REFERENCE", "reference_catalogue", "links_for_table", "resolve", "scan_links", "input_of",
@@ -42,6 +42,19 @@ def reference_catalogue() -> Catalogue:
     return _REFERENCES[key]
 
 
+def reference_raw(cat) -> Raw:
+    """:class:`Raw` of a normalised reference Catalogue (names, device types, ``ic``)."""
+    ic_h = find_column(cat.extra.column_names, "ic")
+    ic = text(cat.extra.column(ic_h)) if ic_h else pa.nulls(len(cat), pa.string())
+    return Raw(names=text(cat.names_arrow), system=np.asarray(cat.device_type) == DEVICE_TYPES.index("system"),
+               ic=ic, ic_count=None, ic_header=ic_h, count_header=None)
+
+
+def _reference() -> tuple[Catalogue, Raw]:
+    ref = reference_catalogue()
+    return ref, reference_raw(ref)
+
+
 def _link_raw(raw: Raw, source: str, part_raw: Raw | None = None) -> tuple[np.ndarray, np.ndarray, InputError | None, object]:
     """(system rows, their universe targets, first fault, reference or None) of one input."""
     import pyarrow.compute as pc
@@ -50,7 +63,7 @@ def _link_raw(raw: Raw, source: str, part_raw: Raw | None = None) -> tuple[np.nd
     rows = np.flatnonzero(raw.system & np.asarray(pc.is_valid(raw.ic)))
     target, ref = np.zeros(0, np.int64), None
     if len(rows):
-        target, exc, ref = link(part_raw or raw, rows, raw.ic.take(pa.array(rows)), reference_catalogue,
+        target, exc, ref = link(raw if part_raw is None else part_raw, rows, raw.ic.take(pa.array(rows)), _reference,
                                 source=source, ic_header=raw.ic_header)
         if exc is not None:
             errors.append(exc)
@@ -223,7 +236,7 @@ def figures_of(cat: Catalogue) -> list[str | None]:
     rows = np.flatnonzero(raw.system & np.asarray(pc.is_valid(raw.ic)))
     if not len(rows):
         return out
-    target, exc, ref = link(raw, rows, raw.ic.take(pa.array(rows)), reference_catalogue, source=cat.source,
+    target, exc, ref = link(raw, rows, raw.ic.take(pa.array(rows)), _reference, source=cat.source,
                             ic_header=raw.ic_header)
     if exc is not None:
         return out

@@ -37,7 +37,7 @@ import pyarrow.compute as pc
 from chipclass.core.cells import numeric_column, text_column
 from chipclass.core.errors import InputError
 
-__all__ = ["Links", "Raw", "raw_columns", "find_column", "link", "count_error", "apply"]
+__all__ = ["Links", "Raw", "raw_columns", "find_column", "link", "count_error", "apply", "text"]
 
 
 def _key(header: str) -> str:
@@ -64,7 +64,8 @@ class Raw:
         return len(self.system)
 
 
-def _text(col) -> pa.Array:
+def text(col) -> pa.Array:
+    """A column as trimmed ``string`` text, missing spellings null (one Arrow array)."""
     out = text_column(col if isinstance(col, pa.ChunkedArray) else pa.chunked_array([col]))
     out = out.combine_chunks() if isinstance(out, pa.ChunkedArray) else out
     return out if out.type == pa.string() else out.cast(pa.string())
@@ -76,13 +77,13 @@ def raw_columns(table: pa.Table, name_header: str | None = None) -> Raw:
     n = table.num_rows
     name_h = name_header or find_column(headers, "name")
     type_h, ic_h, count_h = (find_column(headers, k) for k in ("device_type", "ic", "ic_count"))
-    names = _text(table.column(name_h)) if name_h else pa.nulls(n, pa.string())
+    names = text(table.column(name_h)) if name_h else pa.nulls(n, pa.string())
     if type_h is not None:
-        kind = pc.utf8_lower(_text(table.column(type_h)))
+        kind = pc.utf8_lower(text(table.column(type_h)))
         system = np.asarray(pc.equal(kind, "system").fill_null(False))
     else:
         system = np.zeros(n, dtype=bool)
-    ic = _text(table.column(ic_h)) if ic_h else pa.nulls(n, pa.string())
+    ic = text(table.column(ic_h)) if ic_h else pa.nulls(n, pa.string())
     return Raw(names=names, system=system, ic=ic,
                ic_count=table.column(count_h) if count_h else None, ic_header=ic_h, count_header=count_h)
 
@@ -142,22 +143,11 @@ class Links:
         return rows[lo:hi] - offset, self.target[source][lo:hi]
 
 
-def _universe(part: Raw, reference) -> tuple[pa.Array, np.ndarray, pa.Array]:
-    if reference is None:
+def _universe(part: Raw, ref: Raw | None) -> tuple[pa.Array, np.ndarray, pa.Array]:
+    if ref is None:
         return part.names, part.system, part.ic
-    ref = reference_raw(reference)
     return (pa.concat_arrays([part.names, ref.names]), np.concatenate([part.system, ref.system]),
             pa.concat_arrays([part.ic, ref.ic]))
-
-
-def reference_raw(cat) -> Raw:
-    """:class:`Raw` of a normalised reference Catalogue (names, device types, ``ic``)."""
-    from chipclass.core.catalogue import DEVICE_TYPES
-
-    ic_h = find_column(cat.extra.column_names, "ic")
-    ic = _text(cat.extra.column(ic_h)) if ic_h else pa.nulls(len(cat), pa.string())
-    return Raw(names=_text(cat.names_arrow), system=np.asarray(cat.device_type) == DEVICE_TYPES.index("system"),
-               ic=ic, ic_count=None, ic_header=ic_h, count_header=None)
 
 
 def _lookup(names: pa.Array, universe: pa.Array) -> np.ndarray:
@@ -169,16 +159,16 @@ def link(part: Raw, sys_rows: np.ndarray, sys_ic: pa.Array, reference: Callable,
          ic_header: str, offset: int = 0) -> tuple[np.ndarray, InputError | None, object]:
     """Follow each system's chain: (universe index of its device, the first fault, the reference
     Catalogue or None if none was needed). ``sys_rows`` are the system rows (0-based, counted from
-    ``offset``), ``sys_ic`` their ``ic`` names; ``reference()`` loads the reference catalogue,
-    called only when a name is not in ``part``."""
+    ``offset``), ``sys_ic`` their ``ic`` names; ``reference()`` gives (the reference catalogue,
+    its :class:`Raw`), called only when a name is not in ``part``."""
     ref = None
     names, system, ic = _universe(part, None)
     start = _lookup(sys_ic, names)
     chained = system & np.asarray(pc.is_valid(ic))
     nxt = _lookup(ic, names)
     if (start < 0).any() or (chained & (nxt < 0)).any():
-        ref = reference()
-        names, system, ic = _universe(part, ref)
+        ref, ref_raw = reference()
+        names, system, ic = _universe(part, ref_raw)
         start = _lookup(sys_ic, names)
         chained = system & np.asarray(pc.is_valid(ic))
         nxt = _lookup(ic, names)

@@ -21,7 +21,7 @@ import sys
 import numpy as np
 import pyarrow as pa
 
-__all__ = ["strict", "json_text", "table_json", "meta_line", "to_records", "json_default"]
+__all__ = ["strict", "json_text", "table_json", "meta_line", "to_records", "json_default", "to_arrow"]
 
 
 def strict(obj):
@@ -64,11 +64,22 @@ def json_text(obj, lines: bool = False) -> str:
     return json.dumps(strict(obj), indent=1, ensure_ascii=False, default=json_default, allow_nan=False) + "\n"
 
 
+def to_arrow(frame: "pd.DataFrame") -> pa.Table:
+    """Arrow table with categorical and object columns as plain strings."""
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    cols = []
+    for name, col in zip(table.column_names, table.columns):
+        if pa.types.is_dictionary(col.type):
+            col = col.cast(col.type.value_type)
+        if pa.types.is_null(col.type) or pa.types.is_large_string(col.type):
+            col = col.cast(pa.string())  # one schema whatever a batch holds
+        cols.append(col)
+    return pa.table(cols, names=table.column_names)
+
+
 def _arrow(frame) -> pa.Table | None:
     if isinstance(frame, pa.Table):
         return frame
-    from chipclass.outputs.write import to_arrow
-
     try:
         return to_arrow(frame)
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):

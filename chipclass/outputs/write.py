@@ -25,7 +25,7 @@ import pyarrow as pa
 
 from chipclass.core.interrupt import seen
 from chipclass.outputs.formats import Format
-from chipclass.outputs.jsonout import json_text, meta_line, strict, table_json, to_records  # noqa: F401
+from chipclass.outputs.jsonout import json_text, meta_line, strict, table_json, to_arrow, to_records  # noqa: F401
 
 __all__ = ["atomic_output", "atomic_path", "write_frame", "write_text", "write_json", "to_records",
            "to_arrow", "StreamWriter", "frame_bytes", "guard_csv", "CSV_GUARD"]
@@ -106,19 +106,6 @@ def opened(target):
     """A binary file for what :func:`atomic_path` yielded: the temporary path opened, or the file
     object of a FIFO or device as it is (closed by :func:`atomic_path`)."""
     return open(target, "wb") if isinstance(target, str) else contextlib.nullcontext(target)
-
-
-def to_arrow(frame: "pd.DataFrame") -> pa.Table:
-    """Arrow table with categorical and object columns as plain strings."""
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    cols = []
-    for name, col in zip(table.column_names, table.columns):
-        if pa.types.is_dictionary(col.type):
-            col = col.cast(col.type.value_type)
-        if pa.types.is_null(col.type) or pa.types.is_large_string(col.type):
-            col = col.cast(pa.string())  # one schema whatever a batch holds
-        cols.append(col)
-    return pa.table(cols, names=table.column_names)
 
 
 def with_meta(table: pa.Table, meta: dict | None) -> pa.Table:

@@ -78,7 +78,7 @@ def score(file, fmt, output, as_of, fail_on, tf32_bits, stream, batch_rows, engi
     catalogue)."""
     from chipclass import api
     from chipclass.outputs.formats import choose
-    from chipclass.outputs.write import StreamWriter, write_frame
+    from chipclass.outputs.write import write_frame
 
     file = file or shipped_catalogue()
     bits = bit_lengths(tf32_bits)
@@ -103,19 +103,7 @@ def score(file, fmt, output, as_of, fail_on, tf32_bits, stream, batch_rows, engi
     if stream:
         if fmt not in STREAMABLE:
             raise UsageError("--stream writes csv, jsonl or parquet (-f)")
-        from chipclass.outputs.progress import progress
-
-        show, rows, counts = progress(quiet), 0, dict.fromkeys(fail_on, 0)
-        with StreamWriter(fmt, output, meta) as writer:
-            for frame in api.score_stream(file, as_of, batch_rows=batch_rows, bit_lengths=bits,
-                                          rules_dir=rules_dir):
-                writer.write(frame)
-                for k, v in match_counts(frame, fail_on).items():
-                    counts[k] += v
-                rows += len(frame)
-                show(rows)
-        show(rows, done=True)
-        findings(counts, fail_on)
+        findings(_score_stream(file, fmt, output, meta, as_of, batch_rows, bits, rules_dir, fail_on, quiet), fail_on)
         return
     if fmt is not Format.TABLE:
         from chipclass.core.lazy import defer_pandas
@@ -141,6 +129,24 @@ def score(file, fmt, output, as_of, fail_on, tf32_bits, stream, batch_rows, engi
 
         write_table(table, fmt, output, meta)
     findings({s: int(result.hits([s]).sum()) for s in fail_on}, fail_on)
+
+
+def _score_stream(file, fmt, output, meta, as_of, batch_rows, bits, rules_dir, fail_on, quiet) -> dict:
+    """Score a file batch by batch, each written as it comes; the ``--fail-on`` counts."""
+    from chipclass import api
+    from chipclass.outputs.progress import progress
+    from chipclass.outputs.write import StreamWriter
+
+    show, rows, counts = progress(quiet), 0, dict.fromkeys(fail_on, 0)
+    with StreamWriter(fmt, output, meta) as writer:
+        for frame in api.score_stream(file, as_of, batch_rows=batch_rows, bit_lengths=bits, rules_dir=rules_dir):
+            writer.write(frame)
+            for k, v in match_counts(frame, fail_on).items():
+                counts[k] += v
+            rows += len(frame)
+            show(rows)
+    show(rows, done=True)
+    return counts
 
 
 def parse_specs(specs) -> dict:
@@ -237,27 +243,39 @@ def explain(file, name, specs, views, designer, applied_on, fmt, output, as_of, 
 @main.command()
 @click.argument("file", required=False)
 @format_option(Format.TABLE, Format.JSON)
+@click.option("--sources", "sources", type=click.Path(dir_okay=False), default=None,
+              help="The figure-level sources file (default: sources.csv beside FILE, if there is one).")
+@click.option("--weak", is_flag=True, help="List, row by row, the figures resting on one source only and "
+              "those whose sources disagree beyond 1 % (the default prints their count).")
 @output_option
 @quiet_option
-def check(file, fmt, output, quiet):
+def check(file, fmt, sources, weak, output, quiet):
     """Validate a catalogue: vocabulary, units, unique names, sources, sparse = 2 x dense, the
     market/status/launch-year vocabulary, plausible transistor counts and nodes, and TPP within 1 %
-    of a published figure. Every problem is reported (one line each on stderr; -f json lists
-    them), not only the first."""
-    from chipclass.core.validate import check_file
+    of a published figure. With a sources file (sources.csv beside FILE, or --sources), every
+    figure needs a source row and every source row a figure. Every problem is reported (one line
+    each on stderr; -f json lists them), not only the first."""
+    from chipclass.core.validate import check_file, check_provenance
     from chipclass.outputs.formats import choose
+    from chipclass.outputs.provenance import weak_lines
     from chipclass.outputs.tables import safe
     from chipclass.outputs.write import write_json, write_text
 
     fmt = choose(fmt, output, [Format.TABLE, Format.JSON])
     file = file or shipped_catalogue()
     cat, problems = check_file(file)
+    sources_name, more, report = check_provenance(cat, file, sources)
+    problems = problems + more
     source = cat.source if cat is not None else ("<stdin>" if file == "-" else file)
     if fmt is Format.JSON:
         write_json({"file": source, "devices": len(cat) if cat is not None else None, "ok": not problems,
+                    "sources": sources_name, "weak": [w.to_dict() for w in report],
                     "problems": [p.to_dict() for p in problems]}, output)
     elif not problems:
-        write_text(f"{source}: {len(cat)} devices, all checks passed", output)
+        lines = [f"{source}: {len(cat)} devices, all checks passed"]
+        if sources_name is not None:
+            lines += weak_lines(report, sources_name, listing=weak)
+        write_text("\n".join(lines), output)
     for p in problems:
         click.echo(f"chipclass: error: {safe(' '.join(str(p).split()))}", err=True)
     if problems:

@@ -13,7 +13,7 @@ from typing import Iterator
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from chipclass.core.catalogue import FLAGS, Catalogue, NameIndex, _vocabulary, check_headers, from_frame, from_table
+from chipclass.core.catalogue import FLAGS, Catalogue, NameIndex, vocabulary, check_headers, from_frame, from_table
 from chipclass.core.errors import InputError
 from chipclass.core.systemlinks import Links, links_for_table, resolve, scan_links
 from chipclass.core.textfiles import (DELIMITERS, MAX_ROW_BYTES, csv_options, empty_table, is_parquet,  # noqa: F401
@@ -52,14 +52,14 @@ def iter_catalogue(path, batch_rows: int = 1 << 20) -> Iterator[Catalogue]:
             raise InputError(f"cannot read Parquet: {' '.join(str(exc).split())}", source=source) from None
         header = list(pf.schema_arrow.names)
         check_headers(header, source)
-        _vocabulary(header, source)
+        vocabulary(header, source)
         batches, src, delim = pf.iter_batches(batch_size=batch_rows), None, None
     else:
         src, source = open_input(path)
         header, delim, has_rows = peek_header(src, source)
         if not header:
             raise InputError("empty file: expected a header row", source=source)
-        _vocabulary(header, source)
+        vocabulary(header, source)
         batches = None
     links = scan_links([(path if src is None else src, source, header, delim)], batch_rows)
     seen = NameIndex(source)

@@ -109,8 +109,11 @@ def normalise_types(table: pa.Table, roles: dict[str, str], source: str, offset:
                 pa.types.is_dictionary(t) and pa.types.is_nested(t.value_type)):
             raise _refuse(header, t, "a catalogue cell cannot hold it (one value per cell); flatten it "
                                      "or drop the column", source)
-        if role is None:
-            cols.append(col)
+        if role is None:  # pass-through: as it is, but string views as plain strings (every kernel takes them)
+            view = getattr(pa.types, "is_string_view", lambda t: False)
+            new = col.cast(pa.large_string()) if view(t) else col
+            changed |= new is not col
+            cols.append(new)
             continue
         value_t = t.value_type if pa.types.is_dictionary(t) else t
         if _is(value_t, _TEMPORAL):

@@ -37,6 +37,7 @@ import pyarrow as pa
 
 from chipclass.classification.engine import classify, compute_metrics
 from chipclass.core.catalogue import DEVICE_TYPES, Catalogue
+from chipclass.core.systemlinks import figures_of
 from chipclass.core.formats import BIT_LENGTH, FORMATS
 from chipclass.rules.instruments import RuleSet
 
@@ -203,9 +204,7 @@ def headroom(cat: Catalogue, rules: RuleSet, specs=None, bit_lengths: dict | Non
     class; ``becomes`` is the class just past the limit (or at it when ``limit_inclusive`` is
     false); ``binding`` names the conditions whose threshold the limit is; ``line`` the first
     of them as ``metric threshold``; ``on_line`` that the device sits on that line now;
-    ``figures_of`` the IC whose figures a system row carries (a system is scored on its IC's
-    figures, so its headroom is its IC's: changing the system row's own figures changes nothing).
-    """
+    ``figures_of`` the IC whose figures (and so whose headroom) a system row has."""
     bits = {**BIT_LENGTH, **(bit_lengths or {})}
     m = compute_metrics(cat, bit_lengths)
     base_code = class_codes(cat, rules, bit_lengths) if len(cat) else np.zeros(0, np.int32)
@@ -243,9 +242,6 @@ def headroom(cat: Catalogue, rules: RuleSet, specs=None, bit_lengths: dict | Non
     binding, line = _binding(a["match"], a["becomes"], base, conds, thresholds, names)
     units = list(dict.fromkeys(UNITS[s] for s in specs))
     name_codes, name_list = pd.factorize(cat.names.reset_index(drop=True), sort=False)
-    from chipclass.core.systemlinks import figures_of
-
-    ics = np.asarray(figures_of(cat), dtype=object)
     return pd.DataFrame({
         "name": pd.Categorical.from_codes(name_codes[a["row"]], categories=pd.Index(name_list).astype(str)),
         "spec": pd.Categorical.from_codes(a["s"], categories=specs),
@@ -259,7 +255,7 @@ def headroom(cat: Catalogue, rules: RuleSet, specs=None, bit_lengths: dict | Non
         "current_class": pd.Categorical.from_codes(base, categories=list(names)),
         "unit": pd.Categorical.from_codes(
             np.asarray([units.index(UNITS[s]) for s in specs], dtype=np.int8)[a["s"]], categories=units),
-        "figures_of": ics[a["row"]] if len(ics) else np.zeros(0, dtype=object),
+        "figures_of": np.asarray(figures_of(cat), dtype=object)[a["row"]],
     })[COLUMNS]
 
 

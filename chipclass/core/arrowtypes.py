@@ -112,6 +112,11 @@ def normalise_types(table: pa.Table, roles: dict[str, str], source: str, offset:
         if role is None:  # pass-through: as it is, but string views as plain strings (every kernel takes them)
             view = getattr(pa.types, "is_string_view", lambda t: False)
             new = col.cast(pa.large_string()) if view(t) else col
+            if _is(t, _BINARY_KINDS):  # UTF-8 bytes pass through as the text they are
+                try:
+                    new = col.cast(pa.large_binary()).cast(pa.large_string())
+                except pa.ArrowInvalid:
+                    new = col
             changed |= new is not col
             cols.append(new)
             continue

@@ -186,6 +186,9 @@ def _referenced(inputs, wanted: set, batch_rows: int) -> tuple[Catalogue, Raw]:
             continue
         for batch in _column_batches(src, source, header, delim, None, batch_rows):
             table = pa.Table.from_batches([batch])
+            view = getattr(pa.types, "is_string_view", lambda t: False)
+            table = pa.table([c.cast(pa.large_string()) if view(c.type) else c for c in table.columns],
+                             names=table.column_names)  # no filter kernel takes string views
             keep = pc.is_in(text_column(table.column(name_h)), value_set=value_set)
             if pc.any(keep).as_py():
                 parts.append(table.filter(keep).rename_columns([str(h) for h in table.column_names]))

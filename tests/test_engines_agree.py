@@ -45,7 +45,7 @@ def catalogues(draw):
 
 
 def _text(values):
-    return [None if v is None else (f"{v:g}" if isinstance(v, float) else str(v)) for v in values]
+    return [None if v is None else (repr(v) if isinstance(v, float) else str(v)) for v in values]
 
 
 KINDS = {  # how a column may be stored in Parquet: each one the reader must read the same
@@ -57,7 +57,7 @@ KINDS = {  # how a column may be stored in Parquet: each one the reader must rea
 }
 NUMERIC_KINDS = {
     "float64": lambda v: pa.array(v, pa.float64()),
-    "decimal": lambda v: pa.array([None if x is None else decimal.Decimal(f"{x:g}") for x in v]),
+    "decimal": lambda v: pa.array([None if x is None else decimal.Decimal(repr(x)) for x in v]),
 }
 
 
@@ -99,7 +99,7 @@ def _check(rows, kinds, tmp_path):
         w = csv.writer(fh)
         w.writerow(rows[0])
         for r in rows:
-            w.writerow(["" if v is None else (f"{v:g}" if isinstance(v, float) else v) for v in r.values()])
+            w.writerow(["" if v is None else (repr(v) if isinstance(v, float) else v) for v in r.values()])
     from_csv = run("score", text, "-f", "jsonl", "--as-of", AS_OF)
     strip = lambda out: [{k: v for k, v in json.loads(x).items() if k not in ("ic_count", "fp8", "fp16", "die_area",
                                                                               "memory_bandwidth")}

@@ -1,5 +1,13 @@
-"""``python -m chipclass``: the command line."""
+"""``python -m chipclass``: the command line (Ctrl-C while it is imported: exit 130, no traceback)."""
 
-from chipclass.cli import run
+try:
+    from chipclass.cli import run
+except KeyboardInterrupt:  # pragma: no cover - exercised through a real process
+    import os
+    import sys
+
+    sys.stderr.write("chipclass: interrupted\n")
+    sys.stderr.flush()
+    os._exit(130)
 
 run()

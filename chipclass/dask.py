@@ -52,30 +52,30 @@ def score(ddf, as_of=None, *, bit_lengths: dict[str, int] | None = None, rules_d
     return ddf.map_partitions(part, meta=part(ddf._meta))
 
 
-def _score_file(path: str, rules, bit_lengths):
+def _score_file(path: str, rules, bit_lengths, links=None):
     """One file through the same reader and engine as ``chipclass score``: (frame, None) or
     (None, the error as a dict), so errors cross process boundaries and the first in file
-    order can be chosen."""
+    order can be chosen. ``links``: the systems of every file, linked over all of them."""
     from chipclass.core.readers import read_catalogue
 
     try:
-        cat = read_catalogue(path)
+        cat = read_catalogue(path, systems=links)
         frame = _plain(score_frame(classify(cat, rules, bit_lengths)))
         return frame, pd.util.hash_pandas_object(cat.names.astype(object), index=False).to_numpy(), None
     except InputError as exc:
-        return None, None, exc.to_dict()
+        return None, None, {**exc.to_dict(), "raw": exc.value}  # the value as the reader saw it
 
 
 def score_files(pattern: str, fmt: str, output: str | None, *, as_of=None, bit_lengths=None,
-                fail_on=(), rules_dir=None) -> dict:
+                fail_on=(), rules_dir=None, meta: dict | None = None) -> dict:
     """CLI helper: score the files matching ``pattern``, one Dask task per file.
 
     Each file is read and checked exactly as the pandas engine reads it (so the rows, the exit
     code and the message agree, and a message names the file and row, never a partition); of
     several bad files the first in sorted order is reported; names must be unique across the
     files too (64-bit hashes, as streaming does). The results are written by the same writer as
-    the pandas engine (``-f json`` is JSON). Returns the devices matching each ``--fail-on``
-    selector (:class:`chipclass.outputs.findings.Matches`).
+    the pandas engine (``-f json`` is JSON, with the same ``meta`` block). Returns the devices
+    matching each ``--fail-on`` selector (:class:`chipclass.outputs.findings.Matches`).
     """
     import dask
 
@@ -86,22 +86,36 @@ def score_files(pattern: str, fmt: str, output: str | None, *, as_of=None, bit_l
     if not paths:
         raise InputError("no files match", source=pattern)
     rules = rules_in_force(as_of, rules_dir)
-    results = dask.compute(*[dask.delayed(_score_file)(p, rules, bit_lengths) for p in paths])
+    links = _links(paths)
+    results = dask.compute(*[dask.delayed(_score_file)(p, rules, bit_lengths, links) for p in paths])
     for _, _, err in results:
         if err is not None:
             raise InputError(err["message"], source=err["file"], row=err["row"], column=err["column"],
-                             value=err["value"])
+                             value=err["raw"])
     if len(paths) > 1:
         _unique_across(paths, results)
     frames = [f for f, _, _ in results]
     frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    write_frame(frame, fmt, output)
+    write_frame(frame, fmt, output, meta=meta)
     from chipclass.outputs.findings import Matches
 
     found = Matches(fail_on)
     for s in fail_on:
         found.add(s, matches(frame, [s]), frame["name"])
     return found
+
+
+def _links(paths):
+    """System rows linked over every file (a first pass over the name, device_type, ic and
+    ic_count columns), so a system in one file may name an IC in another, as if the files were
+    one catalogue. None when no file could be scanned (each file is then read on its own)."""
+    from chipclass.core.systemlinks import input_of, scan_links
+
+    try:
+        inputs = [input_of(p) for p in paths]
+    except InputError:
+        return None  # the file's own read reports it
+    return scan_links(inputs)
 
 
 def _unique_across(paths, results) -> None:

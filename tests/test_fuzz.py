@@ -451,8 +451,8 @@ def test_dask_json_output_is_json(tmp_path, chips_csv):
     out = tmp_path / "o.json"
     r = CliRunner().invoke(main, ["score", chips_csv, "--engine", "dask", "-f", "json", "-o", str(out), "--as-of", AS_OF])
     assert r.exit_code == 0, r.stderr
-    rows = json.loads(out.read_text())
-    assert isinstance(rows, list) and len(rows) == len(chipclass.api.load(chips_csv))
+    data = json.loads(out.read_text())  # the same envelope as the pandas engine: meta and rows
+    assert set(data) == {"meta", "rows"} and len(data["rows"]) == len(chipclass.api.load(chips_csv))
 
 
 def test_rule_file_unit_is_checked_before_pint(tmp_path, chips_csv):

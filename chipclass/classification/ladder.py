@@ -28,7 +28,6 @@ import numpy as np
 
 from chipclass.core.catalogue import DEVICE_TYPES, Catalogue
 from chipclass.classification.logic import any_of, bit_names, falls_under_any
-from chipclass.core.errors import InputError
 
 __all__ = ["ladder", "fill_systems", "text_column", "LadderNote"]
 
@@ -42,58 +41,14 @@ def text_column(cat: Catalogue, name: str) -> np.ndarray | None:
     return None
 
 
-def _shipped() -> Catalogue:
-    from importlib import resources
-
-    from chipclass.core.readers import load
-
-    return load(str(resources.files("chipclass").joinpath("data/chips.csv")))
-
-
 def fill_systems(cat: Catalogue, reference: Catalogue | None = None) -> Catalogue:
-    """``system`` rows whose ``ic`` column names a device take that device's specs.
+    """``system`` rows whose ``ic`` column names a device take that device's specs: the one
+    resolution of :mod:`chipclass.core.systems` (the whole catalogue, then the reference
+    catalogue; chains followed; unknown ICs and cycles refused). A catalogue read by a reader is
+    resolved already (against the whole input) and comes back as it is."""
+    from chipclass.core.systemlinks import resolve
 
-    The IC is looked up in the same catalogue, then in ``reference`` (default: the shipped
-    ``chips.csv``, so ``data/systems.csv`` works on its own). The IC's figures **replace** the
-    system row's numeric columns: a system's own memory or interconnect figures are totals over
-    its ICs, while 4A090/4A994.l ask whether one contained IC meets 3A090/3A991.p. A system row
-    without ``ic`` is read as giving its IC's specs itself. An ``ic`` found nowhere is an error
-    naming the file, row and column.
-    """
-    system = cat.device_type == DEVICE_TYPES.index("system")
-    ic = text_column(cat, "ic")
-    if ic is None or not system.any():
-        return cat
-    rows = np.flatnonzero(system & (ic != ""))
-    if not len(rows):
-        return cat
-    own = {str(n): k for k, n in enumerate(cat.names.to_numpy())}
-    ref = None
-    src_cat = np.zeros(len(rows), dtype=bool)  # True: from the reference catalogue
-    src = np.empty(len(rows), dtype=np.int64)
-    for j, r in enumerate(rows):  # one look-up per system row naming an IC
-        k = own.get(ic[r])
-        if k is None or k == r:
-            if ref is None:
-                ref = reference if reference is not None else _shipped()
-                ref_index = {str(n): i for i, n in enumerate(ref.names.to_numpy())}
-            k = ref_index.get(ic[r])
-            if k is None:
-                raise InputError(f"system row names an IC that is in neither this catalogue nor "
-                                 f"{ref.source}: {ic[r]!r}", source=cat.source, row=int(r) + 1,
-                                 column="ic", value=ic[r])
-            src_cat[j] = True
-        src[j] = k
-    values, headers = {}, dict(cat.headers)
-    for key, arr in cat.values.items():
-        take = np.where(src_cat, ref.values[key][src] if ref is not None else np.nan, arr[np.where(src_cat, 0, src)])
-        new = np.array(arr, dtype=np.float64, copy=True)
-        new[rows] = take
-        values[key] = new
-        if key not in headers and not np.isnan(take).all():
-            headers[key] = (ref.headers if ref is not None and key in ref.headers else cat.headers).get(key, key)
-    return Catalogue(names=cat.names, values=values, datacenter=cat.datacenter, device_type=cat.device_type,
-                     extra=cat.extra, source=cat.source, headers=headers, warnings=cat.warnings)
+    return resolve(cat)
 
 
 class LadderNote(NamedTuple):

@@ -12,9 +12,17 @@ explain), :mod:`.licensing` (license, tier, fleet, model) and :mod:`.design` (sw
 plot); their shared options are in :mod:`.options`.
 """
 
-from chipclass.cli import catalogue, design, licensing, rules  # noqa: F401  (they register their commands)
-from chipclass.cli.base import findings, main, run, with_horizon_notice
-from chipclass.cli.config import config_params
+try:  # Ctrl-C while the command line is still being imported: one line, exit 130
+    from chipclass.cli import catalogue, design, licensing, rules  # noqa: F401  (they register their commands)
+    from chipclass.cli.base import findings, main, run, with_horizon_notice
+    from chipclass.cli.config import config_params
+except KeyboardInterrupt:  # pragma: no cover - exercised through a real process
+    import os as _os
+    import sys as _sys
+
+    _sys.stderr.write("chipclass: interrupted\n")
+    _sys.stderr.flush()
+    _os._exit(130)
 
 for _cmd in {id(c): c for c in main.commands.values()}.values():  # --config/--no-config on every command
     _cmd.params.extend(config_params())

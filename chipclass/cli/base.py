@@ -10,7 +10,7 @@ import click
 from chipclass.core.errors import EXIT_ERROR, EXIT_FINDINGS, ChipclassError
 from chipclass.outputs.findings import MAX_NAMED, Matches  # noqa: F401  (re-exported for the commands)
 
-__all__ = ["main", "run", "findings", "with_horizon_notice", "Matches", "MAX_NAMED", "EXIT_INTERRUPTED", "EXIT_TERMINATED"]
+__all__ = ["main", "run", "findings", "with_horizon_notice", "Matches", "MAX_NAMED", "EXIT_INTERRUPTED", "EXIT_TERMINATED", "Interrupted", "interrupted"]
 
 #: Exit code on Ctrl-C (128 + SIGINT) and on SIGTERM (128 + SIGTERM).
 EXIT_INTERRUPTED = 130
@@ -37,6 +37,30 @@ def _terminate(signum, frame):  # pragma: no cover - exercised through a real pr
     raise SystemExit(EXIT_TERMINATED)
 
 
+class Interrupted(BaseException):
+    """Ctrl-C in the command line (SIGINT, from :func:`run`): not a ``KeyboardInterrupt``, which
+    click would turn into "Aborted!" and exit 1 while it parses options. It unwinds like any
+    exception, so every temporary file is removed on the way out (``atomic_path``)."""
+
+
+def _interrupt(signum, frame):  # pragma: no cover - exercised through a real process
+    from chipclass.core.interrupt import note
+
+    note()
+    raise Interrupted()
+
+
+def interrupted() -> None:
+    """Say so and exit 130, at once (threads of a pool are not waited for)."""
+    import os
+
+    try:
+        sys.stderr.write("chipclass: interrupted\n")
+        sys.stderr.flush()
+    finally:
+        os._exit(EXIT_INTERRUPTED)
+
+
 class _Group(click.Group):
     """Turns every failure into an exit code and one line on stderr."""
 
@@ -47,7 +71,7 @@ class _Group(click.Group):
             flag = _flag(self, ctx, exc.option)
             click.echo(f"chipclass: error: {flag + ': ' if flag else ''}{_one_line(exc)}", err=True)
             sys.exit(EXIT_ERROR)
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, Interrupted):
             click.echo("chipclass: interrupted", err=True)
             sys.exit(EXIT_INTERRUPTED)
         except BrokenPipeError:
@@ -145,6 +169,20 @@ def with_horizon_notice(callback):
 
 
 def run() -> None:
-    """Console entry point."""
-    main(prog_name="chipclass")
+    """Console entry point: Ctrl-C at any moment (options, configuration, reading, writing)
+    exits 130 with one line and no traceback; temporary files are removed first."""
+    try:
+        signal.signal(signal.SIGINT, _interrupt)
+    except ValueError:  # not the main thread
+        pass
+    from chipclass.core.interrupt import seen
+
+    try:
+        main(prog_name="chipclass")
+    except (KeyboardInterrupt, Interrupted):
+        interrupted()
+    except SystemExit as exc:
+        if seen() and exc.code != EXIT_INTERRUPTED:  # swallowed somewhere; nothing was made final
+            interrupted()
+        raise
 

@@ -91,8 +91,10 @@ def score(file, fmt, output, as_of, fail_on, tf32_bits, stream, batch_rows, engi
         if fmt in (Format.SARIF, Format.JUNIT):
             raise UsageError("--engine dask writes table, csv, json, jsonl or parquet, not sarif or junit")
         from chipclass.dask import score_files
+        from chipclass.rules.instruments import rules_in_force
 
-        hit = score_files(file, fmt, output, as_of=as_of, bit_lengths=bits, fail_on=fail_on, rules_dir=rules_dir)
+        hit = score_files(file, fmt, output, as_of=as_of, bit_lengths=bits, fail_on=fail_on, rules_dir=rules_dir,
+                          meta=audit_for(fmt, file, rules_in_force(as_of, rules_dir)))
         findings(hit, fail_on)
         return
     if stream is None:

@@ -61,6 +61,8 @@ def _read(path: str) -> dict:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: not valid TOML for chipclass: arrays or tables nested too deeply") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror if isinstance(exc, OSError) else exc}") from None
 
@@ -107,7 +109,10 @@ def _load(path: str, mtime: float):
 
     table, prefix = _section(path)
     where = f"{path}: {prefix + '.' if prefix else ''}"
-    conf = convert(table or {}, ConfigFile, path, prefix=prefix, error=ConfigError)
+    try:
+        conf = convert(table or {}, ConfigFile, path, prefix=prefix, error=ConfigError)
+    except RecursionError:
+        raise ConfigError(f"{where}values nested too deeply") from None
     if conf.fail_on:
         from chipclass.cli.options import known_selectors, selector_examples
 

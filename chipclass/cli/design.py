@@ -26,9 +26,16 @@ def base_catalogue(base, catalogue, specs):
         return api.spec_catalogue("spec", **parse_specs(specs))
     cat = api.load(catalogue or shipped_catalogue())
     one = cat.take([cat.index_of(base)])
-    if specs:  # overrides: rebuild the row from its values and the given specs
+    if specs:  # overrides: rebuild the row from its (system-resolved) values and the given specs
+        from chipclass.core.catalogue import DEVICE_TYPES
+        from chipclass.core.systems import find_column
+
         row = {k: one.values[k][0] for k in NUMERIC if not np.isnan(one.values[k][0])}
         row["datacenter"] = bool(one.datacenter[0])
+        row["device_type"] = DEVICE_TYPES[int(one.device_type[0])]
+        kept = find_column(one.extra.column_names, "base_eccn")
+        if kept is not None and one.extra.column(kept)[0].is_valid:
+            row["base_eccn"] = str(one.extra.column(kept)[0].as_py())
         row.update(parse_specs(specs))
         return api.spec_catalogue(base, **row)
     return one
@@ -56,6 +63,16 @@ def base_catalogue(base, catalogue, specs):
 def sweep(base, specs, vary, method, samples, seed, max_variants, catalogue, fmt, output, as_of, destinations,
           tf32_bits, quiet, rules_dir):
     """Score every variant of BASE over the --vary ranges; a summary per paragraph/status."""
+    from chipclass.core.errors import InputError
+    from chipclass.design.ranges import planned_count
+
+    limit = max_variants or 50_000_000  # MAX_VARIANTS, without importing the sweep engine yet
+    planned = 1
+    for v in vary:  # the size first, from the text alone: nothing is allocated for a refused sweep
+        planned *= planned_count(v, limit)
+    if (samples or planned) > limit:
+        raise InputError(f"this sweep has {samples or planned:,} variants, more than --max-variants "
+                         f"{limit:,}; narrow the ranges or raise --max-variants")
     from chipclass.design.sweep import MAX_VARIANTS, expand, parse_vary
     from chipclass.outputs.sweep import run, run_to_parquet
     from chipclass.outputs.formats import choose
@@ -66,8 +83,9 @@ def sweep(base, specs, vary, method, samples, seed, max_variants, catalogue, fmt
 
     fmt = choose(fmt, output, TABULAR)
     bits = bit_lengths(tf32_bits)
+    assert limit == (max_variants or MAX_VARIANTS), "MAX_VARIANTS moved"
     one = base_catalogue(base, catalogue, specs)
-    parsed = [parse_vary(v) for v in vary]
+    parsed = [parse_vary(v, limit) for v in vary]
     ranges = {k: v for k, v, _span in parsed}
     if method != "grid" and not samples:
         raise click.UsageError(f"--method {method} needs --samples N")

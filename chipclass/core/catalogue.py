@@ -47,7 +47,8 @@ import pyarrow.compute as pc
 
 from chipclass.core.cells import (MAX_CELL_BYTES, MISSING, NameIndex, first_true, cell_hint, cell_shape,  # noqa: F401
                                   choice_column, numeric_column, text_column)
-from chipclass.core.aliases import column_aliases
+from chipclass.core.aliases import ALIASES, column_aliases  # noqa: F401
+from chipclass.core.arrowtypes import normalise_types
 from chipclass.core.headers import Column, resolve, vocabulary_name
 from chipclass.core.cells import text_column as _text  # noqa: F401  (chipclass check reads cells one by one)
 from chipclass.core.errors import InputError
@@ -127,6 +128,10 @@ class Catalogue:
         """The pass-through column read as ``name`` (any case, or mapped), or None."""
         header = self.text_headers.get(name)
         return None if header is None or header not in self.extra.column_names else self.extra.column(header)
+    #: Data rows of the input before this one (streaming batches), for row numbers in messages.
+    offset: int = 0
+    #: System rows already carry their IC's figures (:mod:`chipclass.core.systems`).
+    systems_resolved: bool = False
 
     def __len__(self) -> int:
         return len(self.datacenter)
@@ -155,7 +160,7 @@ class Catalogue:
                          else raw.iloc[start:stop], values={k: v[start:stop] for k, v in self.values.items()},
                          datacenter=self.datacenter[start:stop], device_type=self.device_type[start:stop],
                          extra=self.extra.slice(start, stop - start), source=self.source, headers=self.headers,
-                         columns=self.columns)
+                         columns=self.columns, offset=self.offset + start, systems_resolved=self.systems_resolved)
 
     def take(self, rows) -> "Catalogue":
         """The catalogue restricted to the given row positions."""
@@ -166,7 +171,8 @@ class Catalogue:
                          values={k: v[rows] for k, v in self.values.items()},
                          datacenter=self.datacenter[rows], device_type=self.device_type[rows],
                          extra=self.extra.take(pa.array(rows)), source=self.source,
-                         headers=self.headers, columns=self.columns)
+                         headers=self.headers, columns=self.columns, offset=self.offset,
+                         systems_resolved=self.systems_resolved)
 
 
 # ``names`` is given as a pandas Series or an Arrow string array; read, it is always a Series
@@ -245,14 +251,16 @@ def _errors_in_order(checks) -> None:
 
 
 def from_table(table: pa.Table, source: str = "<table>", offset: int = 0,
-               seen: NameIndex | None = None) -> Catalogue:
+               seen: NameIndex | None = None, systems=None) -> Catalogue:
     """Normalise a pyarrow Table (the shared path of every reader).
 
     ``offset`` is the number of data rows before this table (for streaming), so row
     numbers in messages count from the start of the file; ``seen`` carries the names of
     earlier batches (streaming, Dask). Of several bad cells the one in the earliest row is
     reported (ties: shape, name, numeric columns in vocabulary order, yes/no and type
-    columns), whatever the batch size.
+    columns, systems), whatever the batch size. ``systems``
+    (:class:`chipclass.core.systems.Links`, made by the reader from the whole input) resolves
+    the system rows; without it they are resolved later (:func:`chipclass.core.systemlinks.resolve`).
 
     Length: one pass over the columns in the order that decides which bad cell is reported
     first; split, that order would be spread over several functions.
@@ -261,6 +269,9 @@ def from_table(table: pa.Table, source: str = "<table>", offset: int = 0,
     vocab = vocabulary(headers, source)
     columns = read_headers(headers, source)  # cached per header: no second parse
     by_name = {name: h for h, (name, _) in vocab.items()}
+    roles = {h: "numeric" if name in NUMERIC else "flag" if name in FLAGS or name == "datacenter" else "text"
+             for h, (name, _) in vocab.items()}
+    table, type_faults = normalise_types(table.rename_columns(headers), roles, source, offset)
     n = table.num_rows
     values: dict[str, np.ndarray] = {}
     out: dict[str, object] = {}
@@ -302,12 +313,22 @@ def from_table(table: pa.Table, source: str = "<table>", offset: int = 0,
                                 offset=offset, what=what)
         return run
 
-    checks = [shape, name_check]
+    def typed():
+        if type_faults:
+            raise min(type_faults, key=lambda e: e.row)
+
+    checks = [typed, shape, name_check]
     checks += [numeric(name, kind, default) for name, (kind, default) in NUMERIC.items() if name in by_name]
     checks += [choices(name, _TRUE + _FALSE, "a yes/no value") for name in ("datacenter",) + FLAGS
                if name in by_name]
     if "device_type" in by_name:
         checks.append(choices("device_type", DEVICE_TYPES, "a device type"))
+    if systems is not None:
+        def linked():
+            exc = systems.error_in(source, offset, n)
+            if exc is not None:
+                raise exc
+        checks.append(linked)
     _errors_in_order(checks)
 
     for name in NUMERIC:
@@ -327,8 +348,18 @@ def from_table(table: pa.Table, source: str = "<table>", offset: int = 0,
                    else np.zeros(n, dtype=np.int8))
 
     extra = table.select([h for h in headers if h not in vocab])
+    headers_out = by_name
+    if systems is not None:
+        from chipclass.core.systems import apply
+
+        pos, target = systems.for_rows(source, offset, n)
+        part = systems.part
+        values, headers_out = apply(values, by_name, pos, target, values if part is None else part.values,
+                                    n if part is None else systems.part_len, systems.reference,
+                                    None if part is None else part.headers)
     return Catalogue(names=out["names"], values=values, datacenter=datacenter, device_type=device_type,
-                     extra=extra, source=source, headers=by_name, columns=columns)
+                     extra=extra, source=source, headers=headers_out, columns=columns, offset=offset,
+                     systems_resolved=systems is not None)
 
 
 def from_frame(frame, source: str = "<DataFrame>") -> Catalogue:

@@ -88,6 +88,13 @@ def numeric_column(arr: pa.ChunkedArray, kind: str, unit: str | None, default: s
     finite after conversion (``1e308 PFLOPS``), negative values, and areas of zero.
     """
     header_factor = unit_factor(unit or default, kind)
+    if not (pa.types.is_string(arr.type) or pa.types.is_floating(arr.type)):  # a typed column (Parquet)
+        from chipclass.core.arrowtypes import normalise_types
+
+        table, faults = normalise_types(pa.table({column: arr}), {column: "numeric"}, source, offset)
+        if faults:
+            raise faults[0]
+        arr = table.column(0)
     t = arr.type
     if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_null(t) or pa.types.is_decimal(t):
         with np.errstate(over="ignore"):

@@ -100,16 +100,16 @@ def _meets(target: Target, cat: Catalogue, rules: RuleSet, bit_lengths, rules_di
 
 def parse_bounds(text: str) -> tuple[str, tuple[float, float]]:
     """``'fp8=0:2000'`` or ``'die_area=1:20 cm**2'`` -> ('fp8', (low, high)) in canonical units."""
-    from chipclass.design.ranges import numbers_and_factor, split_setting
+    from chipclass.design.ranges import figures, split_setting
 
     key, body = split_setting(text, SPECS, "bound", "LOW:HIGH", "fp8=0:2000")
-    rng, factor = numbers_and_factor(key, body)
-    try:
-        lo, hi = (float(x) * factor for x in rng.split(":"))
-    except ValueError:
-        raise InputError(f"bad range for {key}: {body!r} (LOW:HIGH)", column=key, value=body) from None
-    if not (0 <= lo < hi) or hi != hi or hi == float("inf"):
-        raise InputError(f"a range for {key} needs 0 <= LOW < HIGH (finite)", column=key, value=body)
+    numbers, _, unit = body.partition(" ")
+    parts = numbers.split(":")
+    if len(parts) != 2:
+        raise InputError(f"bad range for {key}: {body!r} (LOW:HIGH)", column=key, value=body)
+    lo, hi = figures(parts, key, unit.strip() or None, source=f"--range {key}")
+    if not (lo < hi):  # each bound a figure a catalogue cell could hold (finite, >= 0, areas > 0)
+        raise InputError(f"a range for {key} needs LOW < HIGH (both given)", column=key, value=body)
     return key, (lo, hi)
 
 

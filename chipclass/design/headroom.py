@@ -38,6 +38,7 @@ import pyarrow as pa
 from chipclass.classification.engine import classify, compute_metrics
 from chipclass.core.catalogue import DEVICE_TYPES, Catalogue
 from chipclass.core.formats import BIT_LENGTH, FORMATS, label
+from chipclass.core.systemlinks import figures_of
 from chipclass.rules.instruments import RuleSet
 
 __all__ = ["headroom", "SPECS", "UNITS", "conditions", "COLUMNS"]
@@ -47,7 +48,7 @@ SPECS = FORMATS + SPECS_OTHER
 #: Unit label of each spec (TFLOPS for floating-point formats, TOPS for integer ones; data/metrics.toml).
 UNITS = {s: label(s) for s in SPECS}
 COLUMNS = ["name", "spec", "direction", "current", "limit", "limit_inclusive", "on_line", "becomes",
-           "binding", "line", "current_class", "unit"]
+           "binding", "line", "current_class", "unit", "figures_of"]
 #: Relative distance under which two critical values (or a critical value and the current
 #: value) are the same point; above float rounding, below any step a user could mean.
 SAME = 1e-11
@@ -202,8 +203,8 @@ def headroom(cat: Catalogue, rules: RuleSet, specs=None, bit_lengths: dict | Non
     Columns :data:`COLUMNS`: ``limit`` is NaN when no change of that spec alone changes the
     class; ``becomes`` is the class just past the limit (or at it when ``limit_inclusive`` is
     false); ``binding`` names the conditions whose threshold the limit is; ``line`` the first
-    of them as ``metric threshold``; ``on_line`` that the device sits on that line now.
-    """
+    of them as ``metric threshold``; ``on_line`` that the device sits on that line now;
+    ``figures_of`` the IC whose figures (and so whose headroom) a system row has."""
     bits = {**BIT_LENGTH, **(bit_lengths or {})}
     m = compute_metrics(cat, bit_lengths)
     base_code = class_codes(cat, rules, bit_lengths) if len(cat) else np.zeros(0, np.int32)
@@ -254,6 +255,7 @@ def headroom(cat: Catalogue, rules: RuleSet, specs=None, bit_lengths: dict | Non
         "current_class": pd.Categorical.from_codes(base, categories=list(names)),
         "unit": pd.Categorical.from_codes(
             np.asarray([units.index(UNITS[s]) for s in specs], dtype=np.int8)[a["s"]], categories=units),
+        "figures_of": np.asarray(figures_of(cat), dtype=object)[a["row"]],
     })[COLUMNS]
 
 

@@ -29,8 +29,9 @@ import pyarrow as pa
 from chipclass.core.catalogue import NUMERIC, Catalogue
 from chipclass.classification.result import labels
 from chipclass.core.errors import InputError
-from chipclass.design.ranges import numbers_and_factor, split_setting
-from chipclass.core.units import UnitError, unit_factor
+from chipclass.core.systems import find_column
+from chipclass.design.ranges import count_of, split_setting
+from chipclass.core.units import UnitError
 
 __all__ = ["parse_range", "parse_vary", "expand", "summarise", "variant_count", "MAX_VARIANTS",
            "MAX_FILE_BYTES"]
@@ -47,74 +48,62 @@ def parse_range(text: str) -> tuple[str, np.ndarray]:
     return key, values
 
 
-def _file_values(path: str, key: str, default_unit: str, kind: str) -> np.ndarray:
+def _file_values(path: str, key: str) -> np.ndarray:
+    """The values of an ``@file``: UTF-8 text, values separated by newlines or commas, each
+    through the cell grammar (its own unit allowed; numbered from 1 in messages)."""
     import os
 
-    from chipclass.core.units import to_canonical
+    from chipclass.design.ranges import figures
 
     try:
         size = os.path.getsize(path)
+        if size > MAX_FILE_BYTES:
+            raise InputError(f"a file of values may hold at most {MAX_FILE_BYTES >> 20} MiB (this one: "
+                             f"{size / (1 << 20):,.0f} MiB)", source=path)
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise InputError(f"cannot read values for {key}: {exc.strerror}", source=path) from None
-    if size > MAX_FILE_BYTES:
-        raise InputError(f"a file of values may hold at most {MAX_FILE_BYTES >> 20} MiB (this one: "
-                         f"{size / (1 << 20):,.0f} MiB)", source=path)
-    with open(path, encoding="utf-8") as fh:
-        cells = [c.strip() for line in fh for c in line.split(",") if c.strip()]
-    try:  # plain numbers: one vectorised conversion
-        return np.array(cells, dtype=np.float64) * unit_factor(default_unit, kind)
-    except ValueError:
-        pass
-    out = np.empty(len(cells))
-    for k, c in enumerate(cells):  # values with units: each parsed (pint caches the units)
-        try:
-            out[k] = to_canonical(c, kind) if not _plain(c) else float(c) * unit_factor(default_unit, kind)
-        except (UnitError, ValueError, TypeError, AttributeError) as exc:
-            raise InputError(f"bad value for {key}: {exc}", source=path, row=k + 1, column=key, value=c) from None
-        except Exception as exc:  # pint's own parse errors
-            raise InputError(f"bad value for {key} ({type(exc).__name__})", source=path, row=k + 1,
-                             column=key, value=c) from None
-    return out
-
-
-def _plain(text: str) -> bool:
     try:
-        float(text)
-        return True
-    except ValueError:
-        return False
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"is not UTF-8 text (byte 0x{data[exc.start]:02x} at position {exc.start + 1}); "
+                         "save the file as UTF-8", source=path, column=key) from None
+    cells = [c.strip() for line in text.splitlines() for c in line.split(",") if c.strip()]
+    return _given(figures(cells, key, None, source=path, rows=True), key, f"@{path}")
 
 
-def parse_vary(text: str) -> tuple[str, np.ndarray, bool]:
+def _given(values: np.ndarray, key: str, spec: str) -> np.ndarray:
+    if not len(values) or np.isnan(values).any():
+        raise InputError(f"a range needs a value in every place for {key} (no empty or 'n/a' values)",
+                         column=key, value=spec)
+    return values
+
+
+def parse_vary(text: str, max_count: int | None = None) -> tuple[str, np.ndarray, bool]:
     """``'fp8=200:600:5'`` -> ('fp8', values in canonical units, span); ``span`` is true for
-    a plain ``LOW:HIGH`` (two values: the bounds a sampled sweep draws from)."""
+    a plain ``LOW:HIGH`` (two values: the bounds a sampled sweep draws from). Every value goes
+    through the cell grammar with a catalogue cell's bounds; a COUNT over ``max_count``
+    (default :data:`MAX_VARIANTS`) is refused before anything is allocated."""
+    from chipclass.design.ranges import figures
+
     key, spec = split_setting(text, NUMERIC, "vary", "RANGE", "fp8=200:600:5")
-    kind = NUMERIC[key][0]
-    span = False
     if spec.startswith("@"):
-        values = _file_values(spec[1:], key, NUMERIC[key][1], kind)
-    else:
-        body, factor = numbers_and_factor(key, spec)
-        try:
-            if ":" in body:
-                parts = body.split(":")
-                if len(parts) == 2:
-                    values, span = np.array([float(parts[0]), float(parts[1])]), True
-                elif len(parts) == 3:
-                    num = int(parts[2])
-                    if num < 1:
-                        raise ValueError("the count must be 1 or more")
-                    values = np.linspace(float(parts[0]), float(parts[1]), num)
-                else:
-                    raise ValueError("use LOW:HIGH:COUNT (grid) or LOW:HIGH (sampled)")
-            else:
-                values = np.array([float(x) for x in body.split(",")])
-        except ValueError as exc:
-            raise InputError(f"bad range for {key}: {exc}", value=spec) from None
-        values = values * factor
-    if not len(values) or not np.isfinite(values).all() or (values < 0).any():
-        raise InputError(f"a range needs finite values of zero or more for {key}", value=spec)
-    return key, values, span
+        return key, _file_values(spec[1:], key), False
+    numbers, _, unit = spec.partition(" ")
+    unit = unit.strip() or None
+    parts = numbers.split(":")
+    if len(parts) > 3:
+        raise InputError(f"bad range for {key}: use LOW:HIGH:COUNT (grid) or LOW:HIGH (sampled)", value=spec)
+    count = count_of(parts[2], key, max_count or MAX_VARIANTS) if len(parts) == 3 else None
+    try:
+        values = _given(figures(parts[:2] if ":" in numbers else numbers.split(","), key, unit,
+                                source=f"--vary {key}"), key, spec)
+    except UnitError as exc:
+        raise InputError(str(exc), column=key, value=unit) from None
+    if count is not None:
+        values = np.linspace(values[0], values[1], count)
+    return key, values, len(parts) == 2
 
 
 def variant_count(vary: dict, method: str = "grid", samples: int | None = None) -> int:
@@ -174,11 +163,15 @@ def expand(base: Catalogue, vary: dict[str, np.ndarray], method: str = "grid",
     headers = dict(base.headers)
     headers.update({k: k for k in keys})
     name = str(base.names.iloc[0])
-    extra = pa.table({"variant": pa.array(np.arange(n)), **{k: pa.array(values[k]) for k in keys}})
+    extra = {"variant": pa.array(np.arange(n)), **{k: pa.array(values[k]) for k in keys}}
+    kept = find_column(base.extra.column_names, "base_eccn")  # the ladder reads it (.z, base entry)
+    if kept is not None and kept not in extra:
+        first = base.extra.column(kept).combine_chunks().cast(pa.string())
+        extra[kept] = pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, np.int8)), first.slice(0, 1))
     return Catalogue(names=pd.Series(pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), [name])),
                      values=values, datacenter=np.broadcast_to(base.datacenter[0], n),
-                     device_type=np.broadcast_to(base.device_type[0], n), extra=extra,
-                     source=f"sweep of {name}", headers=headers)
+                     device_type=np.broadcast_to(base.device_type[0], n), extra=pa.table(extra),
+                     source=f"sweep of {name}", headers=headers, systems_resolved=True)
 
 
 def summarise(frame: pd.DataFrame) -> pd.DataFrame:

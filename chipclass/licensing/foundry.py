@@ -33,7 +33,6 @@ import numpy as np
 import pandas as pd
 
 from chipclass.classification.engine import classify
-from chipclass.classification.ladder import text_column
 from chipclass.classification.logic import falls_under_any
 from chipclass.core.catalogue import DEVICE_TYPES
 from chipclass.core.errors import RuleDataError
@@ -113,12 +112,25 @@ def _designer_ok(figs, day: dt.date, designer: str, applied_on: dt.date | None) 
     return False, "none", dates
 
 
+def _density(cat) -> np.ndarray:
+    """``transistor_density`` in million per mm² through the cell grammar (its own unit allowed,
+    e.g. ``98 million/mm**2`` or ``9.8e7 1/mm**2``; a bare number is million/mm²); a cell a
+    catalogue would refuse is refused with its file, row and column."""
+    from chipclass.core.cells import numeric_column
+    from chipclass.core.systems import find_column
+
+    h = find_column(cat.extra.column_names, "transistor_density")
+    if h is None:
+        return np.full(len(cat), np.nan)
+    col = cat.extra.column(h)
+    per_mm2 = numeric_column(col, "density", None, "million/mm**2", source=cat.source, column=h, offset=cat.offset)
+    return per_mm2 / 1e6
+
+
 def _count(cat, n):
     """(transistor count [billion], its source code) per row."""
     v = cat.values
-    density = text_column(cat, "transistor_density")
-    dens = (pd.to_numeric(pd.Series(density), errors="coerce").to_numpy(dtype=float) if density is not None
-            else np.full(n, np.nan))
+    dens = _density(cat)
     approx = dens * v["die_area"] / 1000.0  # million/mm**2 x mm**2 -> billion
     given = ~np.isnan(v["transistor_count"])
     count = np.where(given, v["transistor_count"], approx)

@@ -101,8 +101,9 @@ def foundry_lines(results) -> list[str]:
         state = ("not binding yet (compliance date not reached)" if res.pending is not None else
                  "cannot decide" if pd.isna(r["presumed_3a090a"]) else
                  f"presumed {presumed.paragraph} and datacenter" if r["presumed_3a090a"]
-                 else "presumption overcome" if r["applies"] is True or r["applies"] == True  # noqa: E712
-                 else "no presumption")
+                 else "no presumption (not an applicable IC)" if pd.notna(r["applies"]) and not r["applies"]
+                 else "presumption overcome" if pd.notna(r["applies"])
+                 else "presumption overcome, if it applies")  # applies unknown (NA): no bool() of NA
         block.append(f"  designer {r['designer']:<10}: {state}")
         block.append(f"       {r['overcome_by'] or r['designer_note']}")
         if r["needs"]:

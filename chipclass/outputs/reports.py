@@ -113,7 +113,9 @@ def describe_headroom(row: dict) -> str:
 def headroom_text(frame: pd.DataFrame) -> str:
     lines = []
     for name, grp in frame.groupby("name", sort=False):
-        lines.append(f"{safe(name)} ({grp['current_class'].iloc[0]})")
+        ic = grp["figures_of"].iloc[0] if "figures_of" in grp else None
+        via = f"; scored on the figures of its IC {safe(ic)}, whose specs these are" if isinstance(ic, str) else ""
+        lines.append(f"{safe(name)} ({grp['current_class'].iloc[0]}{via})")
         moved = [describe_headroom(r) for r in grp.to_dict("records")
                  if r["limit"] is not None and r["limit"] == r["limit"]]
         lines += ["  " + m for m in moved] or ["  no single spec change alters the class"]

@@ -113,7 +113,10 @@ def run_to_parquet(path: str, variants: Catalogue, rules, **kw) -> pd.DataFrame:
                 pass
         finally:
             if "w" in state:
-                state["w"].close()
+                try:
+                    state["w"].close()
+                except BaseException as exc:  # noqa: BLE001 (re-raised in the caller)
+                    state.setdefault("error", exc)
 
     thread = threading.Thread(target=writer, daemon=True)
     thread.start()

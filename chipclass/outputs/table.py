@@ -6,7 +6,8 @@ what the Python API and the text outputs use), plain Arrow strings (:func:`score
 JSON and Parquet outputs write) or Arrow dictionaries (:func:`sweep_columns`, what keeps 10^7
 sweep variants cheap). Columns: ``name device_type datacenter tpp tpp_format
 performance_density memory_bandwidth_density eccn eccn_note clause status missing note margin_*
-rule_set``, then the catalogue's pass-through columns (a clash gets `` (input)``).
+rule_set``, then the catalogue's pass-through columns (a clash gets `` (input)``, or a further
+number when that is taken too: :func:`chipclass.core.names.passthrough_names`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import numpy as np
 from chipclass.classification.logic import INPUTS, STATUS, bit_names
 from chipclass.classification.result import DISPLAY
 from chipclass.core.catalogue import DEVICE_TYPES
+from chipclass.core.names import passthrough_names
 from chipclass.outputs.words import ladder_note_text
 
 __all__ = ["score_columns", "score_frame", "score_arrow", "sweep_columns", "missing_labels"]
@@ -51,8 +53,9 @@ def score_columns(cl, enc) -> dict:
     for k, v in cl.margins.items():
         cols[k] = enc.num(v)
     cols["rule_set"] = enc.text([rules.id], np.zeros(n, dtype=np.int8))
-    for name, col in enc.extra(cat):
-        cols[name if name not in cols else f"{name} (input)"] = col
+    extra = enc.extra(cat)
+    for name, (_, col) in zip(passthrough_names(list(cols), [k for k, _ in extra]), extra):
+        cols[name] = col  # a clash gets " (input)", " (input 2)" ...: never overwrites, never overwritten
     return cols
 
 

@@ -9,10 +9,10 @@ catalogue holds can drive the terminal.
 from __future__ import annotations
 
 import re
+import sys
 from typing import Iterable
 
 import numpy as np
-import pandas as pd
 
 __all__ = ["render_table", "fmt_cell", "safe", "TABLE_COLUMNS"]
 
@@ -29,7 +29,8 @@ def safe(text) -> str:
 
 
 def fmt_cell(v) -> str:
-    if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
+    pd = sys.modules.get("pandas")  # not imported for the one-line messages (safe)
+    if v is None or (pd is not None and v is pd.NA) or (isinstance(v, float) and np.isnan(v)):
         return "—"
     if isinstance(v, (float, np.floating)):
         return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.3g}"
@@ -40,8 +41,9 @@ def fmt_cell(v) -> str:
     return safe(v)
 
 
-def render_table(frame: pd.DataFrame, columns: Iterable[str] = TABLE_COLUMNS) -> str:
+def render_table(frame: "pd.DataFrame", columns: Iterable[str] = TABLE_COLUMNS) -> str:
     """A readable fixed-width table of the given columns (numbers right-aligned)."""
+    import pandas as pd
     from tabulate import tabulate
 
     cols = [c for c in columns if c in frame.columns]

@@ -23,7 +23,9 @@ from typing import Callable
 import numpy as np
 import pyarrow as pa
 
+from chipclass.core.interrupt import seen
 from chipclass.outputs.formats import Format
+from chipclass.outputs.jsonout import json_text, meta_line, strict, table_json, to_arrow, to_records  # noqa: F401
 
 __all__ = ["atomic_output", "atomic_path", "write_frame", "write_text", "write_json", "to_records",
            "to_arrow", "StreamWriter", "frame_bytes", "guard_csv", "CSV_GUARD"]
@@ -46,10 +48,13 @@ def _named(exc: OSError, path: str) -> OSError:
 
 @contextlib.contextmanager
 def atomic_path(path: str):
-    """Yield a path to write; it becomes ``path`` only if the block completes.
+    """Yield a path to write (a temporary file of this run's own); it becomes ``path`` only if
+    the block completes.
 
-    A FIFO, a device or another non-regular file at ``path`` is yielded as itself (written in
-    place); a symbolic link is followed to its target.
+    A FIFO, a device or another non-regular file at ``path`` is yielded as an open binary file
+    object, never as a path: it is written in place and never replaced or removed (pyarrow
+    removes a *path* it failed to write: as root that once removed ``/dev/full``). A symbolic
+    link is followed to its target.
     """
     target = os.path.realpath(path)
     try:
@@ -58,7 +63,8 @@ def atomic_path(path: str):
         st = None
     if st is not None and not stat.S_ISREG(st.st_mode):
         try:
-            yield target  # FIFO, character device ...: write in place, never replace
+            with open(target, "wb") as fh:  # FIFO, character device ...: in place, never replaced
+                yield fh
         except OSError as exc:
             raise _named(exc, path) from None
         return
@@ -72,6 +78,8 @@ def atomic_path(path: str):
     try:
         os.chmod(tmp, stat.S_IMODE(st.st_mode) if st is not None else 0o666 & ~_umask())
         yield tmp
+        if seen():  # Ctrl-C swallowed on the way (chipclass.core.interrupt): never made final
+            raise KeyboardInterrupt
         os.replace(tmp, target)
     except OSError as exc:
         with contextlib.suppress(OSError):
@@ -90,47 +98,14 @@ def atomic_output(output: str | None):
         yield sys.stdout.buffer
         sys.stdout.flush()
         return
-    with atomic_path(output) as tmp, open(tmp, "wb") as fh:
+    with atomic_path(output) as tmp, opened(tmp) as fh:
         yield fh
 
 
-def to_arrow(frame: "pd.DataFrame") -> pa.Table:
-    """Arrow table with categorical and object columns as plain strings."""
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    cols = []
-    for name, col in zip(table.column_names, table.columns):
-        if pa.types.is_dictionary(col.type):
-            col = col.cast(col.type.value_type)
-        if pa.types.is_null(col.type) or pa.types.is_large_string(col.type):
-            col = col.cast(pa.string())  # one schema whatever a batch holds
-        cols.append(col)
-    return pa.table(cols, names=table.column_names)
-
-
-def to_records(frame: "pd.DataFrame") -> list[dict]:
-    """Rows as JSON-ready dicts: NaN -> None, numpy scalars -> Python."""
-    return json.loads(frame.to_json(orient="records", double_precision=15, force_ascii=False))
-
-
-def _json_default(o):
-    if isinstance(o, np.generic):
-        return o.item()
-    if isinstance(o, float) and o != o:
-        return None
-    if hasattr(o, "isoformat"):
-        return o.isoformat()
-    pd = sys.modules.get("pandas")
-    if pd is not None and isinstance(o, pd.DataFrame):
-        return to_records(o)
-    return str(o)
-
-
-def json_text(obj, lines: bool = False) -> str:
-    """JSON (indented) or JSON Lines text of a dict or a list of dicts."""
-    if lines:
-        rows = obj if isinstance(obj, list) else [obj]
-        return "".join(json.dumps(r, ensure_ascii=False, default=_json_default) + "\n" for r in rows)
-    return json.dumps(obj, indent=1, ensure_ascii=False, default=_json_default) + "\n"
+def opened(target):
+    """A binary file for what :func:`atomic_path` yielded: the temporary path opened, or the file
+    object of a FIFO or device as it is (closed by :func:`atomic_path`)."""
+    return open(target, "wb") if isinstance(target, str) else contextlib.nullcontext(target)
 
 
 def with_meta(table: pa.Table, meta: dict | None) -> pa.Table:
@@ -141,11 +116,6 @@ def with_meta(table: pa.Table, meta: dict | None) -> pa.Table:
 
     return table.replace_schema_metadata({**(table.schema.metadata or {}),
                                           META_KEY.encode(): json.dumps(meta).encode("utf-8")})
-
-
-def meta_line(meta: dict) -> bytes:
-    """The first line of a JSON Lines output: ``{"_meta": {...}}``."""
-    return (json.dumps({"_meta": meta}, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 def frame_bytes(frame: "pd.DataFrame", fmt: Format, table_text: Callable | None = None,
@@ -164,14 +134,8 @@ def frame_bytes(frame: "pd.DataFrame", fmt: Format, table_text: Callable | None 
 
             pq.write_table(with_meta(to_arrow(frame), meta), buf)
         return buf.getvalue()
-    if fmt is Format.JSON:
-        text = frame.to_json(orient="records", double_precision=15, force_ascii=False, indent=1)
-        if meta is not None:
-            text = '{"meta": ' + json.dumps(meta, ensure_ascii=False) + ',\n"rows": ' + text + "}"
-    elif fmt is Format.JSONL:
-        text = frame.to_json(orient="records", lines=True, double_precision=15, force_ascii=False)
-        if meta is not None:
-            return meta_line(meta) + text.encode("utf-8") + (b"" if text.endswith("\n") or not text else b"\n")
+    if fmt in (Format.JSON, Format.JSONL):
+        return b"".join(table_json(frame, meta, lines=fmt is Format.JSONL))
     else:
         from chipclass.outputs.tables import render_table
 
@@ -209,11 +173,6 @@ def write_frame(frame: "pd.DataFrame", fmt: Format = Format.TABLE, output: str |
         fh.write(data)
 
 
-def _json_rows(table: pa.Table) -> list[dict]:
-    """Rows of an Arrow table as JSON-ready dicts (null -> None; NaN is null already)."""
-    return table.to_pylist()
-
-
 def write_table(table: pa.Table, fmt: Format, output: str | None = None, meta: dict | None = None) -> None:
     """Write an Arrow result table as CSV, JSON, JSON Lines or Parquet without pandas (the
     ``score`` path: :meth:`Classification.to_arrow`); ``meta`` as for :func:`write_frame`."""
@@ -234,20 +193,11 @@ def write_table(table: pa.Table, fmt: Format, output: str | None = None, meta: d
 
                 pq.write_table(table, target)
         return
-    import msgspec  # its C encoder: a tenth of json's indented pure-Python one; NaN -> null
-
-    enc = msgspec.json.Encoder(enc_hook=str)
-    rows = _json_rows(table)
-    if fmt is Format.JSON:
-        data = msgspec.json.format(enc.encode(rows if meta is None else {"meta": meta, "rows": rows}), indent=1)
-        with atomic_output(output) as fh:
-            fh.write(data + b"\n")
-    elif fmt is Format.JSONL:
-        with atomic_output(output) as fh:
-            for row in rows if meta is None else [{"_meta": meta}, *rows]:
-                fh.write(enc.encode(row) + b"\n")
-    else:
+    if fmt not in (Format.JSON, Format.JSONL):
         raise ValueError(f"write_table writes csv, json, jsonl or parquet, not {fmt}")
+    with atomic_output(output) as fh:
+        for chunk in table_json(table, meta, lines=fmt is Format.JSONL):
+            fh.write(chunk)
 
 
 def _plain(table: pa.Table) -> pa.Table:
@@ -352,10 +302,11 @@ class StreamWriter:
     def write(self, frame: "pd.DataFrame") -> None:
         if self.fmt is Format.JSONL:
             if self._sink is None:
-                self._sink = open(self._path, "wb") if self._path else sys.stdout.buffer
+                self._sink = (open(self._path, "wb") if isinstance(self._path, str) else
+                              self._path if self._path is not None else sys.stdout.buffer)
                 if self.meta is not None:
                     self._sink.write(meta_line(self.meta))
-            self._sink.write(frame_bytes(frame, Format.JSONL))
+            self._sink.write(b"".join(table_json(frame, lines=True)))
             return
         table = _csv_table(frame) if self.fmt is Format.CSV else to_arrow(frame)
         if self._writer is None:
@@ -365,7 +316,7 @@ class StreamWriter:
             if self.fmt is Format.PARQUET:
                 table = with_meta(table, self.meta)
             self._schema = table.schema
-            target = self._path if self._path else sys.stdout.buffer
+            target = self._path if self._path is not None else sys.stdout.buffer
             self._writer = (pacsv.CSVWriter(target, self._schema) if self.fmt is Format.CSV
                             else pq.ParquetWriter(target, self._schema))
         elif table.schema != self._schema:
@@ -375,7 +326,7 @@ class StreamWriter:
     def close(self, ok: bool = True) -> None:
         if self._writer is not None:
             self._writer.close()
-        if self._sink is not None and self._sink is not sys.stdout.buffer:
+        if self._sink is not None and isinstance(self._path, str):
             self._sink.close()
         if self._ctx is not None:
             if ok:

@@ -44,10 +44,11 @@ class Explanation:
 
         return explanation_text(self)
 
-    def _repr_html_(self) -> str:  # Jupyter
-        import html
+    def _repr_html_(self) -> str:
+        """The text report as HTML for Jupyter: one escaped ``<pre>`` block, monospace, unwrapped."""
+        from chipclass.outputs.html import preformatted
 
-        return f"<pre>{html.escape(self.to_text())}</pre>"
+        return preformatted(self.to_text())
 
 
 def explain_row(cat: Catalogue, index: int, rules: RuleSet, bit_lengths: dict | None = None) -> Explanation:

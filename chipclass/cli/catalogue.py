@@ -7,7 +7,7 @@ import os
 import click
 
 from chipclass.cli.base import findings, main
-from chipclass.cli.options import (as_of_option, bit_lengths, catalogue_option, date_type, env_int,
+from chipclass.cli.options import (as_of_option, bit_lengths, catalogue_option, date_type, env_int, spec_option,
                                    fail_on_option, format_option, headquarters_option, output_option,
                                    quiet_option, rules_option, shipped_catalogue, tf32_option, to_option)
 from chipclass.core.errors import UsageError
@@ -153,16 +153,16 @@ def parse_specs(specs) -> dict:
 @main.command()
 @click.argument("file", required=False)
 @click.argument("name", required=False)
-@click.option("--spec", "specs", multiple=True, metavar="KEY=VALUE",
-              help="A spec instead of a catalogue row, e.g. --spec 'fp8=296 TFLOPS' --spec 'die_area=814 mm**2'. "
-                   "Repeatable.")
-@click.option("--view", "views", multiple=True, type=click.Choice(["foundry"]),
-              help="Also answer: foundry = would a front-end fabricator or OSAT have to presume 3A090.a "
+@spec_option
+@click.option("--foundry", is_flag=True,
+              help="Also answer: would a front-end fabricator or OSAT have to presume 3A090.a "
                    "(Note 1 to 3A090.a), for each designer status, and what overcomes it.")
+@click.option("--view", "views", multiple=True, type=click.Choice(["foundry"]), hidden=True,
+              help="Deprecated spelling of --foundry (--view foundry).")
 @click.option("--designer", type=click.Choice(["approved", "authorized", "applicant", "none"]), default=None,
-              help="With --view foundry: only this designer status (default: all).")
+              help="With --foundry: only this designer status (default: all).")
 @click.option("--applied-on", type=date_type, default=None,
-              help="With --view foundry: date the designer applied to become approved (applicant status).")
+              help="With --foundry: date the designer applied to become approved (applicant status).")
 @format_option(Format.TABLE, Format.JSON)
 @output_option
 @as_of_option
@@ -173,7 +173,7 @@ def parse_specs(specs) -> dict:
 @catalogue_option
 @quiet_option
 @rules_option
-def explain(file, name, specs, views, designer, applied_on, fmt, output, as_of, destinations, headquarters,
+def explain(file, name, specs, foundry, views, designer, applied_on, fmt, output, as_of, destinations, headquarters,
             fail_on, tf32_bits, catalogue, quiet, rules_dir):
     """Show one device step by step: per-format TPP, metrics, every clause, margins, headroom,
     citations (and licences with --to).
@@ -205,7 +205,9 @@ def explain(file, name, specs, views, designer, applied_on, fmt, output, as_of, 
         rows = licence_rows(frame)
         ex.extra["licenses"] = rows
         ex.extra.setdefault("text_blocks", []).append(licence_explain_lines(rows))
-    if "foundry" in views:
+    if views and not quiet:
+        click.echo("chipclass: --view foundry is deprecated (it will be removed); use --foundry", err=True)
+    if foundry or "foundry" in views:
         from chipclass.licensing.foundry import DESIGNERS, presumption
         from chipclass.outputs.reports import foundry_lines
 

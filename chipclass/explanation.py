@@ -22,6 +22,10 @@ def _num(x) -> float | None:
 
 @dataclass
 class Explanation:
+    """One device, step by step (:func:`chipclass.explain`): per-format TPP, metrics, every clause
+    with its numbers, exclusions, the result and the rule sets applied. ``to_text()``,
+    ``to_dict()`` and, in Jupyter, a monospace HTML view.
+    """
     name: str
     as_of: str
     formats: list[dict]
@@ -34,12 +38,14 @@ class Explanation:
     catalogue: Catalogue | None = field(default=None, repr=False)
 
     def to_dict(self) -> dict:
+        """The explanation as plain JSON types (what ``explain -f json`` writes)."""
         extra = {k: v for k, v in self.extra.items() if k != "text_blocks"}
         return {"name": self.name, "as_of": self.as_of, "formats": self.formats,
                 "metrics": self.metrics, "clauses": self.clauses, "exclusions": self.exclusions,
                 "result": self.result, "rule_sets": self.instruments, **extra}
 
     def to_text(self) -> str:
+        """The explanation as the text report ``chipclass explain`` prints."""
         from chipclass.outputs.reports import explanation_text
 
         return explanation_text(self)
@@ -52,6 +58,22 @@ class Explanation:
 
 
 def explain_row(cat: Catalogue, index: int, rules: RuleSet, bit_lengths: dict | None = None) -> Explanation:
+    """Explain row ``index`` of a catalogue under a rule set.
+
+    Parameters
+    ----------
+    cat : Catalogue
+    index : int
+        Row position (from 0).
+    rules : RuleSet
+        As from :func:`chipclass.rules_in_force`.
+    bit_lengths : dict, optional
+        Format -> bit length overrides (``{'tf32': 19}``).
+
+    Returns
+    -------
+    Explanation
+    """
     one = cat.take([index])
     m = compute_metrics(one, bit_lengths)
     frame = classify(one, rules, bit_lengths, metrics=m).to_frame()

@@ -23,6 +23,20 @@ def _warn(cat, quiet):
 
 
 def match_counts(frame, selectors) -> dict:
+    """Rows of a result table matching each ``--fail-on`` selector.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A result table (``status``, ``clause``, ``eccn`` columns).
+    selectors : iterable of str
+        Statuses or paragraphs (``controlled``, ``3A090.a``).
+
+    Returns
+    -------
+    dict
+        selector -> number of matching rows.
+    """
     from chipclass.classification.result import matches
 
     return {s: int(matches(frame, [s]).sum()) for s in selectors}
@@ -141,6 +155,23 @@ def score(file, fmt, output, as_of, fail_on, tf32_bits, stream, batch_rows, engi
 
 
 def parse_specs(specs) -> dict:
+    """``--spec KEY=VALUE`` arguments as a mapping (values still text: the cell grammar reads them).
+
+    Parameters
+    ----------
+    specs : iterable of str
+        ``'fp8=296 TFLOPS'``, ``'die_area=814'`` ...
+
+    Returns
+    -------
+    dict
+        key -> value text, both stripped.
+
+    Raises
+    ------
+    click.BadParameter
+        An argument without ``=`` (exit 2).
+    """
     out = {}
     for s in specs:
         if "=" not in s:

@@ -46,6 +46,11 @@ def shipped_catalogue() -> str:
 
 
 def bit_lengths(tf32_bits: int | None) -> dict[str, int] | None:
+    """The ``bit_lengths`` mapping of the API for ``--tf32-bits N`` (None when not given).
+
+    >>> bit_lengths(19), bit_lengths(None)
+    ({'tf32': 19}, None)
+    """
     return {"tf32": tf32_bits} if tf32_bits else None
 
 
@@ -94,36 +99,44 @@ def _csv_guard(ctx, param, value):
 
 
 def output_option(fn):
+    """``-o/--output FILE``: written atomically (see :mod:`chipclass.outputs.write`) instead of stdout."""
     return click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
                         help=HELP["output"])(fn)
 
 
 def quiet_option(fn):
+    """``-q/--quiet``: no progress display and no warnings on stderr."""
     return click.option("-q", "--quiet", is_flag=True, help=HELP["quiet"])(fn)
 
 
 def as_of_option(fn):
+    """``--as-of DATE`` (YYYY-MM-DD): the rules in force on that date (default today)."""
     return click.option("--as-of", "as_of", type=date_type, default=None, help=HELP["as_of"])(fn)
 
 
 def rules_option(fn):
+    """``--rules DIR`` (env ``CHIPCLASS_RULES``): rule and data files from another directory."""
     return click.option("--rules", "rules_dir", type=click.Path(exists=True, file_okay=False),
                         default=None, envvar="CHIPCLASS_RULES", help=HELP["rules"])(fn)
 
 
 def tf32_option(fn):
+    """``--tf32-bits N`` (1 to 64): the bit length counted for TF32 (default 32)."""
     return click.option("--tf32-bits", type=click.IntRange(1, 64), default=None, help=HELP["tf32_bits"])(fn)
 
 
 def catalogue_option(fn):
+    """``--catalogue FILE``: where device names are looked up (default: the shipped catalogue)."""
     return click.option("--catalogue", default=None, metavar="FILE", help=HELP["catalogue"])(fn)
 
 
 def to_option(fn):
+    """``--to COUNTRY`` (repeatable): a destination, ISO 3166 code or English name."""
     return click.option("--to", "destinations", multiple=True, metavar="COUNTRY", help=HELP["to"])(fn)
 
 
 def headquarters_option(fn):
+    """``--headquarters COUNTRY``: where the buyer or its ultimate parent is headquartered."""
     return click.option("--headquarters", default=None, metavar="COUNTRY", help=HELP["headquarters"])(fn)
 
 

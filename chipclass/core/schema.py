@@ -20,19 +20,16 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-import tomllib
-import typing
-from typing import Annotated, Literal, TypeVar, Union
+from typing import Annotated, Literal, Union
 
 import msgspec
 from msgspec import Meta, Struct, field
 
-from chipclass.core.errors import RuleDataError
 
 __all__ = ["Confidence", "ConditionRec", "ClauseRec", "ExclusionRec", "SelectorRec", "Selector",
            "LicenseRec", "ReviewRec", "ExceptionRec", "TiersRec", "FigureRec", "InstrumentFile",
            "GroupRec", "ChangeRec", "AliasRec", "CountryGroupsFile", "NoteRec", "ProductNotesFile",
-           "FormatRec", "FormatsFile", "load", "convert", "METRICS", "OPS"]
+           "FormatRec", "FormatsFile", "load", "convert", "METRICS", "OPS"]  # load, convert: core/tomlload.py
 
 Confidence = Literal["text", "quoted", "summary", "unconfirmed"]
 #: Metrics a condition may name (their kinds of quantity are in rules.instruments).
@@ -69,6 +66,7 @@ Conditions = Annotated[list[ConditionRec], Meta(min_length=1)]
 
 
 class ClauseRec(_Rec, kw_only=True):
+    """A ``[[clause]]``: id, ECCN paragraph, the regulation's text, its conditions (all must hold)."""
     id: Text
     eccn: Text
     text: Text
@@ -78,6 +76,7 @@ class ClauseRec(_Rec, kw_only=True):
 
 
 class ExclusionRec(_Rec, kw_only=True):
+    """An ``[[exclusion]]``: the clauses it lifts when its conditions hold, with the note's text."""
     id: Text
     excludes: NonEmpty
     conditions: Conditions
@@ -144,6 +143,7 @@ class ExceptionRec(_LicenceBase, kw_only=True):
 
 
 class TiersRec(_Rec, kw_only=True):
+    """AI Diffusion tiers: the Tier 1 countries and the Tier 3 selector (Tier 2 is the rest)."""
     tier1: Annotated[list[Annotated[str, Meta(pattern=r"^[A-Z]{2}$")]], Meta(min_length=1)]
     tier3: Selector
     confidence: Confidence | None = None
@@ -250,6 +250,7 @@ class InstrumentFile(_Rec, kw_only=True):
 
 
 class GroupRec(_Rec, kw_only=True):
+    """A Country Group of ``country_groups.toml``: title and members (ISO alpha-2 codes)."""
     title: Text
     members: list[Annotated[str, Meta(pattern=r"^[A-Z]{2}$")]]
     confidence: Confidence = "summary"
@@ -270,11 +271,13 @@ class ChangeRec(_Rec, kw_only=True):
 
 
 class AliasRec(_Rec, kw_only=True):
+    """A country alias in ``country_groups.toml``: a code treated ``as`` another, with a note."""
     as_: Annotated[str, Meta(pattern=r"^[A-Z]{2}$")] = field(name="as")
     note: Text
 
 
 class CountryGroupsFile(_Rec, kw_only=True):
+    """``country_groups.toml``: the groups of Supp. No. 1 to part 740, dated changes, aliases."""
     source: Text
     groups: Annotated[dict[str, GroupRec], Meta(min_length=1)]
     change: list[ChangeRec] = []
@@ -318,83 +321,21 @@ class NoteRec(_Rec, kw_only=True):
 
 
 class ProductNotesFile(_Rec, kw_only=True):
+    """``product_notes.toml``: the product notes (``[[note]]``) that change a licence answer."""
     note: list[NoteRec] = []
 
 
 class FormatRec(_Rec, kw_only=True):
+    """A number format of ``formats.toml``: its bit length (1 to 64) for TPP and an optional note."""
     bits: Annotated[int, Meta(ge=1, le=64)]
     note: str = ""
 
 
 class FormatsFile(_Rec, kw_only=True):
+    """``formats.toml``: every throughput format of the vocabulary and its bit length."""
     formats: Annotated[dict[str, FormatRec], Meta(min_length=1)]
 
 
-T = TypeVar("T")
-
-#: Valid values of the enumerated keys, for messages.
-_CHOICES = {"metric": METRICS, "op": OPS, "confidence": ("text", "quoted", "summary", "unconfirmed"),
-            "mode": ("replace", "amend"), "applies_to": ("processor", "hbm")}
-
-
-def _where(path: str) -> str:
-    """msgspec's ``$.clause[0].conditions[1]`` as ``clause[0].conditions[1]``."""
-    return path.removeprefix("$").lstrip(".") or "top level"
-
-
-def _table_fields(kind) -> dict[str, type]:
-    """Fields of ``kind`` that are tables keyed by name (``[diffusion.lpp_limit]``) -> value type."""
-    out = {}
-    for f in msgspec.structs.fields(kind):
-        tp = f.type
-        while typing.get_origin(tp) is Annotated:
-            tp = typing.get_args(tp)[0]
-        if typing.get_origin(tp) is dict:
-            out[f.encode_name] = typing.get_args(tp)[1]
-    return out
-
-
-def convert(data: dict, kind: type[T], source: str, prefix: str = "") -> T:
-    """Validate parsed TOML ``data`` as ``kind``; a :class:`RuleDataError` naming ``source``
-    and the key otherwise (``prefix`` is where ``data`` sits in the file: ``tool.chipclass``)."""
-    where = f"{prefix}." if prefix else ""
-    if isinstance(data, dict):  # tables keyed by name: validate each so the message names it
-        for name, value_type in _table_fields(kind).items():
-            if isinstance(data.get(name), dict):
-                for key, value in data[name].items():
-                    _convert(value, value_type, source, prefix=f"{where}{name}.{key}")
-    return _convert(data, kind, source, prefix)
-
-
-def _convert(data, kind, source: str, prefix: str = ""):
-    try:
-        return msgspec.convert(data, kind, strict=True)
-    except msgspec.ValidationError as exc:
-        text = str(exc)
-        m = re.search(r" - at `([^`]*)`$", text)
-        message, key = (text[:m.start()], _where(m.group(1))) if m else (text, "top level")
-        if prefix:
-            key = prefix if key == "top level" else f"{prefix}.{key}"
-        unknown = re.match(r"Object contains unknown field `([^`]*)`", message)
-        if unknown:  # name the key itself: 'clause[0].colour: unknown key'
-            key = unknown.group(1) if key == "top level" else f"{key}.{unknown.group(1)}"
-            message = "unknown key"
-        field_name = re.sub(r"\[\d+\]$", "", key).rsplit(".", 1)[-1]
-        if message.startswith("Invalid enum value"):
-            message = f"unknown {field_name} {message.removeprefix('Invalid enum value').strip()}"
-            if field_name in _CHOICES:
-                message += f" (one of: {', '.join(_CHOICES[field_name])})"
-        message = message.replace("Invalid RFC3339 encoded date", "expected a date (YYYY-MM-DD)")
-        raise RuleDataError(f"{source}: {key}: {message[:1].lower() + message[1:]}") from None
-
-
-def load(path, kind: type[T]) -> T:
-    """Read the TOML file at ``path`` (a path or an importlib resource) as ``kind``."""
-    try:
-        with path.open("rb") if hasattr(path, "open") and not isinstance(path, str) else open(path, "rb") as fh:
-            data = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise RuleDataError(f"{path}: not valid TOML: {exc}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RuleDataError(f"{path}: cannot read: {exc.__class__.__name__}: {exc}") from None
-    return convert(data, kind, str(path))
+# Reading a TOML file as one of the records above, with messages naming the file and key, lives
+# in core/tomlload.py (this module holds the records); imported here so schema.load works as before.
+from chipclass.core.tomlload import convert, load  # noqa: E402

@@ -29,6 +29,12 @@ def safe(text) -> str:
 
 
 def fmt_cell(v) -> str:
+    """One table cell as text: missing as an em dash, large floats with thousands separators, text
+    made safe for a terminal.
+
+    >>> fmt_cell(15832.0), fmt_cell(2.909), fmt_cell(None)
+    ('15,832', '2.91', '—')
+    """
     if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
         return "—"
     if isinstance(v, (float, np.floating)):

@@ -28,6 +28,10 @@ VIEWS = ("enforced", "written")
 
 @dataclass(frozen=True)
 class Record:
+    """One licence record of a rule file: a licence requirement, review policy or licence exception,
+    with the paragraphs and destinations (and headquarters) it covers, its conditions, basis,
+    policy, section and whether it is still enforced.
+    """
     kind: str               # license | review | exception
     id: str
     instrument: str
@@ -46,6 +50,7 @@ class Record:
     still_enforced: bool
 
     def label(self) -> str:
+        """How a result names the record: an exception as ``ID (section, notification)``, else its basis."""
         if self.kind == "exception":
             extra = f", {self.notification}" if self.notification else ""
             return f"{self.id} ({self.section}{extra})"

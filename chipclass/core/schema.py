@@ -25,11 +25,13 @@ from typing import Annotated, Literal, Union
 import msgspec
 from msgspec import Meta, Struct, field
 
+from chipclass.core import tomlload
+
 
 __all__ = ["Confidence", "ConditionRec", "ClauseRec", "ExclusionRec", "SelectorRec", "Selector",
            "LicenseRec", "ReviewRec", "ExceptionRec", "TiersRec", "FigureRec", "InstrumentFile",
            "GroupRec", "ChangeRec", "AliasRec", "CountryGroupsFile", "NoteRec", "ProductNotesFile",
-           "FormatRec", "FormatsFile", "load", "convert", "METRICS", "OPS"]  # load, convert: core/tomlload.py
+           "FormatRec", "FormatsFile", "load", "convert", "METRICS", "OPS"]
 
 Confidence = Literal["text", "quoted", "summary", "unconfirmed"]
 #: Metrics a condition may name (their kinds of quantity are in rules.instruments).
@@ -122,10 +124,13 @@ class LicenseRec(_LicenceBase, kw_only=True):
 
 
 class ReviewRec(_LicenceBase, kw_only=True):
-    """A licence review policy for these paragraphs and destinations."""
+    """A licence review policy for these paragraphs and destinations; ``stance`` is its kind as a
+    code (``approval``, ``denial``, ``case-by-case``, ``not determined``: what engines compare),
+    ``policy`` its wording."""
     eccn: NonEmpty
     basis: Text
     policy: Text
+    stance: Literal["approval", "denial", "case-by-case", "not determined"] = "not determined"
 
 
 class ItemRec(_Rec, kw_only=True):
@@ -336,6 +341,28 @@ class FormatsFile(_Rec, kw_only=True):
     formats: Annotated[dict[str, FormatRec], Meta(min_length=1)]
 
 
-# Reading a TOML file as one of the records above, with messages naming the file and key, lives
-# in core/tomlload.py (this module holds the records); imported here so schema.load works as before.
-from chipclass.core.tomlload import convert, load  # noqa: E402
+#: Valid values of the enumerated keys, for messages.
+_CHOICES = {"metric": METRICS, "op": OPS, "confidence": ("text", "quoted", "summary", "unconfirmed"),
+            "mode": ("replace", "amend"), "applies_to": ("processor", "hbm")}
+
+
+def convert(data: dict, kind: type, source: str, prefix: str = ""):
+    """Validate parsed TOML ``data`` as ``kind`` (see :func:`chipclass.core.tomlload.convert`).
+
+    Raises
+    ------
+    chipclass.core.errors.RuleDataError
+        Naming ``source`` and the key (``rules/x.toml: clause[0].op: unknown op ...``).
+    """
+    return tomlload.convert(data, kind, source, prefix, choices=_CHOICES)
+
+
+def load(path, kind: type):
+    """Read the TOML file at ``path`` as ``kind`` (see :func:`chipclass.core.tomlload.load`).
+
+    Raises
+    ------
+    chipclass.core.errors.RuleDataError
+        The file cannot be read, is not TOML, or does not fit ``kind`` (file and key named).
+    """
+    return tomlload.load(path, kind, choices=_CHOICES)

@@ -24,14 +24,6 @@ T = TypeVar("T")
 
 
 
-def _choices() -> dict[str, tuple[str, ...]]:
-    """Valid values of the enumerated keys, for messages."""
-    from chipclass.core.schema import METRICS, OPS
-
-    return {"metric": METRICS, "op": OPS, "confidence": ("text", "quoted", "summary", "unconfirmed"),
-            "mode": ("replace", "amend"), "applies_to": ("processor", "hbm")}
-
-
 def _where(path: str) -> str:
     """msgspec's ``$.clause[0].conditions[1]`` as ``clause[0].conditions[1]``."""
     return path.removeprefix("$").lstrip(".") or "top level"
@@ -49,19 +41,20 @@ def _table_fields(kind) -> dict[str, type]:
     return out
 
 
-def convert(data: dict, kind: type[T], source: str, prefix: str = "") -> T:
+def convert(data: dict, kind: type[T], source: str, prefix: str = "", choices: dict | None = None) -> T:
     """Validate parsed TOML ``data`` as ``kind``; a :class:`RuleDataError` naming ``source``
-    and the key otherwise (``prefix`` is where ``data`` sits in the file: ``tool.chipclass``)."""
+    and the key otherwise (``prefix`` is where ``data`` sits in the file: ``tool.chipclass``;
+    ``choices``: key name -> valid values, listed in the message for an unknown value)."""
     where = f"{prefix}." if prefix else ""
     if isinstance(data, dict):  # tables keyed by name: validate each so the message names it
         for name, value_type in _table_fields(kind).items():
             if isinstance(data.get(name), dict):
                 for key, value in data[name].items():
-                    _convert(value, value_type, source, prefix=f"{where}{name}.{key}")
-    return _convert(data, kind, source, prefix)
+                    _convert(value, value_type, source, f"{where}{name}.{key}", choices)
+    return _convert(data, kind, source, prefix, choices)
 
 
-def _convert(data, kind, source: str, prefix: str = ""):
+def _convert(data, kind, source: str, prefix: str = "", choices: dict | None = None):
     try:
         return msgspec.convert(data, kind, strict=True)
     except msgspec.ValidationError as exc:
@@ -77,15 +70,15 @@ def _convert(data, kind, source: str, prefix: str = ""):
         field_name = re.sub(r"\[\d+\]$", "", key).rsplit(".", 1)[-1]
         if message.startswith("Invalid enum value"):
             message = f"unknown {field_name} {message.removeprefix('Invalid enum value').strip()}"
-            choices = _choices()
-            if field_name in choices:
+            if field_name in (choices or {}):
                 message += f" (one of: {', '.join(choices[field_name])})"
         message = message.replace("Invalid RFC3339 encoded date", "expected a date (YYYY-MM-DD)")
         raise RuleDataError(f"{source}: {key}: {message[:1].lower() + message[1:]}") from None
 
 
-def load(path, kind: type[T]) -> T:
-    """Read the TOML file at ``path`` (a path or an importlib resource) as ``kind``."""
+def load(path, kind: type[T], choices: dict | None = None) -> T:
+    """Read the TOML file at ``path`` (a path or an importlib resource) as ``kind`` (``choices``
+    as for :func:`convert`)."""
     try:
         with path.open("rb") if hasattr(path, "open") and not isinstance(path, str) else open(path, "rb") as fh:
             data = tomllib.load(fh)
@@ -93,4 +86,4 @@ def load(path, kind: type[T]) -> T:
         raise RuleDataError(f"{path}: not valid TOML: {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise RuleDataError(f"{path}: cannot read: {exc.__class__.__name__}: {exc}") from None
-    return convert(data, kind, str(path))
+    return convert(data, kind, str(path), choices=choices)

@@ -2,10 +2,12 @@
 # README commands 1 and 2 on a fresh clone, each in a fresh virtual environment, without pip's
 # cache (as on a new machine), timed: wall clock, and the CPU time (user + system) of the
 # command and its children, which is what the wall time approaches on an otherwise idle
-# machine. Usage: bash benchmarks/fresh_install.sh [REV] (default HEAD). See benchmarks/README.md.
+# machine. Usage: bash benchmarks/fresh_install.sh [REV [1|2]] (default HEAD, both commands).
+# See benchmarks/README.md.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 rev=${1:-HEAD}
+only=${2:-}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 git clone -q "$src" "$work/chipclass"
@@ -27,9 +29,9 @@ timed() {  # timed LABEL COMMAND: wall and CPU seconds of a bash -c COMMAND, wit
 }
 
 # README command 1: install what scoring needs, score the shipped catalogue
-timed "command 1 (venv, pip install -e ., chipclass score data/chips.csv)" \
+[ "$only" = 2 ] || timed "command 1 (venv, pip install -e ., chipclass score data/chips.csv)" \
   "python3 -m venv .venv && . .venv/bin/activate && pip install -q -e . && chipclass score data/chips.csv"
 rm -rf .venv
 # README command 2: install the test extra, run the default test set
-timed "command 2 (venv, pip install -e '.[test]', python -m pytest)" \
+[ "$only" = 1 ] || timed "command 2 (venv, pip install -e '.[test]', python -m pytest)" \
   "python3 -m venv .venv && . .venv/bin/activate && pip install -q -e '.[test]' && python -m pytest -q -p no:cacheprovider"

@@ -47,7 +47,18 @@ def examples(text: str):
     return out
 
 
+SHELL = re.compile(r"[|;&<>`$]")
+
+
 def run(command: str) -> tuple[int, str]:
+    if command.startswith("chipclass ") and SHELL.search(command):
+        # a pipeline (chipclass ... | grep X): through the shell, with this checkout's chipclass
+        import os
+
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "80"}
+        line = f"{shlex.quote(sys.executable)} -m chipclass {command[len('chipclass '):]}"
+        p = subprocess.run(line, shell=True, cwd=ROOT, capture_output=True, text=True, env=env)
+        return p.returncode, p.stdout + p.stderr
     if command.startswith("chipclass "):
         from click.testing import CliRunner
 

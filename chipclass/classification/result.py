@@ -3,7 +3,7 @@
 A :class:`Classification` keeps what the engine decided as numpy arrays (codes into the rule
 set's clauses, the status, a bitmask of missing inputs, the exclusion note) beside the metrics
 and margins. Everything downstream (licensing, headroom, sweeps, diff, outputs) reads these
-codes; only :meth:`Classification.to_frame` turns them into text columns, once, for display.
+codes; only :mod:`chipclass.outputs.table` turns them into text columns, once, for display.
 The "clause, else status" label every report shows is built in one place, :func:`labels`.
 """
 
@@ -92,16 +92,6 @@ class Classification:
         """Each row's paragraph as text ('' where none), for prefix matching."""
         return np.asarray(self.eccns + [""], dtype=object)[self.eccn].astype(str)
 
-    def final_text(self) -> np.ndarray:
-        """Each row's final ECCN ('' where undecided): 3A090.x, a .z paragraph, 4A090.x, 3A991.p,
-        4A994.l, the given base ECCN or EAR99."""
-        return np.asarray(self.final_labels + [""], dtype=object)[self.final].astype(str)
-
-    def licence_paragraph(self) -> np.ndarray:
-        """The paragraph whose licence records apply to each row (a .z item follows the
-        3A090/4A090 paragraph it meets)."""
-        return np.asarray(self.final_labels + [""], dtype=object)[self.licensed_as].astype(str)
-
     def label(self) -> np.ndarray:
         """Clause id where a clause decided, else the status text: what reports show."""
         table = np.asarray(label_table(self.clause_ids), dtype=object)
@@ -117,14 +107,6 @@ class Classification:
         """Bool array: rows whose status is ``indeterminate`` (an input the deciding clause needs is missing)."""
         return self.status == STATUS.index("indeterminate")
 
-    def missing_text(self) -> np.ndarray:
-        """The inputs an undecided row needs, as text (None where nothing is missing)."""
-        out = np.full(len(self), None, dtype=object)
-        for b in np.unique(self.missing):
-            if b:
-                out[self.missing == b] = ", ".join(x for k, x in enumerate(INPUTS) if int(b) >> k & 1)
-        return out
-
     def metrics(self) -> dict[str, np.ndarray]:
         """Every metric column a condition may name, full length (no recomputation)."""
         v = self.catalogue.values
@@ -133,86 +115,6 @@ class Classification:
                 "interconnect_bandwidth": v["interconnect_bandwidth"],
                 "memory_bandwidth": v["memory_bandwidth"], "memory": v["memory"],
                 "die_area": v["die_area"], "datacenter": self.catalogue.datacenter}
-
-    # --- display -------------------------------------------------------------------------
-    def to_frame(self) -> "pd.DataFrame":
-        """The result table: ``name device_type datacenter tpp tpp_format performance_density
-        memory_bandwidth_density eccn clause status missing note margin_* rule_set``, then the
-        catalogue's pass-through columns (text columns as categoricals, built once)."""
-        import pandas as pd
-
-        cat, rules, n = self.catalogue, self.rules, len(self)
-        distinct_bits = np.flatnonzero(np.bincount(self.missing, minlength=1))
-        missing_labels = {int(b): ", ".join(x for k, x in enumerate(INPUTS) if b >> k & 1) for b in distinct_bits}
-        texts = [t for b, t in missing_labels.items() if b]
-        lookup = np.full(1 << len(INPUTS), -1, dtype=np.int16)
-        lookup[[b for b in missing_labels if b]] = np.arange(len(texts))
-        notes = [e.note for e in rules.exclusions]
-        out = {
-            "name": cat.names.reset_index(drop=True),
-            "device_type": pd.Categorical.from_codes(cat.device_type, categories=list(DEVICE_TYPES)),
-            "datacenter": cat.datacenter.astype(bool),
-            "tpp": self.tpp,
-            "tpp_format": pd.Categorical.from_codes(self.tpp_format, categories=self.formats),
-            "performance_density": self.performance_density,
-            "memory_bandwidth_density": self.memory_bandwidth_density,
-            "eccn": pd.Categorical.from_codes(self.final, categories=self.final_labels),
-            "eccn_note": pd.Categorical.from_codes(self.final_note, categories=self.note_labels),
-            "clause": pd.Categorical.from_codes(self.clause, categories=self.clause_ids),
-            "status": pd.Categorical.from_codes(self.status, categories=list(STATUS)),
-            "missing": pd.Categorical.from_codes(lookup[self.missing], categories=texts),
-            "note": pd.Categorical.from_codes(self.note, categories=notes) if notes
-            else np.full(n, None, dtype=object),
-        }
-        out.update(self.margins)
-        out["rule_set"] = pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=[rules.id])
-        if cat.extra.num_columns:  # pass-through columns stay Arrow-backed: no copy to objects
-            extra = cat.extra.to_pandas(types_mapper=pd.ArrowDtype, split_blocks=True)
-            for col in extra.columns:
-                out[col if col not in out else f"{col} (input)"] = extra[col].reset_index(drop=True)
-        return pd.DataFrame(out, copy=False)
-
-    def to_arrow(self):
-        """The result table of :meth:`to_frame` as a pyarrow Table, built without pandas: the same
-        columns in the same order, text columns as plain strings, NaN as null (what CSV, JSON
-        and Parquet output write)."""
-        import pyarrow as pa
-
-        cat, rules, n = self.catalogue, self.rules, len(self)
-
-        def text(labels, codes) -> pa.Array:
-            codes = np.asarray(codes)
-            if not len(labels):
-                return pa.nulls(n, pa.string())
-            idx = pa.array(codes.astype(np.int32), mask=codes < 0)
-            return pa.array(list(labels), pa.string()).take(idx)
-
-        def num(values) -> pa.Array:
-            return pa.array(np.asarray(values, dtype=np.float64), from_pandas=True)
-
-        missing_labels = [", ".join(x for k, x in enumerate(INPUTS) if b >> k & 1) for b in range(1 << len(INPUTS))]
-        missing_labels[0] = None
-        cols = {
-            "name": cat.names_arrow,
-            "device_type": text(DEVICE_TYPES, cat.device_type),
-            "datacenter": pa.array(cat.datacenter.astype(bool)),
-            "tpp": num(self.tpp),
-            "tpp_format": text(self.formats, self.tpp_format),
-            "performance_density": num(self.performance_density),
-            "memory_bandwidth_density": num(self.memory_bandwidth_density),
-            "eccn": text(self.final_labels, self.final),
-            "eccn_note": text(self.note_labels, self.final_note),
-            "clause": text(self.clause_ids, self.clause),
-            "status": text(STATUS, self.status),
-            "missing": pa.array(missing_labels, pa.string()).take(pa.array(self.missing.astype(np.int32))),
-            "note": text([e.note for e in rules.exclusions], self.note),
-        }
-        for k, v in self.margins.items():
-            cols[k] = num(v)
-        cols["rule_set"] = pa.array([rules.id], pa.string()).take(pa.array(np.zeros(n, dtype=np.int32)))
-        for name, col in zip(cat.extra.column_names, cat.extra.columns):
-            cols[name if name not in cols else f"{name} (input)"] = col
-        return pa.table(cols)
 
     def hits(self, selectors) -> np.ndarray:
         """Rows whose status equals, or whose clause or paragraph is or falls under, a selector
@@ -232,7 +134,14 @@ class Classification:
     def _repr_html_(self) -> str:  # Jupyter
         head = (f"<p><b>{len(self):,} device(s)</b> under {self.rules.id} as of "
                 f"{self.rules.as_of.isoformat()}</p>")
-        return head + self.to_frame().head(50)._repr_html_()
+        table = DISPLAY.get("table")
+        shown = table(self).head(50) if table is not None else self.summary()
+        return head + shown._repr_html_()
+
+
+#: The score-table builder a notebook shows; :mod:`chipclass.outputs.table` (a layer above,
+#: which makes every table) registers itself here when imported.
+DISPLAY: dict = {}
 
 
 def labels(frame) -> np.ndarray:

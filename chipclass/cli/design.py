@@ -61,7 +61,8 @@ def base_catalogue(base, catalogue, specs):
 def sweep(base, specs, vary, method, samples, seed, max_variants, catalogue, fmt, output, as_of, destinations,
           tf32_bits, quiet, rules_dir):
     """Score every variant of BASE over the --vary ranges; a summary per paragraph/status."""
-    from chipclass.design.sweep import MAX_VARIANTS, expand, parse_vary, run, run_to_parquet
+    from chipclass.design.sweep import MAX_VARIANTS, expand, parse_vary
+    from chipclass.outputs.sweep import run, run_to_parquet
     from chipclass.outputs.formats import choose
     from chipclass.outputs.progress import progress
     from chipclass.outputs.reports import sweep_summary_line, sweep_text
@@ -137,8 +138,8 @@ def headroom(file, specs_filter, fmt, output, as_of, tf32_bits, quiet, rules_dir
               help="A spec that may move (1 to 4): fp8, fp16, ..., die_area, memory_bandwidth, package_area, "
                    "interconnect_bandwidth. Repeatable.")
 @click.option("--target", required=True, metavar="OUTCOME",
-              help="'not controlled', '3A090.b', '3A090.a.1', 'controlled', or 'no-licence:CN', 'licence:CN', "
-                   "'case-by-case:CN'.")
+              help="A status ('not controlled', 'controlled'), a paragraph or clause id of the rules, or "
+                   "'no-licence:CN', 'licence:CN', 'case-by-case:CN'.")
 @click.option("--range", "ranges", multiple=True, metavar="SPEC=LOW:HIGH",
               help="The box of a free spec (default 0 to 4x the base; areas a quarter to 4x); a unit may follow.")
 @click.option("--maximise", default=None, metavar="SPEC", help="Report this free spec's largest value (default: the first).")

@@ -22,10 +22,10 @@ import math
 import re
 from typing import Annotated, Literal, Union
 
-import msgspec
 from msgspec import Meta, Struct, field
 
 from chipclass.core import tomlload
+from chipclass.core.errors import RuleDataError
 
 
 __all__ = ["Confidence", "ConditionRec", "ClauseRec", "ExclusionRec", "SelectorRec", "Selector",
@@ -45,7 +45,7 @@ Text = Annotated[str, Meta(min_length=1, pattern=r"\S")]
 NonEmpty = Annotated[list[Text], Meta(min_length=1)]
 
 
-class _Rec(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+class Record(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     """Base: unknown keys are errors; records are immutable."""
 
 def _finite(value, what: str = "value") -> None:
@@ -53,7 +53,7 @@ def _finite(value, what: str = "value") -> None:
         raise ValueError(f"{what} must be a finite number, not {value!r}")
 
 
-class ConditionRec(_Rec, kw_only=True):
+class ConditionRec(Record, kw_only=True):
     """``{ metric = "tpp", op = ">=", value = 4800 }``; ``unit`` converts the threshold."""
     metric: Metric
     op: Op
@@ -67,7 +67,7 @@ class ConditionRec(_Rec, kw_only=True):
 Conditions = Annotated[list[ConditionRec], Meta(min_length=1)]
 
 
-class ClauseRec(_Rec, kw_only=True):
+class ClauseRec(Record, kw_only=True):
     """A ``[[clause]]``: id, ECCN paragraph, the regulation's text, its conditions (all must hold)."""
     id: Text
     eccn: Text
@@ -77,7 +77,7 @@ class ClauseRec(_Rec, kw_only=True):
     confidence: Confidence | None = None
 
 
-class ExclusionRec(_Rec, kw_only=True):
+class ExclusionRec(Record, kw_only=True):
     """An ``[[exclusion]]``: the clauses it lifts when its conditions hold, with the note's text."""
     id: Text
     excludes: NonEmpty
@@ -86,7 +86,7 @@ class ExclusionRec(_Rec, kw_only=True):
     confidence: Confidence | None = None
 
 
-class SelectorRec(_Rec, kw_only=True):
+class SelectorRec(Record, kw_only=True):
     """A set of destinations: groups and countries, less exceptions; or AI Diffusion tiers."""
     worldwide: bool = False
     groups: list[Text] = []
@@ -104,7 +104,7 @@ class SelectorRec(_Rec, kw_only=True):
 Selector = Union[Literal["worldwide"], SelectorRec]
 
 
-class _LicenceBase(_Rec, kw_only=True):
+class _LicenceBase(Record, kw_only=True):
     id: Text
     to: Selector | None = None
     hq: Selector | None = None
@@ -133,7 +133,7 @@ class ReviewRec(_LicenceBase, kw_only=True):
     stance: Literal["approval", "denial", "case-by-case", "not determined"] = "not determined"
 
 
-class ItemRec(_Rec, kw_only=True):
+class ItemRec(Record, kw_only=True):
     eccn: Text
     datacenter: bool | None = None
 
@@ -147,14 +147,16 @@ class ExceptionRec(_LicenceBase, kw_only=True):
     notification: str = ""
 
 
-class TiersRec(_Rec, kw_only=True):
+class TiersRec(Record, kw_only=True):
     """AI Diffusion tiers: the Tier 1 countries and the Tier 3 selector (Tier 2 is the rest)."""
     tier1: Annotated[list[Annotated[str, Meta(pattern=r"^[A-Z]{2}$")]], Meta(min_length=1)]
     tier3: Selector
+    #: Where the tiers are written and how they are read (shown beside each tier).
+    basis: str = ""
     confidence: Confidence | None = None
 
 
-class FigureRec(_Rec, kw_only=True):
+class FigureRec(Record, kw_only=True):
     """A figure of the AI Diffusion framework (a limit, share or threshold) with its citation."""
     value: float
     citation: Text
@@ -166,12 +168,17 @@ class FigureRec(_Rec, kw_only=True):
     years: list[int] = []
     exemptions: list[Text] = []
     date: dt.date | None = None
+    #: The paragraph a figure is about, and who may attest it (foundry presumption).
+    paragraph: str = ""
+    attested_by: str = ""
+    #: How the regulation names the figure in a sentence ("16/14 nm node", "Note 1 a.(3)").
+    label: str = ""
 
     def __post_init__(self):
         _finite(self.value)
 
 
-class FallbackRec(_Rec, kw_only=True):
+class FallbackRec(Record, kw_only=True):
     """An entry for items outside 3A090 (n.e.s.), met when ANY condition holds (3A991.p, 4A994.l)."""
 
     id: Text
@@ -183,7 +190,7 @@ class FallbackRec(_Rec, kw_only=True):
     confidence: Confidence | None = None
 
 
-class SystemRec(_Rec, kw_only=True):
+class SystemRec(Record, kw_only=True):
     """Computers, assemblies and components containing an IC of the paragraph ``contains``."""
     eccn: Text
     contains: Text
@@ -191,7 +198,7 @@ class SystemRec(_Rec, kw_only=True):
     confidence: Confidence | None = None
 
 
-class ZRec(_Rec, kw_only=True):
+class ZRec(Record, kw_only=True):
     """A .z paragraph: a ``base`` item (``base_eccn`` column) that also meets a ``meets`` paragraph;
     licensed as the paragraph it meets, with only the listed licence exceptions."""
 
@@ -200,17 +207,19 @@ class ZRec(_Rec, kw_only=True):
     meets: NonEmpty
     text: Text
     exceptions: list[Text] = []
+    #: The provision that limits a .z item to the listed exceptions (its citation, shown).
+    exceptions_basis: str = ""
     confidence: Confidence | None = None
 
 
-class ResidualRec(_Rec, kw_only=True):
+class ResidualRec(Record, kw_only=True):
     """What an item gets when no entry chipclass checks applies (EAR99, said plainly)."""
     eccn: Text
     text: Text
     confidence: Confidence | None = None
 
 
-class InstrumentFile(_Rec, kw_only=True):
+class InstrumentFile(Record, kw_only=True):
     """One rule file: a Federal Register instrument (or an enforcement announcement)."""
     id: Annotated[str, Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
     title: Text
@@ -254,14 +263,14 @@ class InstrumentFile(_Rec, kw_only=True):
             raise ValueError(f"duplicate clause id(s) {dupes}")
 
 
-class GroupRec(_Rec, kw_only=True):
+class GroupRec(Record, kw_only=True):
     """A Country Group of ``country_groups.toml``: title and members (ISO alpha-2 codes)."""
     title: Text
     members: list[Annotated[str, Meta(pattern=r"^[A-Z]{2}$")]]
     confidence: Confidence = "summary"
 
 
-class ChangeRec(_Rec, kw_only=True):
+class ChangeRec(Record, kw_only=True):
     """A dated change of Country Group membership: ``since`` first day in, ``until`` first out."""
     country: Annotated[str, Meta(pattern=r"^[A-Z]{2}$")]
     groups: NonEmpty
@@ -275,13 +284,13 @@ class ChangeRec(_Rec, kw_only=True):
             raise ValueError("a change needs 'since' or 'until'")
 
 
-class AliasRec(_Rec, kw_only=True):
+class AliasRec(Record, kw_only=True):
     """A country alias in ``country_groups.toml``: a code treated ``as`` another, with a note."""
     as_: Annotated[str, Meta(pattern=r"^[A-Z]{2}$")] = field(name="as")
     note: Text
 
 
-class CountryGroupsFile(_Rec, kw_only=True):
+class CountryGroupsFile(Record, kw_only=True):
     """``country_groups.toml``: the groups of Supp. No. 1 to part 740, dated changes, aliases."""
     source: Text
     groups: Annotated[dict[str, GroupRec], Meta(min_length=1)]
@@ -295,7 +304,7 @@ class CountryGroupsFile(_Rec, kw_only=True):
                 raise ValueError(f"change[{k}].groups: unknown group(s) {unknown}")
 
 
-class NoteRec(_Rec, kw_only=True):
+class NoteRec(Record, kw_only=True):
     """A dated note that changes the answer for an exporter (not a rule): about named products
     (``names``, regular expressions) or, with ``general``, about every item; ``until`` is the
     first day it no longer applies; ``hq`` limits it to buyers headquartered there."""
@@ -325,18 +334,18 @@ class NoteRec(_Rec, kw_only=True):
                 raise ValueError(f"names: {n!r} is not a regular expression ({exc})") from None
 
 
-class ProductNotesFile(_Rec, kw_only=True):
+class ProductNotesFile(Record, kw_only=True):
     """``product_notes.toml``: the product notes (``[[note]]``) that change a licence answer."""
     note: list[NoteRec] = []
 
 
-class FormatRec(_Rec, kw_only=True):
+class FormatRec(Record, kw_only=True):
     """A number format of ``formats.toml``: its bit length (1 to 64) for TPP and an optional note."""
     bits: Annotated[int, Meta(ge=1, le=64)]
     note: str = ""
 
 
-class FormatsFile(_Rec, kw_only=True):
+class FormatsFile(Record, kw_only=True):
     """``formats.toml``: every throughput format of the vocabulary and its bit length."""
     formats: Annotated[dict[str, FormatRec], Meta(min_length=1)]
 
@@ -346,15 +355,16 @@ _CHOICES = {"metric": METRICS, "op": OPS, "confidence": ("text", "quoted", "summ
             "mode": ("replace", "amend"), "applies_to": ("processor", "hbm")}
 
 
-def convert(data: dict, kind: type, source: str, prefix: str = ""):
+def convert(data: dict, kind: type, source: str, prefix: str = "", error: type = RuleDataError):
     """Validate parsed TOML ``data`` as ``kind`` (see :func:`chipclass.core.tomlload.convert`).
 
     Raises
     ------
     chipclass.core.errors.RuleDataError
-        Naming ``source`` and the key (``rules/x.toml: clause[0].op: unknown op ...``).
+        Or ``error`` (:class:`~chipclass.core.errors.ConfigError` for a configuration file),
+        naming ``source`` and the key (``rules/x.toml: clause[0].op: unknown op ...``).
     """
-    return tomlload.convert(data, kind, source, prefix, choices=_CHOICES)
+    return tomlload.convert(data, kind, source, prefix, choices=_CHOICES, error=error)
 
 
 def load(path, kind: type):

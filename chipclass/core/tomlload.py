@@ -41,20 +41,23 @@ def _table_fields(kind) -> dict[str, type]:
     return out
 
 
-def convert(data: dict, kind: type[T], source: str, prefix: str = "", choices: dict | None = None) -> T:
-    """Validate parsed TOML ``data`` as ``kind``; a :class:`RuleDataError` naming ``source``
-    and the key otherwise (``prefix`` is where ``data`` sits in the file: ``tool.chipclass``;
+def convert(data: dict, kind: type[T], source: str, prefix: str = "", choices: dict | None = None,
+            error: type = RuleDataError) -> T:
+    """Validate parsed TOML ``data`` as ``kind``; an ``error`` (:class:`RuleDataError`, or
+    :class:`~chipclass.core.errors.ConfigError` for a configuration file) naming ``source`` and
+    the key otherwise (``prefix`` is where ``data`` sits in the file: ``tool.chipclass``;
     ``choices``: key name -> valid values, listed in the message for an unknown value)."""
     where = f"{prefix}." if prefix else ""
     if isinstance(data, dict):  # tables keyed by name: validate each so the message names it
         for name, value_type in _table_fields(kind).items():
             if isinstance(data.get(name), dict):
                 for key, value in data[name].items():
-                    _convert(value, value_type, source, f"{where}{name}.{key}", choices)
-    return _convert(data, kind, source, prefix, choices)
+                    _convert(value, value_type, source, f"{where}{name}.{key}", choices, error)
+    return _convert(data, kind, source, prefix, choices, error)
 
 
-def _convert(data, kind, source: str, prefix: str = "", choices: dict | None = None):
+def _convert(data, kind, source: str, prefix: str = "", choices: dict | None = None,
+             error: type = RuleDataError):
     try:
         return msgspec.convert(data, kind, strict=True)
     except msgspec.ValidationError as exc:
@@ -73,7 +76,7 @@ def _convert(data, kind, source: str, prefix: str = "", choices: dict | None = N
             if field_name in (choices or {}):
                 message += f" (one of: {', '.join(choices[field_name])})"
         message = message.replace("Invalid RFC3339 encoded date", "expected a date (YYYY-MM-DD)")
-        raise RuleDataError(f"{source}: {key}: {message[:1].lower() + message[1:]}") from None
+        raise error(f"{source}: {key}: {message[:1].lower() + message[1:]}") from None
 
 
 def load(path, kind: type[T], choices: dict | None = None) -> T:

@@ -187,7 +187,10 @@ MAX_PER_COLUMN = 100
 
 
 def check_file(path) -> tuple[Catalogue | None, list[InputError]]:
-    """Every problem in a catalogue file: loading problems (headers, each column parsed on its
+    """Length: the loading steps of :func:`chipclass.core.readers.read_catalogue`, each kept
+    going past its first problem, in the reader's order (the catalogue work is reshaping it).
+
+    Every problem in a catalogue file: loading problems (headers, each column parsed on its
     own, every bad cell up to :data:`MAX_PER_COLUMN` per column, every empty or repeated name)
     and then :func:`validate`'s, on the catalogue with the bad cells left out.
 
@@ -198,7 +201,8 @@ def check_file(path) -> tuple[Catalogue | None, list[InputError]]:
     """
     import pyarrow as pa
 
-    from chipclass.core.catalogue import _text, _vocabulary, from_table
+    from chipclass.core.catalogue import from_table, vocabulary
+    from chipclass.core.cells import text_column as _text
     from chipclass.core.readers import read_table
 
     try:
@@ -211,14 +215,14 @@ def check_file(path) -> tuple[Catalogue | None, list[InputError]]:
     name_header = None
     while True:  # header problems: drop the offending header and look again
         try:
-            vocab = _vocabulary(usable, source)
+            vocab = vocabulary(usable, source)
             break
         except InputError as exc:
             problems.append(exc)
             if exc.column in usable:
                 usable.remove(exc.column)
                 continue
-            vocab = _vocabulary(usable + ["name"], source) if "name" not in usable else {}
+            vocab = vocabulary(usable + ["name"], source) if "name" not in usable else {}
             vocab.pop("name", None)
             break
     by_name = {name: h for h, (name, _) in vocab.items()}
@@ -286,3 +290,35 @@ def _ordered(problems: list[InputError], headers: list[str]) -> list[InputError]
     """File-wide problems first, then by row, then by the column's position in the file."""
     place = {h: k for k, h in enumerate(headers)}
     return sorted(problems, key=lambda p: (p.row is not None, p.row or 0, place.get(p.column, -1)))
+
+
+def check_provenance(cat: Catalogue, catalogue_path: str | None, sources_path=None):
+    """Figure-level provenance of a checked catalogue (:mod:`chipclass.core.sources`).
+
+    ``sources_path`` given, or else a ``sources.csv`` beside the catalogue: every figure needs a
+    source row there and every source row a figure (the problems), and the per-row report of
+    figures on one source only or whose sources disagree. Without a sources file, returns
+    ``(None, [], [])``: the row-level ``source`` column of :func:`validate` is then all a user
+    catalogue needs. Returns (the sources file's name, problems, :class:`WeakRow` report).
+    """
+    import os
+
+    from chipclass.core.sources import check_sources, find_sources, read_sources, weak_figures
+
+    path = sources_path if sources_path is not None else find_sources(catalogue_path)
+    if path is None:
+        return None, [], []
+    name = str(sources_path) if sources_path is not None else os.path.join(
+        os.path.dirname(str(catalogue_path)), os.path.basename(str(path)))
+    rows, problems = read_sources(path)
+    problems = [_renamed(p, name) for p in problems]
+    if cat is None:
+        return name, problems, []
+    own = os.path.basename(str(catalogue_path)) if catalogue_path and catalogue_path != "-" else None
+    problems += check_sources(cat, rows, name, own)
+    return name, problems, weak_figures(cat, rows, own)
+
+
+def _renamed(problem: InputError, name: str) -> InputError:
+    problem.source = name
+    return problem

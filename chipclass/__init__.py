@@ -16,7 +16,7 @@ import importlib
 __all__ = ["score", "classify", "diff", "explain", "tpp", "classify_spec", "load", "rules_in_force", "envelope",
            "licences", "license_table", "rules_timeline", "rules_diff", "horizon",
            "ureg", "__version__"]
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 _HOME = {"score": "chipclass.api", "classify": "chipclass.api", "diff": "chipclass.api",
          "explain": "chipclass.api", "tpp": "chipclass.api", "classify_spec": "chipclass.api",

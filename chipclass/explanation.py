@@ -23,6 +23,10 @@ def _num(x) -> float | None:
 
 @dataclass
 class Explanation:
+    """One device, step by step (:func:`chipclass.explain`): per-format TPP, metrics, every clause
+    with its numbers, exclusions, the result and the rule sets applied. ``to_text()``,
+    ``to_dict()`` and, in Jupyter, a monospace HTML view.
+    """
     name: str
     as_of: str
     formats: list[dict]
@@ -44,20 +48,23 @@ class Explanation:
         self.instruments.sort(key=lambda i: (i["effective"], i["id"]))
 
     def to_dict(self) -> dict:
+        """The explanation as plain JSON types (what ``explain -f json`` writes)."""
         extra = {k: v for k, v in self.extra.items() if k != "text_blocks"}
         return {"name": self.name, "as_of": self.as_of, "formats": self.formats,
                 "metrics": self.metrics, "clauses": self.clauses, "exclusions": self.exclusions,
                 "result": self.result, "rule_sets": self.instruments, **extra}
 
     def to_text(self) -> str:
+        """The explanation as the text report ``chipclass explain`` prints."""
         from chipclass.outputs.reports import explanation_text
 
         return explanation_text(self)
 
-    def _repr_html_(self) -> str:  # Jupyter
-        import html
+    def _repr_html_(self) -> str:
+        """The text report as HTML for Jupyter: one escaped ``<pre>`` block, monospace, unwrapped."""
+        from chipclass.outputs.html import preformatted
 
-        return f"<pre>{html.escape(self.to_text())}</pre>"
+        return preformatted(self.to_text())
 
 
 def _instrument(i) -> dict:
@@ -100,6 +107,9 @@ def _clauses(rules: RuleSet, ev, m, device_type: str) -> list[dict]:
 
 
 def explain_row(cat: Catalogue, index: int, rules: RuleSet, bit_lengths: dict | None = None) -> Explanation:
+    """Explain row ``index`` (from 0) of ``cat`` under ``rules`` (as from
+    :func:`chipclass.rules_in_force`); ``bit_lengths`` overrides bit lengths (``{'tf32': 19}``).
+    """
     one = cat.take([index])
     m = compute_metrics(one, bit_lengths)
     frame = score_frame(classify(one, rules, bit_lengths, metrics=m))

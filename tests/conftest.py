@@ -15,3 +15,19 @@ def write(tmp_path, text, name="in.csv"):
     p = tmp_path / name
     p.write_text(text, encoding="utf-8")
     return str(p)
+
+
+#: A few rows of the shipped catalogue for tests that render (a map of the whole catalogue is
+#: rendered only in the slow set): datacenter parts either side of the lines, a consumer part,
+#: and one without a die area (drawn in the strip).
+FEW = ("H100 SXM", "H20", "RTX 4090", "B200")
+
+
+@pytest.fixture(scope="session")
+def few_chips_csv(tmp_path_factory):
+    lines = CHIPS.read_text(encoding="utf-8").splitlines(keepends=True)
+    keep = [lines[0]] + [ln for ln in lines[1:] if ln.split(",", 1)[0].strip('"') in FEW]
+    assert len(keep) == len(FEW) + 1, "a device of FEW is missing from the shipped catalogue"
+    p = tmp_path_factory.mktemp("few") / "few.csv"
+    p.write_text("".join(keep), encoding="utf-8")
+    return str(p)

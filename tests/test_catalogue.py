@@ -339,9 +339,23 @@ _CELL_TEXT = st.one_of(
     st.from_regex(r"\A\d{1,3}(,\d{3}){1,2}( TOPS)?\Z"), st.sampled_from(["", "NA", "nan", "inf", "0x10", "1 000", "4TB/s"]))
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.lists(_CELL_TEXT, min_size=1, max_size=6), st.sampled_from(["throughput", "bandwidth", "area"]))
-def test_fast_cell_paths_agree_with_the_grammar(cells, kind, ):
+_CELLS_AND_KIND = (st.lists(_CELL_TEXT, min_size=1, max_size=6), st.sampled_from(["throughput", "bandwidth", "area"]))
+
+
+@settings(max_examples=40, deadline=None)  # 1000 in the slow set
+@given(*_CELLS_AND_KIND)
+def test_fast_cell_paths_agree_with_the_grammar(cells, kind):
+    _fast_paths_agree_with_the_grammar(cells, kind)
+
+
+@pytest.mark.slow
+@settings(max_examples=1000, deadline=None)
+@given(*_CELLS_AND_KIND)
+def test_fast_cell_paths_agree_with_the_grammar_exhaustively(cells, kind):
+    _fast_paths_agree_with_the_grammar(cells, kind)
+
+
+def _fast_paths_agree_with_the_grammar(cells, kind):
     # The plain cast and the split-at-the-first-space paths are shortcuts: whenever they answer,
     # the answer (values, or the first refused row) is the full grammar's.
     import pyarrow as pa

@@ -187,7 +187,7 @@ def test_classification_renders_in_a_notebook():
     res = chipclass.classify(chipclass.load(str(CHIPS)), as_of="2024-01-01")
     html = res._repr_html_()
     assert "<table" in html and "H100 SXM" in html and "2023-11-acs" in html
-    assert "<pre>" in chipclass.explain(str(CHIPS), "H20", as_of="2024-01-01")._repr_html_()
+    assert "<pre " in chipclass.explain(str(CHIPS), "H20", as_of="2024-01-01")._repr_html_()
 
 
 def test_final_eccn_and_fail_on_selectors():

@@ -66,7 +66,21 @@ def test_sweep_table_to_a_file_is_the_table(tmp_path):
     assert [row["fp8"] for row in json.loads(out.read_text())] == [200.0, 400.0, 600.0]
 
 
-def test_plot_writes_the_suffixs_format(tmp_path):
+@pytest.mark.parametrize("suffix,magic", [
+    ("png", b"\x89PNG"),
+    pytest.param("svg", b"<?xml", marks=pytest.mark.slow),  # each renders for tens of seconds today
+    pytest.param("pdf", b"%PDF", marks=pytest.mark.slow),
+])
+def test_plot_writes_the_suffixs_format(tmp_path, few_chips_csv, suffix, magic):
+    pytest.importorskip("matplotlib")
+    out = tmp_path / f"map.{suffix}"
+    r = CliRunner().invoke(main, ["plot", few_chips_csv, "--as-of", "2025-06-01", "-o", str(out), "-q"])
+    assert r.exit_code == 0, r.output
+    assert out.read_bytes().startswith(magic), suffix
+
+
+@pytest.mark.slow
+def test_plot_of_the_whole_catalogue_writes_each_suffixs_format(tmp_path):
     pytest.importorskip("matplotlib")
     for suffix, magic in (("pdf", b"%PDF"), ("svg", b"<?xml"), ("png", b"\x89PNG")):
         out = tmp_path / f"map.{suffix}"

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from chipclass.cli import main
 
 SPEC = ["made-up 5 nm", "--spec", "process_node=5 nm", "--spec", "transistor_count=45",
-        "--spec", "has_hbm=yes", "--view", "foundry"]
+        "--spec", "has_hbm=yes", "--foundry"]
 
 
 def _answers(day):

@@ -18,8 +18,9 @@ For every case:
 A second property explains generated devices and checks every margin's sign against the
 condition's state and the exact reference.
 
-The default run tries a small sample; ``-m slow`` runs the long one (>= 10,000 cases) and
-writes its counts to ``$CHIPCLASS_FUZZ_REPORT`` if set. The seeded faults this suite was
+The default run tries a small sample; ``-m slow`` runs the long one (10,000 cases, in four
+parts of 2,500 that ``-n 2`` spreads over two cores) and writes its counts to
+``$CHIPCLASS_FUZZ_REPORT`` if set (a process's running total; one file per run without xdist). The seeded faults this suite was
 checked against (each made it fail): the threshold tolerance removed (``ROUNDING = 0``),
 infinite values accepted (the finiteness check in :mod:`chipclass.core.cells` removed), the
 sign of explain's margins flipped, a non-atomic writer (``atomic_path`` yielding the target).
@@ -292,10 +293,13 @@ def test_fuzz_fast(tmp_path_factory, case):
     check_case(tmp_path_factory.mktemp("f"), *case)
 
 
+# 10,000 cases in four parts of 2,500, so that `pytest -m slow -n 2` (.ci/run) spreads them over
+# both cores; each part draws its own random cases (not derandomised).
 @pytest.mark.slow
-@settings(max_examples=10_000, **{**SETTINGS, "derandomize": False})
+@pytest.mark.parametrize("part", range(4))
+@settings(max_examples=2_500, **{**SETTINGS, "derandomize": False})
 @given(case=catalogue())
-def test_fuzz_long(tmp_path_factory, case):
+def test_fuzz_long(tmp_path_factory, part, case):
     try:
         check_case(tmp_path_factory.mktemp("f"), *case)
     finally:

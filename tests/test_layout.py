@@ -92,7 +92,7 @@ def test_shared_options_read_the_same_everywhere(option):
     for name, cmd in _commands():
         for p in cmd.params:
             if isinstance(p, click.Option) and p.name in (option, {"format": "fmt", "to": "destinations",
-                                                                   "rules": "rules_dir"}.get(option)):
+                                                                   "rules": "rules_dir", "spec": "specs"}.get(option)):
                 seen[name] = p.help
     assert seen, f"no command has {option}"
     assert set(seen.values()) == {HELP[option]}, seen

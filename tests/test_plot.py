@@ -19,6 +19,7 @@ def test_regions_come_from_the_rules():
     assert "3A090.b" not in set(dc.ravel()) and (dc == ndc).all()
 
 
+@pytest.mark.slow  # renders the full map (the default run renders a small catalogue: test_formats)
 @pytest.mark.parametrize("ext", ["png", "svg"])
 def test_plot_writes_a_file(tmp_path, ext):
     out = tmp_path / f"map.{ext}"
@@ -55,6 +56,7 @@ def test_compare_runs_left_to_right_by_date():
     assert panel_dates("2025-06-01", "2023-06-01") == [dt.date(2023, 6, 1), dt.date(2025, 6, 1)]
 
 
+@pytest.mark.slow  # renders the full map (the default run renders a small catalogue: test_formats)
 def test_pdf_and_envelope_overlay(tmp_path):
     env = tmp_path / "env.json"
     r = CliRunner().invoke(main, ["envelope", "H20", "--catalogue", str(CHIPS), "--free", "fp8", "--free", "die_area",

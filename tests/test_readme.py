@@ -1,5 +1,6 @@
-"""The README cannot drift from the program: every ``$ command`` shown in a ```text block is run
-(from the repository root) and its output compared with what the README shows.
+"""The README and the documentation pages cannot drift from the program: every ``$ command``
+shown in a ```text block of README.md or of any ``docs/**/*.md`` page is run (from the
+repository root) and its output compared with what the page shows.
 
 A line that is only ``...`` stands for any number of lines (an output shortened in the README);
 a command followed directly by another command (or the block's end) must merely succeed.
@@ -7,7 +8,7 @@ a command followed directly by another command (or the block's end) must merely 
 a terminal shows them); others (``cat``) through the shell.
 
 To refresh the outputs after a deliberate change: ``python tests/test_readme.py --update``
-(then read the diff: the README is documentation, not a snapshot to accept blindly).
+(then read the diff: the pages are documentation, not a snapshot to accept blindly).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
+#: Every page whose examples are checked: the README, then the docs site's pages.
+PAGES = [README, *sorted((ROOT / "docs").rglob("*.md"))]
 FENCE = re.compile(r"^```text\n(.*?)^```", re.S | re.M)
 
 
@@ -44,7 +47,18 @@ def examples(text: str):
     return out
 
 
+SHELL = re.compile(r"[|;&<>`$]")
+
+
 def run(command: str) -> tuple[int, str]:
+    if command.startswith("chipclass ") and SHELL.search(command):
+        # a pipeline (chipclass ... | grep X): through the shell, with this checkout's chipclass
+        import os
+
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "80"}
+        line = f"{shlex.quote(sys.executable)} -m chipclass {command[len('chipclass '):]}"
+        p = subprocess.run(line, shell=True, cwd=ROOT, capture_output=True, text=True, env=env)
+        return p.returncode, p.stdout + p.stderr
     if command.startswith("chipclass "):
         from click.testing import CliRunner
 
@@ -54,7 +68,7 @@ def run(command: str) -> tuple[int, str]:
         cwd = os.getcwd()
         os.chdir(ROOT)
         try:
-            r = CliRunner().invoke(main, shlex.split(command)[1:], prog_name="chipclass")
+            r = CliRunner(env={"COLUMNS": "80"}).invoke(main, shlex.split(command)[1:], prog_name="chipclass")
         finally:
             os.chdir(cwd)
         return r.exit_code, r.output
@@ -81,25 +95,27 @@ def matches(shown: list[str], got: list[str]) -> bool:
     return fit(0, 0)
 
 
-CASES = examples(README.read_text(encoding="utf-8"))
+CASES = [(page.relative_to(ROOT).as_posix(), *case) for page in PAGES
+         for case in examples(page.read_text(encoding="utf-8"))]
 
 
-def test_readme_has_examples():
-    assert len(CASES) >= 10
+def test_pages_have_examples():
+    per_page = {page: sum(1 for c in CASES if c[0] == page) for page in {c[0] for c in CASES}}
+    assert per_page.get("README.md", 0) >= 2 and len(CASES) >= 30, per_page
 
 
-@pytest.mark.parametrize("command,shown,line", CASES, ids=[f"L{c[2]}" for c in CASES])
-def test_readme_example(command, shown, line):
+@pytest.mark.parametrize("page,command,shown,line", CASES, ids=[f"{c[0]}:L{c[3]}" for c in CASES])
+def test_page_example(page, command, shown, line):
     code, output = run(command)
-    assert code in (0, 1), f"README line {line}: `{command}` exited {code}:\n{output}"
+    assert code in (0, 1), f"{page} line {line}: `{command}` exited {code}:\n{output}"
     if shown:
         assert matches(shown, output.splitlines()), (
-            f"README line {line}: `{command}` prints something else now:\n{output}")
+            f"{page} line {line}: `{command}` prints something else now:\n{output}")
 
 
-def update() -> None:
+def update(page: Path = README) -> None:
     """Rewrite the shown outputs with what the commands print (keeps '...' shortening rules out)."""
-    text = README.read_text(encoding="utf-8")
+    text = page.read_text(encoding="utf-8")
     pieces, pos = [], 0
     for block in FENCE.finditer(text):
         body = block.group(1).splitlines()
@@ -125,10 +141,11 @@ def update() -> None:
         pieces.append(text[pos:block.start(1)] + "\n".join(new) + "\n")
         pos = block.end(1)
     pieces.append(text[pos:])
-    README.write_text("".join(pieces), encoding="utf-8")
+    page.write_text("".join(pieces), encoding="utf-8")
 
 
 if __name__ == "__main__":
     sys.path.insert(0, str(ROOT))
     if "--update" in sys.argv:
-        update()
+        for one in PAGES:
+            update(one)

@@ -150,9 +150,12 @@ def test_every_mutation_kind_is_refused_somewhere(tmp_path, kind):
         if not ms:
             continue
         codes = []
-        for _, path, _ in ms[:12]:
+        # every mutation of every file is run in the slow set (test_every_mutation_of_every_rule_file)
+        for _, path, _ in ms[:4 if kind in ("unknown_key", "nan") else 12]:
             result, _file = _run(tmp_path / f"{name}-{len(codes)}", name, path, kind)
             codes.append(result.exit_code)
+            if kind not in ("unknown_key", "nan") and result.exit_code == 2:
+                break  # one refusal is what this kind must show in this file
         if kind in ("unknown_key", "nan"):
             assert set(codes) == {2}, (name, kind, codes)
         else:

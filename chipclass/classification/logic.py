@@ -56,6 +56,7 @@ class Truth:
 
     @property
     def unknown(self) -> np.ndarray:
+        """Rows neither true nor false (an input the condition needs is missing), as a bool array."""
         return ~self.true & ~self.false
 
 

@@ -73,10 +73,12 @@ class Classification:
     # --- codes as text ------------------------------------------------------------------
     @property
     def clause_ids(self) -> list[str]:
+        """Ids of the rule set's clauses in decision order (``3A090.a.1`` ...), as ``clause`` codes index them."""
         return [c.id for c in self.rules.clauses]
 
     @property
     def eccns(self) -> list[str]:
+        """The distinct ECCN paragraphs of the rule set's clauses, in decision order."""
         return list(dict.fromkeys(c.eccn for c in self.rules.clauses))
 
     @property
@@ -97,10 +99,12 @@ class Classification:
 
     @property
     def controlled(self) -> np.ndarray:
+        """Bool array: rows whose status is ``controlled``."""
         return self.status == STATUS.index("controlled")
 
     @property
     def indeterminate(self) -> np.ndarray:
+        """Bool array: rows whose status is ``indeterminate`` (an input the deciding clause needs is missing)."""
         return self.status == STATUS.index("indeterminate")
 
     def metrics(self) -> dict[str, np.ndarray]:

@@ -89,6 +89,12 @@ class _Group(click.Group):
             click.echo(f"chipclass: error:{where} {_one_line(exc.strerror or exc)}", err=True)
             sys.exit(EXIT_ERROR)
         except Exception as exc:
+            from chipclass.core.extras import missing_extra
+
+            hint = missing_extra(exc)  # an optional library (an extra) not installed
+            if hint:
+                click.echo(f"chipclass: error: {hint}", err=True)
+                sys.exit(EXIT_ERROR)
             if (ctx.obj or {}).get("debug"):
                 raise
             click.echo(f"chipclass: internal error: {type(exc).__name__}: {_one_line(exc)} "

@@ -7,7 +7,7 @@ import os
 import click
 
 from chipclass.cli.base import Matches, findings, main
-from chipclass.cli.options import (as_of_option, bit_lengths, catalogue_option, date_type, env_int,
+from chipclass.cli.options import (as_of_option, bit_lengths, catalogue_option, date_type, env_int, spec_option,
                                    fail_on_option, format_option, headquarters_option, output_option,
                                    quiet_option, rules_option, shipped_catalogue, tf32_option, to_option)
 from chipclass.core.errors import UsageError
@@ -23,7 +23,20 @@ def _warn(cat, quiet):
 
 
 def match_counts(frame, selectors) -> "Matches":
-    """The devices of a score table (pandas) matching each selector."""
+    """The devices of a score table matching each ``--fail-on`` selector.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A result table (``name``, ``status``, ``clause``, ``eccn`` columns).
+    selectors : iterable of str
+        Statuses or paragraphs (``controlled``, ``3A090.a``).
+
+    Returns
+    -------
+    Matches
+        selector -> the matching devices (names and count).
+    """
     from chipclass.classification.result import matches
 
     found = Matches(selectors)
@@ -156,6 +169,23 @@ def _score_stream(file, fmt, output, meta, as_of, batch_rows, bits, rules_dir, f
 
 
 def parse_specs(specs) -> dict:
+    """``--spec KEY=VALUE`` arguments as a mapping (values still text: the cell grammar reads them).
+
+    Parameters
+    ----------
+    specs : iterable of str
+        ``'fp8=296 TFLOPS'``, ``'die_area=814'`` ...
+
+    Returns
+    -------
+    dict
+        key -> value text, both stripped.
+
+    Raises
+    ------
+    click.BadParameter
+        An argument without ``=`` (exit 2).
+    """
     out = {}
     for s in specs:
         if "=" not in s:
@@ -179,17 +209,16 @@ def _write_explanation(ex, fmt, output, rules_dir) -> None:
 @main.command()
 @click.argument("file", required=False)
 @click.argument("name", required=False)
-@click.option("--spec", "specs", multiple=True, metavar="KEY=VALUE",
-              help="A spec instead of a catalogue row, e.g. --spec 'fp8=296 TFLOPS' --spec 'die_area=814 mm**2'. "
-                   "Repeatable.")
-@click.option("--view", "views", multiple=True, type=click.Choice(["foundry"]),
-              help="Also answer: foundry = would a front-end fabricator or OSAT have to presume the IC "
-                   "controlled (the foundry due-diligence presumption), for each designer status, and what "
-                   "overcomes it.")
+@spec_option
+@click.option("--foundry", is_flag=True,
+              help="Also answer: would a front-end fabricator or OSAT have to presume the IC controlled "
+                   "(the foundry due-diligence presumption), for each designer status, and what overcomes it.")
+@click.option("--view", "views", multiple=True, type=click.Choice(["foundry"]), hidden=True,
+              help="Deprecated spelling of --foundry (--view foundry).")
 @click.option("--designer", type=click.Choice(["approved", "authorized", "applicant", "none"]), default=None,
-              help="With --view foundry: only this designer status (default: all).")
+              help="With --foundry: only this designer status (default: all).")
 @click.option("--applied-on", type=date_type, default=None,
-              help="With --view foundry: date the designer applied to become approved (applicant status).")
+              help="With --foundry: date the designer applied to become approved (applicant status).")
 @format_option(Format.TABLE, Format.JSON)
 @output_option
 @as_of_option
@@ -200,7 +229,7 @@ def _write_explanation(ex, fmt, output, rules_dir) -> None:
 @catalogue_option
 @quiet_option
 @rules_option
-def explain(file, name, specs, views, designer, applied_on, fmt, output, as_of, destinations, headquarters,
+def explain(file, name, specs, foundry, views, designer, applied_on, fmt, output, as_of, destinations, headquarters,
             fail_on, tf32_bits, catalogue, quiet, rules_dir):
     """Show one device step by step: per-format TPP, metrics, every clause, margins, headroom,
     citations (and licences with --to).
@@ -233,7 +262,9 @@ def explain(file, name, specs, views, designer, applied_on, fmt, output, as_of, 
         ex.rely_on({i for r in rows for i in r["rule_sets"]}, rules_dir)  # licence rules too
         ex.extra["licenses"] = rows
         ex.extra.setdefault("text_blocks", []).append(licence_explain_lines(res, rows))
-    if "foundry" in views:
+    if views and not quiet:
+        click.echo("chipclass: --view foundry is deprecated (it will be removed); use --foundry", err=True)
+    if foundry or "foundry" in views:
         from chipclass.licensing.foundry import DESIGNERS, presumption
         from chipclass.outputs.foundry import foundry_frame, foundry_lines
 

@@ -6,7 +6,8 @@ import click
 
 from chipclass.cli.base import main
 from chipclass.cli.options import (as_of_option, bit_lengths, catalogue_option, format_option, output_option,
-                                   quiet_option, rules_option, shipped_catalogue, tf32_option, to_option)
+                                   quiet_option, rules_option, shipped_catalogue, spec_option, tf32_option,
+                                   to_option)
 from chipclass.outputs.formats import Format
 
 TABULAR = (Format.TABLE, Format.CSV, Format.JSON, Format.JSONL, Format.PARQUET)
@@ -43,13 +44,17 @@ def base_catalogue(base, catalogue, specs):
 
 @main.command()
 @click.argument("base", required=False)
-@click.option("--spec", "specs", multiple=True, metavar="KEY=VALUE", help="Base spec (or override). Repeatable.")
+@spec_option
 @click.option("--vary", multiple=True, required=True, metavar="SPEC=RANGE",
               help="fp8=200:600:5 (5 values, inclusive), fp8=200:600 (the span, with --samples), fp8=200,300 "
                    "(list), fp8=@file (values, units allowed); a unit may follow.")
-@click.option("--method", type=click.Choice(["grid", "random", "lhs"]), default="grid", show_default=True)
+@click.option("--method", type=click.Choice(["grid", "random", "lhs"]), default="grid", show_default=True,
+              help="grid: every combination of the --vary values; random (grid given --samples): --samples "
+                   "variants drawn uniformly between each --vary's lowest and highest value; lhs: a Latin "
+                   "hypercube of --samples variants (each span cut into that many strata, one draw in each).")
 @click.option("--samples", type=click.IntRange(1), default=None, help="Variants to draw (random, lhs).")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed of the random generator for random and lhs: the same seed draws the same variants.")
 @click.option("--max-variants", type=click.IntRange(1), default=None, show_default="50,000,000",
               help="Refuse a larger sweep (its size is computed first).")
 @catalogue_option
@@ -146,7 +151,7 @@ def headroom(file, specs_filter, fmt, output, as_of, tf32_bits, quiet, rules_dir
 
 @main.command()
 @click.argument("base", required=False)
-@click.option("--spec", "specs", multiple=True, metavar="KEY=VALUE", help="Base spec (or override). Repeatable.")
+@spec_option
 @click.option("--free", "free", multiple=True, required=True, metavar="SPEC",
               help="A spec that may move (1 to 4): fp8, fp16, ..., die_area, memory_bandwidth, package_area, "
                    "interconnect_bandwidth. Repeatable.")

@@ -27,6 +27,19 @@ def split(argv: list[str]) -> tuple[list[str], list[str]]:
 
 
 def run(argv: list[str] | None = None) -> int:
+    """Run ``chipclass COMMAND [OPTIONS] FILE`` for each trailing catalogue file (the hooks' entry).
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        ``COMMAND [OPTIONS] FILE...`` (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        The highest exit code of the runs: 0 clean, 1 a ``--fail-on`` match, 2 an error or no
+        command given.
+    """
     from chipclass.cli import main
 
     args, files = split(list(sys.argv[1:] if argv is None else argv))

@@ -15,12 +15,12 @@ import click
 from chipclass.outputs.formats import Format
 
 __all__ = ["format_option", "output_option", "quiet_option", "as_of_option", "rules_option",
-           "tf32_option", "catalogue_option", "to_option", "headquarters_option", "fail_on_option",
+           "tf32_option", "catalogue_option", "spec_option", "to_option", "headquarters_option", "fail_on_option",
            "shipped_catalogue", "bit_lengths", "date_type"]
 
 #: Wording of each shared option, the same in every command's --help.
 HELP = {
-    "format": "Output format (default: from the -o suffix, else table).",
+    "format": "Output format (default: from the -o suffix, else table; png for plot).",
     "output": "Write to this file (atomically; a link's target, a FIFO or device in place) instead of stdout.",
     "no_csv_guard": ("CSV output: keep text cells starting with = + - @ as they are (by default they get a "
                   "leading ' so spreadsheets do not run them as formulas)."),
@@ -29,6 +29,8 @@ HELP = {
     "rules": "Read rule and data files from this directory instead of the shipped ones (env CHIPCLASS_RULES).",
     "tf32_bits": "Bit length counted for TF32 (default 32, the storage width; 19 is the other reading).",
     "catalogue": "Catalogue to look device names up in (default: the shipped catalogue).",
+    "spec": ("A figure KEY=VALUE, e.g. 'fp8=296 TFLOPS' or 'die_area=814 mm**2': without a catalogue device "
+             "the figures given are the device; sweep and envelope lay them over BASE's own. Repeatable."),
     "to": "Destination: ISO 3166 alpha-2/alpha-3 code or English name. Repeatable.",
     "headquarters": "Where the buyer (or its ultimate parent) is headquartered (default: the destination).",
     "fail_on": ("Exit 1 if any result matches: a status (controlled, indeterminate), a paragraph or clause id "
@@ -45,6 +47,11 @@ def shipped_catalogue() -> str:
 
 
 def bit_lengths(tf32_bits: int | None) -> dict[str, int] | None:
+    """The ``bit_lengths`` mapping of the API for ``--tf32-bits N`` (None when not given).
+
+    >>> bit_lengths(19), bit_lengths(None)
+    ({'tf32': 19}, None)
+    """
     return {"tf32": tf32_bits} if tf32_bits else None
 
 
@@ -66,8 +73,23 @@ date_type = _Date()
 
 
 def format_option(*choices: Format):
+    """``-f/--format`` with the command's formats; ``--no-csv-guard`` too when CSV is one of them
+    (a command that never writes CSV does not offer it)."""
     names = [str(Format(c)) for c in choices]
-    return click.option("-f", "--format", "fmt", type=click.Choice(names), default=None, help=HELP["format"])
+    fmt_opt = click.option("-f", "--format", "fmt", type=click.Choice(names), default=None, help=HELP["format"])
+    if Format.CSV not in [Format(c) for c in choices]:
+        return fmt_opt
+
+    def both(fn):
+        return fmt_opt(click.option("--no-csv-guard", is_flag=True, expose_value=False, callback=_csv_guard,
+                                    help=HELP["no_csv_guard"])(fn))
+
+    return both
+
+
+def spec_option(fn):
+    """``--spec KEY=VALUE`` (repeatable): a device's figures on the command line."""
+    return click.option("--spec", "specs", multiple=True, metavar="KEY=VALUE", help=HELP["spec"])(fn)
 
 
 def _csv_guard(ctx, param, value):
@@ -78,38 +100,44 @@ def _csv_guard(ctx, param, value):
 
 
 def output_option(fn):
-    fn = click.option("--no-csv-guard", is_flag=True, expose_value=False, callback=_csv_guard,
-                      help=HELP["no_csv_guard"])(fn)
+    """``-o/--output FILE``: written atomically (see :mod:`chipclass.outputs.write`) instead of stdout."""
     return click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
                         help=HELP["output"])(fn)
 
 
 def quiet_option(fn):
+    """``-q/--quiet``: no progress display and no warnings on stderr."""
     return click.option("-q", "--quiet", is_flag=True, help=HELP["quiet"])(fn)
 
 
 def as_of_option(fn):
+    """``--as-of DATE`` (YYYY-MM-DD): the rules in force on that date (default today)."""
     return click.option("--as-of", "as_of", type=date_type, default=None, help=HELP["as_of"])(fn)
 
 
 def rules_option(fn):
+    """``--rules DIR`` (env ``CHIPCLASS_RULES``): rule and data files from another directory."""
     return click.option("--rules", "rules_dir", type=click.Path(exists=True, file_okay=False),
                         default=None, envvar="CHIPCLASS_RULES", help=HELP["rules"])(fn)
 
 
 def tf32_option(fn):
+    """``--tf32-bits N`` (1 to 64): the bit length counted for TF32 (default 32)."""
     return click.option("--tf32-bits", type=click.IntRange(1, 64), default=None, help=HELP["tf32_bits"])(fn)
 
 
 def catalogue_option(fn):
+    """``--catalogue FILE``: where device names are looked up (default: the shipped catalogue)."""
     return click.option("--catalogue", default=None, metavar="FILE", help=HELP["catalogue"])(fn)
 
 
 def to_option(fn):
+    """``--to COUNTRY`` (repeatable): a destination, ISO 3166 code or English name."""
     return click.option("--to", "destinations", multiple=True, metavar="COUNTRY", help=HELP["to"])(fn)
 
 
 def headquarters_option(fn):
+    """``--headquarters COUNTRY``: where the buyer or its ultimate parent is headquartered."""
     return click.option("--headquarters", default=None, metavar="COUNTRY", help=HELP["headquarters"])(fn)
 
 

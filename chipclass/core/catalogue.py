@@ -177,7 +177,8 @@ class Catalogue:
 
 # ``names`` is given as a pandas Series or an Arrow string array; read, it is always a Series
 # (converted on first use, so pandas is imported only when asked for).
-Catalogue.names = arrow_backed_series("_names")
+Catalogue.names = arrow_backed_series("_names", "Device names, one per row, as a pandas Series of strings "
+                                                "(kept as Arrow until first read).")
 
 
 def parse_header(header: str, source: str) -> tuple[str, str | None]:

@@ -312,6 +312,18 @@ class NameIndex:
 
     @staticmethod
     def hashes(names) -> np.ndarray:
+        """64-bit hashes of device names (pandas' ``hash_pandas_object``), one per name.
+
+        Parameters
+        ----------
+        names : pandas.Series
+            Device names.
+
+        Returns
+        -------
+        numpy.ndarray
+            uint64, aligned with ``names``.
+        """
         import pandas as pd
 
         return pd.util.hash_pandas_object(names.astype(object), index=False).to_numpy(np.uint64)

@@ -51,9 +51,10 @@ def import_pandas():
     return pd
 
 
-def arrow_backed_series(slot: str) -> property:
+def arrow_backed_series(slot: str, doc: str | None = None) -> property:
     """A property holding an Arrow string array or a pandas Series in ``__dict__[slot]`` and
-    reading as a Series (StringDtype backed by pyarrow), converted once, on first read."""
+    reading as a Series (StringDtype backed by pyarrow), converted once, on first read; ``doc``
+    is its docstring."""
 
     def get(self):
         raw = self.__dict__[slot]
@@ -68,4 +69,4 @@ def arrow_backed_series(slot: str) -> property:
     def set(self, value):
         self.__dict__[slot] = value
 
-    return property(get, set)
+    return property(get, set, doc=doc)

@@ -20,15 +20,14 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-import tomllib
-import typing
-from typing import Annotated, Literal, TypeVar, Union
+from typing import Annotated, Literal, Union
 
-import msgspec
 from msgspec import Meta, Struct, field
 
+from chipclass.core import tomlload
 from chipclass.core.errors import RuleDataError
 from chipclass.core.metric_table import CONDITION_METRICS
+
 
 __all__ = ["Confidence", "ConditionRec", "ClauseRec", "ExclusionRec", "SelectorRec", "Selector",
            "LicenseRec", "ReviewRec", "ExceptionRec", "TiersRec", "FigureRec", "InstrumentFile",
@@ -75,6 +74,7 @@ Conditions = Annotated[list[ConditionRec], Meta(min_length=1)]
 
 
 class ClauseRec(Record, kw_only=True):
+    """A ``[[clause]]``: id, ECCN paragraph, the regulation's text, its conditions (all must hold)."""
     id: Text
     eccn: Text
     text: Text
@@ -84,6 +84,7 @@ class ClauseRec(Record, kw_only=True):
 
 
 class ExclusionRec(Record, kw_only=True):
+    """An ``[[exclusion]]``: the clauses it lifts when its conditions hold, with the note's text."""
     id: Text
     excludes: NonEmpty
     conditions: Conditions
@@ -167,6 +168,7 @@ class ExceptionRec(_LicenceBase, kw_only=True):
 
 
 class TiersRec(Record, kw_only=True):
+    """AI Diffusion tiers: the Tier 1 countries and the Tier 3 selector (Tier 2 is the rest)."""
     tier1: Annotated[list[Annotated[str, Meta(pattern=r"^[A-Z]{2}$")]], Meta(min_length=1)]
     tier3: Selector
     #: Where the tiers are written and how they are read (shown beside each tier).
@@ -296,81 +298,40 @@ class InstrumentFile(Record, kw_only=True):
 
 
 class FormatRec(Record, kw_only=True):
+    """A number format of ``formats.toml``: its bit length (1 to 64) for TPP and an optional note."""
     bits: Annotated[int, Meta(ge=1, le=64)]
     kind: Literal["float", "int"]
     note: str = ""
 
 
 class FormatsFile(Record, kw_only=True):
+    """``formats.toml``: every throughput format of the vocabulary and its bit length."""
     formats: Annotated[dict[str, FormatRec], Meta(min_length=1)]
 
-
-T = TypeVar("T")
 
 #: Valid values of the enumerated keys, for messages.
 _CHOICES = {"metric": METRICS, "op": OPS, "confidence": ("text", "quoted", "summary", "unconfirmed"),
             "mode": ("replace", "amend"), "applies_to": ("processor", "hbm")}
 
 
-def _where(path: str) -> str:
-    """msgspec's ``$.clause[0].conditions[1]`` as ``clause[0].conditions[1]``."""
-    return path.removeprefix("$").lstrip(".") or "top level"
+def convert(data: dict, kind: type, source: str, prefix: str = "", error: type = RuleDataError):
+    """Validate parsed TOML ``data`` as ``kind`` (see :func:`chipclass.core.tomlload.convert`).
+
+    Raises
+    ------
+    chipclass.core.errors.RuleDataError
+        Or ``error`` (:class:`~chipclass.core.errors.ConfigError` for a configuration file),
+        naming ``source`` and the key (``rules/x.toml: clause[0].op: unknown op ...``).
+    """
+    return tomlload.convert(data, kind, source, prefix, choices=_CHOICES, error=error)
 
 
-def _table_fields(kind) -> dict[str, type]:
-    """Fields of ``kind`` that are tables keyed by name (``[diffusion.lpp_limit]``) -> value type."""
-    out = {}
-    for f in msgspec.structs.fields(kind):
-        tp = f.type
-        while typing.get_origin(tp) is Annotated:
-            tp = typing.get_args(tp)[0]
-        if typing.get_origin(tp) is dict:
-            out[f.encode_name] = typing.get_args(tp)[1]
-    return out
+def load(path, kind: type):
+    """Read the TOML file at ``path`` as ``kind`` (see :func:`chipclass.core.tomlload.load`).
 
-
-def convert(data: dict, kind: type[T], source: str, prefix: str = "", error: type = RuleDataError) -> T:
-    """Validate parsed TOML ``data`` as ``kind``; an ``error`` (:class:`RuleDataError`, or
-    :class:`ConfigError` for a configuration file) naming ``source`` and the key otherwise
-    (``prefix`` is where ``data`` sits in the file: ``tool.chipclass``)."""
-    where = f"{prefix}." if prefix else ""
-    if isinstance(data, dict):  # tables keyed by name: validate each so the message names it
-        for name, value_type in _table_fields(kind).items():
-            if isinstance(data.get(name), dict):
-                for key, value in data[name].items():
-                    _convert(value, value_type, source, prefix=f"{where}{name}.{key}", error=error)
-    return _convert(data, kind, source, prefix, error)
-
-
-def _convert(data, kind, source: str, prefix: str = "", error: type = RuleDataError):
-    try:
-        return msgspec.convert(data, kind, strict=True)
-    except msgspec.ValidationError as exc:
-        text = str(exc)
-        m = re.search(r" - at `([^`]*)`$", text)
-        message, key = (text[:m.start()], _where(m.group(1))) if m else (text, "top level")
-        if prefix:
-            key = prefix if key == "top level" else f"{prefix}.{key}"
-        unknown = re.match(r"Object contains unknown field `([^`]*)`", message)
-        if unknown:  # name the key itself: 'clause[0].colour: unknown key'
-            key = unknown.group(1) if key == "top level" else f"{key}.{unknown.group(1)}"
-            message = "unknown key"
-        field_name = re.sub(r"\[\d+\]$", "", key).rsplit(".", 1)[-1]
-        if message.startswith("Invalid enum value"):
-            message = f"unknown {field_name} {message.removeprefix('Invalid enum value').strip()}"
-            if field_name in _CHOICES:
-                message += f" (one of: {', '.join(_CHOICES[field_name])})"
-        message = message.replace("Invalid RFC3339 encoded date", "expected a date (YYYY-MM-DD)")
-        raise error(f"{source}: {key}: {message[:1].lower() + message[1:]}") from None
-
-
-def load(path, kind: type[T]) -> T:
-    """Read the TOML file at ``path`` (a path or an importlib resource) as ``kind``."""
-    try:
-        with path.open("rb") if hasattr(path, "open") and not isinstance(path, str) else open(path, "rb") as fh:
-            data = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise RuleDataError(f"{path}: not valid TOML: {exc}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RuleDataError(f"{path}: cannot read: {exc.__class__.__name__}: {exc}") from None
-    return convert(data, kind, str(path))
+    Raises
+    ------
+    chipclass.core.errors.RuleDataError
+        The file cannot be read, is not TOML, or does not fit ``kind`` (file and key named).
+    """
+    return tomlload.load(path, kind, choices=_CHOICES)

@@ -88,6 +88,8 @@ class WeakRow:
     disagree: dict[str, list[float]] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
+        """The row as plain JSON types: row, device, the single-sourced
+        figures and the figures whose sources disagree (their values)."""
         return {"row": self.row, "device": self.device, "single_source": self.single,
                 "disagree": {k: v for k, v in self.disagree.items()}}
 

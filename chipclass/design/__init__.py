@@ -1,0 +1,3 @@
+"""The design space around a device: sweeps of variants, headroom per spec, the envelope
+keeping a target outcome, and the TPP-density map.
+"""

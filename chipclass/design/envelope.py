@@ -69,6 +69,13 @@ class Target:
 
 
 def parse_target(text: str) -> Target:
+    """Read a target outcome: a class, or ``no-licence:CC``, ``licence:CC``, ``case-by-case:CC``.
+
+    Raises
+    ------
+    chipclass.core.errors.InputError
+        An empty target, or a licence target without a destination.
+    """
     text = text.strip()
     for kind in ("no-licence", "licence", "case-by-case"):
         if text.lower().startswith(kind + ":"):
@@ -140,6 +147,7 @@ class Envelope:
                                                      [c for c in v.columns if c not in f.columns and c != "kind"]]
 
     def to_dict(self) -> dict:
+        """The envelope as plain JSON types (what ``envelope -f json`` writes and ``plot --envelope`` reads)."""
         def to_records(frame):
             return [{k: (v.item() if isinstance(v, np.generic) else v) for k, v in r.items()}
                     for r in frame.to_dict("records")]

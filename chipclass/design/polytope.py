@@ -38,6 +38,10 @@ def vertices(A: np.ndarray, c: np.ndarray) -> np.ndarray:
 
 @dataclass
 class Piece:
+    """A convex piece of the envelope: constraints ``A u + c <= 0`` over the free specs (unit normals),
+    what each constraint is (``labels``) and its equation in the specs' units (``eqs``), its vertices
+    and the TPP cell it lies in.
+    """
     A: np.ndarray           # (m, d): constraint normals (unit length)
     c: np.ndarray           # (m,)
     labels: list            # (m,) what each constraint is
@@ -46,10 +50,12 @@ class Piece:
     cell: str = ""
 
     def centre(self) -> np.ndarray:
+        """The mean of the piece's vertices (a point inside it)."""
         return self.verts.mean(axis=0)
 
 
 def full(verts: np.ndarray, d: int) -> bool:
+    """Whether ``verts`` span ``d`` dimensions (a piece with volume, not a face or a point)."""
     if len(verts) < d + 1:
         return False
     spread = verts - verts.mean(axis=0)
@@ -73,6 +79,11 @@ def split(p: Piece, a, c0, label: tuple[str, str], eq) -> list[Piece]:
 
 
 def equation(a, c, free) -> str:
+    """The hyperplane ``a . u + c = 0`` as text over the free specs' names.
+
+    >>> equation([8.0, -4800.0], 0.0, ["fp8", "die_area"])
+    '8 fp8 -4800 die_area = 0'
+    """
     terms = [f"{a[k]:+.6g} {s}" for k, s in enumerate(free) if a[k] != 0]
     text = " ".join(terms).lstrip("+")
     return f"{text} {'+' if c >= 0 else '-'} {abs(c):.6g} = 0" if c else f"{text} = 0"

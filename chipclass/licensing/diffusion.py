@@ -12,9 +12,8 @@ Fleet accounting choices (the issue was silent):
   a non-empty ``veu`` (``uveu``/``nveu``) implies ``veu``. Only ``license`` rows in Tier-2
   countries count against the country allocation (LPP and VEU shipments do not).
 - The LPP check sums ``lpp`` rows per consignee (owner in a country) per calendar year.
-- UVEU placement shares are of each UVEU owner's total TPP across all its rows (installed
-  base); the US counts as Tier 1. NVEU rows are checked against the NVEU cap per owner and
-  country.
+- UVEU placement shares are of each UVEU owner's total TPP across all its rows (installed base);
+  the US counts as Tier 1. NVEU rows are checked against the NVEU cap per owner and country.
 - Allocation checks count deliveries in the years the allocation covers (2025-2027).
 """
 
@@ -65,13 +64,16 @@ class Framework:
 
     @property
     def rule_set(self) -> str:
+        """Id of the Diffusion instrument (the rule file's ``id``)."""
         return self.instrument.id
 
     @property
     def citation(self) -> str:
+        """The instrument's Federal Register reference."""
         return self.instrument.reference
 
     def fig(self, key: str) -> Figure:
+        """A ``[diffusion.KEY]`` figure of the rule file (value, unit, citation); RuleDataError if none."""
         try:
             return self.figures[key]
         except KeyError:
@@ -79,6 +81,7 @@ class Framework:
                                 f"(known: {', '.join(self.figures)})") from None
 
     def stamp(self) -> dict:
+        """What every answer carries: rule set, citation, as-of date, in the CFR, enforced, why not."""
         return {"rule_set": self.rule_set, "citation": self.citation, "as_of": self.as_of.isoformat(),
                 "in_cfr": self.written, "enforced": self.enforced,
                 "enforcement": ("enforced" if self.enforced else

@@ -1,0 +1,3 @@
+"""Where every sentence and table is made: formats, the one atomic writer, tables, reports,
+SARIF, JUnit, audit fields, progress and notebook HTML.
+"""

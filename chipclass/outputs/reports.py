@@ -111,6 +111,7 @@ def describe_headroom(row: dict) -> str:
 
 
 def headroom_text(frame: pd.DataFrame) -> str:
+    """The ``headroom`` report: per device, each spec's move before the class changes and what it becomes."""
     lines = []
     for name, grp in frame.groupby("name", sort=False):
         ic = grp["figures_of"].iloc[0] if "figures_of" in grp else None
@@ -128,10 +129,12 @@ def stamp_lines(d: dict) -> list[str]:
 
 
 def tier_text(frame: pd.DataFrame) -> str:
+    """The ``tier`` report: one row per country (tier, enforcement), then the instrument's stamp."""
     return render_table(frame, ["country", "tier", "enforced"]) + "\n".join(stamp_lines(frame.iloc[0].to_dict())) + "\n"
 
 
 def model_text(result: dict) -> str:
+    """The ``model`` report: training operations and method, the 4E091 threshold, the answer, exemptions and counting rules."""
     lines = [f"operations  {result['operations']:.3e}  ({result['method']})",
              f"threshold   {result['threshold']:.0e} or more  [{result['threshold_citation']}]",
              f"eccn        {result['eccn'] or 'not ' + result['paragraph']}: {result['reason']}"]
@@ -143,6 +146,7 @@ def model_text(result: dict) -> str:
 
 
 def fleet_text(res: dict) -> str:
+    """The ``fleet`` report: totals in TPP and H100-equivalents, then per country, per owner and the limit checks with citations."""
     t = res["total"]
     lines = [f"fleet: {t['devices']:,.0f} devices, TPP {t['tpp']:,.0f} = {t['h100_equivalents']:,.1f} "
              f"H100-equivalents (1 H100-equivalent = TPP {res['h100_equivalent_tpp']:,.0f})"]
@@ -158,10 +162,12 @@ def fleet_text(res: dict) -> str:
 
 
 def fleet_json(res: dict) -> dict:
+    """The fleet result with its tables as lists of records (for ``fleet -f json``)."""
     return {k: (to_records(v) if isinstance(v, pd.DataFrame) else v) for k, v in res.items()}
 
 
 def diff_text(frame: pd.DataFrame, from_date, to_date) -> str:
+    """The ``diff`` report: a heading with both dates and rule sets, then one row per changed device."""
     cols = ["name", "from_clause", "from_status", "to_clause", "to_status", "tpp", "performance_density"]
     head = (f"{len(frame)} device(s) changed between {from_date} "
             f"({frame['from_rule_set'].iloc[0] if len(frame) else ''}) and {to_date} "
@@ -171,6 +177,7 @@ def diff_text(frame: pd.DataFrame, from_date, to_date) -> str:
 
 def sweep_text(frame: pd.DataFrame, summary: pd.DataFrame, keys, base_name: str, method: str, as_of,
                rule_set: str, max_rows: int = 200) -> str:
+    """The ``sweep`` report: a heading, the summary per result and, up to ``max_rows`` variants, the variants."""
     cols = ["variant", *keys, "tpp", "performance_density", "clause", "status"] + \
         [c for c in frame.columns if c.startswith("license_")]
     text = (f"{len(frame):,} variants of {safe(base_name)} ({method}), as of {as_of} ({rule_set})\n\n"
@@ -181,6 +188,7 @@ def sweep_text(frame: pd.DataFrame, summary: pd.DataFrame, keys, base_name: str,
 
 
 def sweep_summary_line(summary: pd.DataFrame) -> str:
+    """One line of counts per result (``3A090.a.1: 3; not controlled: 2``), for stderr."""
     return "; ".join(f"{r.result}: {r.count:,}" for r in summary.itertuples())
 
 

@@ -29,6 +29,12 @@ def safe(text) -> str:
 
 
 def fmt_cell(v) -> str:
+    """One table cell as text: missing as an em dash, large floats with thousands separators, text
+    made safe for a terminal.
+
+    >>> fmt_cell(15832.0), fmt_cell(2.909), fmt_cell(None)
+    ('15,832', '2.91', '—')
+    """
     pd = sys.modules.get("pandas")  # not imported for the one-line messages (safe)
     if v is None or (pd is not None and v is pd.NA) or (isinstance(v, float) and np.isnan(v)):
         return "—"

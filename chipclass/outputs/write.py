@@ -300,6 +300,7 @@ class StreamWriter:
         self._schema = None
 
     def write(self, frame: "pd.DataFrame") -> None:
+        """Append one batch of result rows (the first batch opens the writer and, for JSON Lines, writes the meta line)."""
         if self.fmt is Format.JSONL:
             if self._sink is None:
                 self._sink = (open(self._path, "wb") if isinstance(self._path, str) else
@@ -324,6 +325,7 @@ class StreamWriter:
         self._writer.write_table(table)
 
     def close(self, ok: bool = True) -> None:
+        """Finish the output: on ``ok`` the temporary file replaces the target, else it is removed."""
         if self._writer is not None:
             self._writer.close()
         if self._sink is not None and isinstance(self._path, str):

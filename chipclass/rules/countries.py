@@ -47,6 +47,13 @@ class CountryGroups:
         return self.aliases.get(code, (code, ""))[0]
 
     def check(self, group: str, where: str) -> None:
+        """Refuse a group name the groups file does not define.
+
+        Raises
+        ------
+        chipclass.core.errors.RuleDataError
+            Naming ``where`` (file and key) and the known groups.
+        """
         if group not in self.groups:
             raise RuleDataError(f"{where}: unknown country group {group!r} (known: {', '.join(self.groups)})")
 
@@ -61,6 +68,7 @@ class CountryGroups:
         return member
 
     def groups_of(self, code: str, day: dt.date) -> list[str]:
+        """The Country Groups ``code`` belongs to on ``day`` (dated changes applied)."""
         return [g for g in self.groups if self.in_group(code, g, day)]
 
 
@@ -128,6 +136,11 @@ def country_code(text: str) -> str:
 
 
 def country_name(code: str) -> str:
+    """The common English name of an ISO alpha-2 code (the code itself if unknown).
+
+    >>> country_name("CN")
+    'China'
+    """
     rec = pycountry.countries.get(alpha_2=code)
     return getattr(rec, "common_name", None) or (rec.name if rec else code)
 
@@ -138,6 +151,7 @@ def in_group(code: str, group: str, day: dt.date, directory: str | None = None) 
 
 
 def groups_of(code: str, day: dt.date, directory: str | None = None) -> list[str]:
+    """The Country Groups of ``code`` on ``day``, from the groups file of ``directory`` (default: shipped)."""
     return country_groups(directory).groups_of(code, day)
 
 
@@ -163,6 +177,7 @@ class Selector:
                    tuple(raw.except_countries), tuple(raw.tiers))
 
     def matches(self, code: str, day: dt.date, groups: CountryGroups, tier_of=None) -> bool:
+        """Whether destination ``code`` is selected on ``day`` (groups as of that day; tiers through ``tier_of``)."""
         base = groups.base(code)
         hit = (self.worldwide or base in self.countries or code in self.countries
                or any(groups.in_group(base, g, day) for g in self.groups)
@@ -174,6 +189,7 @@ class Selector:
         return True
 
     def describe(self) -> str:
+        """The selector as text: ``D:1, D:4 (except A:5)``, ``worldwide``, ``Tier 3``."""
         if self.worldwide:
             head = "worldwide"
         else:

@@ -58,17 +58,24 @@ CONFIDENCE = ("text", "quoted", "summary", "unconfirmed")
 
 @dataclass(frozen=True)
 class Condition:
+    """One compiled condition: ``metric op value``, the value in the metric's canonical unit and as
+    written in the rule file (``given``, for explanations).
+    """
     metric: str
     op: str
     value: float  # in the metric's canonical unit
     given: str    # as written in the rule file, for explanations ("600 GB/s")
 
     def describe(self) -> str:
+        """The condition as written: ``tpp >= 4800``."""
         return f"{self.metric} {self.op} {self.given}"
 
 
 @dataclass(frozen=True)
 class Clause:
+    """A compiled clause: id, ECCN paragraph, the device types it applies to, its conditions (all
+    must hold), the regulation's text, its confidence and the instrument that added it.
+    """
     id: str
     eccn: str
     applies_to: tuple[str, ...]
@@ -80,6 +87,7 @@ class Clause:
 
 @dataclass(frozen=True)
 class Exclusion:
+    """A compiled exclusion: the clauses it lifts when its conditions hold, with the note's text."""
     id: str
     excludes: tuple[str, ...]
     conditions: tuple[Condition, ...]
@@ -110,10 +118,12 @@ class Instrument:
     file: schema.InstrumentFile | None = field(default=None, compare=False, repr=False)
 
     def in_force(self, day: dt.date) -> bool:
+        """Whether the instrument applies on ``day``: effective on or before it and not yet ended."""
         return self.effective <= day and (self.ends is None or day < self.ends)
 
     @property
     def reference(self) -> str:
+        """Citation, FR document number, id and effective date, as results cite the instrument."""
         doc = f", FR Doc {self.fr_doc}" if self.fr_doc else ""
         return f"{self.citation}{doc} ({self.id}, effective {self.effective.isoformat()})"
 
@@ -143,6 +153,7 @@ class RuleSet:
 
     @property
     def citation(self) -> str:
+        """The references of every instrument composing the rule set, joined by ``; ``."""
         return "; ".join(i.reference for i in self.instruments)
 
     def thresholds(self) -> list[tuple[str, float, str]]:

@@ -29,6 +29,10 @@ VIEWS = ("enforced", "written")
 
 @dataclass(frozen=True)
 class Record:
+    """One licence record of a rule file: a licence requirement, review policy or licence exception,
+    with the paragraphs and destinations (and headquarters) it covers, its conditions, basis,
+    policy, section and whether it is still enforced.
+    """
     kind: str               # license | review | exception
     id: str
     instrument: str

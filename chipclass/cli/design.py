@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from chipclass.cli.base import main
-from chipclass.cli.options import (as_of_option, bit_lengths, catalogue_option, format_option, output_option,
+from chipclass.cli.options import (env_int, as_of_option, bit_lengths, catalogue_option, format_option, output_option,
                                    quiet_option, rules_option, shipped_catalogue, tf32_option, to_option)
 from chipclass.outputs.formats import Format
 
@@ -120,8 +120,18 @@ def headroom(file, specs_filter, fmt, output, as_of, tf32_bits, quiet, rules_dir
     from chipclass.rules.instruments import rules_in_force
 
     fmt = choose(fmt, output, [Format.TABLE, Format.CSV, Format.JSON, Format.JSONL, Format.PARQUET])
-    frame = headroom_fn(api.load(file or shipped_catalogue()), rules_in_force(as_of, rules_dir),
-                        specs_filter or None, bit_lengths=bit_lengths(tf32_bits))
+    cat = api.load(file or shipped_catalogue())
+    rules, bits = rules_in_force(as_of, rules_dir), bit_lengths(tf32_bits)
+    if fmt in (Format.CSV, Format.JSONL, Format.PARQUET):  # written batch by batch: bounded memory
+        from chipclass.design.headroom import headroom_batches
+        from chipclass.outputs.write import StreamWriter
+
+        with StreamWriter(fmt, output) as writer:
+            for frame in headroom_batches(cat, rules, specs_filter or None, bits,
+                                          env_int("CHIPCLASS_HEADROOM_BATCH", 1 << 16)):
+                writer.write(frame)
+        return
+    frame = headroom_fn(cat, rules, specs_filter or None, bit_lengths=bits)
     write_frame(frame, fmt, output, table_text=headroom_text)
 
 

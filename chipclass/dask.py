@@ -155,7 +155,7 @@ def _score_block(path: str, block: tuple, rules, bit_lengths):
     try:
         cat = _read_block(path, block)
         frame = _plain(classify(cat, rules, bit_lengths).to_frame())
-        return frame, NameIndex.hashes(cat.names), None
+        return frame, NameIndex.hashes(cat.names_arrow), None
     except InputError as exc:
         return None, None, exc.to_dict()
 
@@ -171,7 +171,7 @@ def _exact(path: str, rules, bit_lengths):
     frames, hashes = [], []
     for cat in iter_catalogue(path):  # raises the exact error, if there is one
         frames.append(_plain(classify(cat, rules, bit_lengths).to_frame()))
-        hashes.append(NameIndex.hashes(cat.names))
+        hashes.append(NameIndex.hashes(cat.names_arrow))
     return pd.concat(frames, ignore_index=True), _concat_hashes(hashes)
 
 

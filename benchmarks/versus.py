@@ -159,24 +159,36 @@ def dask_speedup(tmp: str, table: pa.Table, pairs: int) -> dict:
     return out
 
 
-def report(res: dict) -> None:
-    s = res["startup"]
+def report(res: dict, part: str) -> None:
+    """Print one part of the results (start-up, the latest end-to-end input, stream, dask)."""
+    if part == "startup":
+        _report_startup(res["startup"])
+    elif part == "end_to_end":
+        _report_e2e(res["end_to_end"][-1])
+    elif part == "stream":
+        st = res["stream"]
+        print(f"--stream (2^18-row batches) / in memory, per row: wall {st['wall_ratio']:.2f}, CPU {st['cpu_ratio']:.2f}")
+    else:
+        for what, d in res["dask"].items():
+            print(f"--engine dask on 2 worker processes, {what}: speed-up {d['speedup_wall']:.2f}x over one process "
+                  f"({d['dask_wall']:.2f} s against {d['one_process_wall']:.2f} s)")
+    sys.stdout.flush()
+
+
+def _report_startup(s: dict) -> None:
     print(f"start-up: chipclass score data/chips.csv -f json / python -c 'import pyarrow.csv': wall {s['wall_ratio']:.2f}, "
           f"CPU {s['cpu_ratio']:.2f} ({s['a_wall']:.3f} s against {s['b_wall']:.3f} s)")
-    for e in res["end_to_end"]:
-        f = e["floor"]
-        line = (f"end to end, {e['rows']:,} rows, {e['input']}: over the pyarrow I/O floor wall {f['wall_ratio']:.2f}, "
-                f"CPU {f['cpu_ratio']:.2f} (chipclass {f['a_wall']:.2f} s wall, {f['a_cpu']:.2f} s CPU)")
-        if "duckdb" in e:
-            d = e["duckdb"]
-            line += (f"; DuckDB same arithmetic {d['b_wall']:.2f} s wall, {d['b_cpu']:.2f} s CPU: chipclass/DuckDB "
-                     f"wall {d['wall_ratio']:.2f}, CPU {d['cpu_ratio']:.2f}")
-        print(line)
-    st = res["stream"]
-    print(f"--stream (2^18-row batches) / in memory, per row: wall {st['wall_ratio']:.2f}, CPU {st['cpu_ratio']:.2f}")
-    for what, d in res.get("dask", {}).items():
-        print(f"--engine dask on 2 worker processes, {what}: speed-up {d['speedup_wall']:.2f}x over one process "
-              f"({d['dask_wall']:.2f} s against {d['one_process_wall']:.2f} s)")
+
+
+def _report_e2e(e: dict) -> None:
+    f = e["floor"]
+    line = (f"end to end, {e['rows']:,} rows, {e['input']}: over the pyarrow I/O floor wall {f['wall_ratio']:.2f}, "
+            f"CPU {f['cpu_ratio']:.2f} (chipclass {f['a_wall']:.2f} s wall, {f['a_cpu']:.2f} s CPU)")
+    if "duckdb" in e:
+        d = e["duckdb"]
+        line += (f"; DuckDB same arithmetic {d['b_wall']:.2f} s wall, {d['b_cpu']:.2f} s CPU: chipclass/DuckDB "
+                 f"wall {d['wall_ratio']:.2f}, CPU {d['cpu_ratio']:.2f}")
+    print(line)
 
 
 def main(argv=None) -> dict:
@@ -192,14 +204,18 @@ def main(argv=None) -> dict:
         has_duckdb = False
         print("duckdb not installed (pip install 'chipclass[bench]'): no DuckDB figures")
     units = generate(int(args.rows))
-    with tempfile.TemporaryDirectory() as tmp:
-        res = {"startup": startup(args.pairs * 2),
-               "end_to_end": [end_to_end(tmp, canonical(units), "canonical", args.pairs, has_duckdb),
-                              end_to_end(tmp, units, "units", args.pairs, has_duckdb)],
-               "stream": stream(tmp, units, args.pairs)}
+    res: dict = {"end_to_end": []}
+    with tempfile.TemporaryDirectory() as tmp:  # each figure printed as soon as it is measured
+        res["startup"] = startup(args.pairs * 2)
+        report(res, "startup")
+        for table, label in ((canonical(units), "canonical"), (units, "units")):
+            res["end_to_end"].append(end_to_end(tmp, table, label, args.pairs, has_duckdb))
+            report(res, "end_to_end")
+        res["stream"] = stream(tmp, units, args.pairs)
+        report(res, "stream")
         if not args.no_dask:
             res["dask"] = dask_speedup(tmp, units, max(2, args.pairs // 2))
-    report(res)
+            report(res, "dask")
     return res
 
 

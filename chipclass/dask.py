@@ -26,6 +26,7 @@ import pyarrow as pa
 from chipclass.core.catalogue import from_frame
 from chipclass.classification.engine import classify
 from chipclass.core.errors import InputError
+from chipclass.outputs.table import score_frame
 from chipclass.rules.instruments import rules_in_force
 
 __all__ = ["score", "score_files", "blocks", "BLOCK_BYTES"]
@@ -50,7 +51,7 @@ def score(ddf, as_of=None, *, bit_lengths: dict[str, int] | None = None, rules_d
     rules = rules_in_force(as_of, rules_dir)
 
     def part(df: pd.DataFrame) -> pd.DataFrame:
-        return _plain(classify(from_frame(df, source=source), rules, bit_lengths).to_frame())
+        return _plain(score_frame(classify(from_frame(df, source=source), rules, bit_lengths)))
 
     return ddf.map_partitions(part, meta=part(ddf._meta))
 
@@ -154,7 +155,7 @@ def _score_block(path: str, block: tuple, rules, bit_lengths):
 
     try:
         cat = _read_block(path, block)
-        frame = _plain(classify(cat, rules, bit_lengths).to_frame())
+        frame = _plain(score_frame(classify(cat, rules, bit_lengths)))
         return frame, NameIndex.hashes(cat.names_arrow), None
     except InputError as exc:
         return None, None, exc.to_dict()
@@ -170,7 +171,7 @@ def _exact(path: str, rules, bit_lengths):
 
     frames, hashes = [], []
     for cat in iter_catalogue(path):  # raises the exact error, if there is one
-        frames.append(_plain(classify(cat, rules, bit_lengths).to_frame()))
+        frames.append(_plain(score_frame(classify(cat, rules, bit_lengths))))
         hashes.append(NameIndex.hashes(cat.names_arrow))
     return pd.concat(frames, ignore_index=True), _concat_hashes(hashes)
 

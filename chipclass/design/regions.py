@@ -16,12 +16,13 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from chipclass.core.catalogue import Catalogue
+from chipclass.classification.logic import STATUS
+from chipclass.core.catalogue import DEVICE_TYPES, Catalogue
 from chipclass.classification.engine import classify
 from chipclass.rules.instruments import rules_in_force
 
 __all__ = ["region_grid", "placement", "panel_dates", "strip_grid", "envelope_polygons", "read_envelope",
-           "paragraphs", "paragraph_labels", "pin_to_axes", "TPP_RANGE", "PD_RANGE"]
+           "paragraphs", "paragraph_or_status", "device_frame", "pin_to_axes", "TPP_RANGE", "PD_RANGE"]
 
 #: The axes' extent (where the thresholds are); :func:`pin_to_axes` places parts beyond it.
 TPP_RANGE = (100.0, 100_000.0)
@@ -68,13 +69,19 @@ def paragraphs(rules_dir: str | None = None) -> list[str]:
     return list(dict.fromkeys(c.eccn for i in load_instruments(rules_dir) for c in i.clauses))
 
 
-def paragraph_labels(frame: pd.DataFrame, rules) -> np.ndarray:
-    """Per row of a result table: the paragraph of the clause that decided (the rule data's
-    ``eccn`` of that clause, not the final ECCN), else the status."""
-    para = {c.id: c.eccn for c in rules.clauses}
-    clause = frame["clause"].astype(object)
-    label = clause.map(para)
-    return label.where(clause.notna() & label.notna(), frame["status"].astype(object)).to_numpy(dtype=object)
+def paragraph_or_status(cl) -> np.ndarray:
+    """Each row of a Classification: the paragraph of the clause that decided (the rule data's
+    ``eccn`` of that clause, not the final ECCN), else its status, as text."""
+    status = np.asarray(STATUS, dtype=object)[cl.status]
+    return np.where(cl.clause >= 0, cl.eccn_text().astype(object), status)
+
+
+def device_frame(cl) -> pd.DataFrame:
+    """What the map draws of each device: name, type, datacenter, TPP, PD, label."""
+    return pd.DataFrame({"name": cl.catalogue.names.astype(str).reset_index(drop=True),
+                         "device_type": np.asarray(DEVICE_TYPES, dtype=object)[cl.catalogue.device_type],
+                         "datacenter": cl.catalogue.datacenter.astype(bool), "tpp": cl.tpp,
+                         "performance_density": cl.performance_density, "label": paragraph_or_status(cl)})
 
 
 def region_grid(rules, size: int = 300, ranges=(TPP_RANGE, PD_RANGE)):
@@ -84,15 +91,13 @@ def region_grid(rules, size: int = 300, ranges=(TPP_RANGE, PD_RANGE)):
     T, P = np.meshgrid(t, p)
     out = []
     for dc in (1.0, 0.0):
-        frame = classify(_grid_catalogue(T.ravel(), P.ravel(), dc), rules).to_frame()
-        out.append(paragraph_labels(frame, rules).reshape(T.shape))
+        out.append(paragraph_or_status(classify(_grid_catalogue(T.ravel(), P.ravel(), dc), rules)).reshape(T.shape))
     return t, p, out[0], out[1]
 
 
 def strip_grid(rules, t: np.ndarray) -> np.ndarray:
     """Labels along the TPP axis for a datacenter processor whose die area is unknown."""
-    frame = classify(_grid_catalogue(t, np.full(len(t), np.nan), 1.0), rules).to_frame()
-    return paragraph_labels(frame, rules)
+    return paragraph_or_status(classify(_grid_catalogue(t, np.full(len(t), np.nan), 1.0), rules))
 
 
 def envelope_polygons(env: dict, bit_lengths=None) -> list[np.ndarray]:

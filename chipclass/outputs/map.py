@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from chipclass.design.regions import (PD_RANGE, TPP_RANGE, envelope_polygons, pin_to_axes, panel_dates, paragraph_labels, paragraphs,
-                                      placement, read_envelope, region_grid, strip_grid)
+from chipclass.design.regions import (PD_RANGE, TPP_RANGE, device_frame, envelope_polygons, panel_dates, paragraphs,
+                                      pin_to_axes, placement, read_envelope, region_grid, strip_grid)
 from chipclass.outputs.maplayout import Layout, TextMetrics, clusters, place
 
 __all__ = ["render_map", "build_map", "MapFigure", "colours", "PALETTE", "STATUS_COLOURS"]
@@ -126,8 +126,7 @@ def _build(data, as_of, compare, sweep, rules_dir, bit_lengths, envelope) -> Map
     off_axes: dict[str, list[str]] = {}
     seen_labels: list[str] = []
     for col, panel in enumerate(panels):
-        frame = classify(cat, panel.rules, bit_lengths).to_frame()
-        frame["label"] = paragraph_labels(frame, panel.rules)
+        frame = device_frame(classify(cat, panel.rules, bit_lengths))
         on_map, only_tpp = placement(frame)
         frame = pin_to_axes(frame, ranges)
         for r in frame[~on_map & ~only_tpp].itertuples():

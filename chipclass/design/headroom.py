@@ -271,10 +271,16 @@ def headroom_batches(cat: Catalogue, rules: RuleSet, specs=None, bit_lengths: di
     concatenated are :func:`headroom`'s rows (each device's rows depend on that device alone),
     and memory stays bounded by the batch (10^6 rows: one frame would be 10^7 result rows).
     ``limit_inclusive`` is a nullable boolean here, so every batch has the same column types."""
+    wrote = False
     for start in range(0, max(len(cat), 1), batch_rows):
         frame = headroom(cat.slice(start, min(start + batch_rows, len(cat))), rules, specs, bit_lengths)
+        if not len(frame):  # devices that give no spec: no rows (an empty batch would write a blank line)
+            continue
         frame["limit_inclusive"] = frame["limit_inclusive"].astype("boolean")  # a type even when all unknown
+        wrote = True
         yield frame
+    if not wrote:  # no rows at all: one empty frame, so a CSV still gets its header
+        yield headroom(cat.slice(0, 0), rules, specs, bit_lengths)
 
 
 def _binding(match, becomes, base, conds, thresholds, names):

@@ -361,6 +361,8 @@ def main(argv=None):
     ap.add_argument("--startup-repeat", type=int, default=15)
     ap.add_argument("--sweep-variants", type=float, default=1e7)
     ap.add_argument("--only-design", action="store_true", help="Only the sweep, --to and headroom figures.")
+    ap.add_argument("--no-versus", action="store_true",
+                    help="Skip the paired ratios of versus.py (I/O floor, DuckDB, --stream, dask).")
     args = ap.parse_args(argv)
     if args.only_design:
         with tempfile.TemporaryDirectory() as tmp:
@@ -405,10 +407,16 @@ def main(argv=None):
         if "sweep_variants_per_s" in r:
             print(f"sweep: {r['sweep_variants']:,} variants at {r['sweep_variants_per_s']:,.0f} variants/s")
     print_design(design)
+    versus = None
+    if not args.no_versus:  # paired ratios (wall and CPU): floor, DuckDB, start-up, --stream, dask
+        sys.path.insert(0, HERE)
+        import versus as vs
+
+        versus = vs.main(["--rows", str(min(max(sizes), 10**6))])
     os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
     with open(args.json, "w") as fh:
         json.dump({"machine": machine, "naive_rows_per_s": 1 / per_row, "startup": start, "results": results,
-                   "design": design},
+                   "design": design, "versus": versus},
                   fh, indent=1)
     print(f"wrote {args.json}")
 

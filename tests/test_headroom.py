@@ -271,3 +271,25 @@ def test_1000_random_designs_near_the_lines(designs, day):
     rules = rules_in_force(day)
     cat = _catalogue(_random_near_lines(designs))
     brute_force_check(cat, rules, headroom(cat, rules))
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "jsonl"])
+def test_headroom_written_in_batches_equals_one_frame(tmp_path, fmt):
+    """Batches of 7 catalogue rows (a batch with no limit found included) write what one frame
+    of the whole catalogue writes."""
+    import pandas as pd
+    from click.testing import CliRunner
+
+    from chipclass.cli import main
+    from chipclass.outputs.write import write_frame
+
+    out = tmp_path / f"h.{fmt}"
+    r = CliRunner(env={"CHIPCLASS_HEADROOM_BATCH": "7"}).invoke(
+        main, ["headroom", str(CHIPS), "-f", fmt, "-o", str(out), "--as-of", "2025-06-01", "-q"])
+    assert r.exit_code == 0, r.stderr
+    whole = tmp_path / f"w.{fmt}"
+    write_frame(headroom(load(str(CHIPS)), rules_in_force("2025-06-01")), fmt, str(whole))
+    if fmt == "parquet":
+        pd.testing.assert_frame_equal(pd.read_parquet(out), pd.read_parquet(whole))
+    else:
+        assert out.read_bytes() == whole.read_bytes()

@@ -86,11 +86,14 @@ def write_findings(frame, fmt, output, meta, rules, fail_on, hit) -> None:
 @click.option("--batch-rows", type=click.IntRange(1), default=1 << 20, show_default=True,
               help="Rows per batch when streaming.")
 @click.option("--engine", type=click.Choice(["pandas", "dask"]), default="pandas", show_default=True,
-              help="dask: FILE may be a glob ('dir/*.parquet'); partitions are scored in parallel "
-                   "(pip install 'chipclass[dask]').")
+              help="dask: FILE may be a glob ('dir/*.parquet'); files are scored in parallel in blocks "
+                   "of 32 MiB (CSV byte ranges, Parquet row groups; pip install 'chipclass[dask]').")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="With --engine dask: a dask.distributed scheduler (tcp://host:8786) to run on; "
+                   "the files must be readable from every worker.")
 @quiet_option
 @rules_option
-def score(file, fmt, output, as_of, fail_on, tf32_bits, stream, batch_rows, engine, quiet, rules_dir):
+def score(file, fmt, output, as_of, fail_on, tf32_bits, stream, batch_rows, engine, scheduler, quiet, rules_dir):
     """Classify every device in FILE (CSV, Parquet by suffix, - for stdin; default: the shipped
     catalogue)."""
     from chipclass import api
@@ -100,6 +103,8 @@ def score(file, fmt, output, as_of, fail_on, tf32_bits, stream, batch_rows, engi
     file = file or shipped_catalogue()
     bits = bit_lengths(tf32_bits)
     fmt = choose(fmt, output, [Format.TABLE, *STREAMABLE, Format.JSON, Format.SARIF, Format.JUNIT])
+    if scheduler is not None and engine != "dask":
+        raise UsageError("--scheduler applies to --engine dask only")
     if engine == "dask":
         if fmt in (Format.SARIF, Format.JUNIT):
             raise UsageError("--engine dask writes table, csv, json, jsonl or parquet, not sarif or junit")
@@ -107,7 +112,8 @@ def score(file, fmt, output, as_of, fail_on, tf32_bits, stream, batch_rows, engi
         from chipclass.rules.instruments import rules_in_force
 
         hit = score_files(file, fmt, output, as_of=as_of, bit_lengths=bits, fail_on=fail_on, rules_dir=rules_dir,
-                          meta=audit_for(fmt, file, rules_in_force(as_of, rules_dir)))
+                          meta=audit_for(fmt, file, rules_in_force(as_of, rules_dir)),
+                          scheduler=scheduler, block_bytes=env_int("CHIPCLASS_BLOCK_BYTES", 32 << 20))
         findings(hit, fail_on)
         return
     if stream is None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import click
 
 from chipclass.cli.base import main
-from chipclass.cli.options import (as_of_option, bit_lengths, catalogue_option, format_option, output_option,
-                                   quiet_option, rules_option, shipped_catalogue, spec_option, tf32_option,
-                                   to_option)
+from chipclass.cli.options import (as_of_option, bit_lengths, catalogue_option, env_int, format_option,
+                                   output_option, quiet_option, rules_option, shipped_catalogue, spec_option,
+                                   tf32_option, to_option)
 from chipclass.outputs.formats import Format
 
 TABULAR = (Format.TABLE, Format.CSV, Format.JSON, Format.JSONL, Format.PARQUET)
@@ -144,8 +144,18 @@ def headroom(file, specs_filter, fmt, output, as_of, tf32_bits, quiet, rules_dir
     from chipclass.rules.instruments import rules_in_force
 
     fmt = choose(fmt, output, [Format.TABLE, Format.CSV, Format.JSON, Format.JSONL, Format.PARQUET])
-    frame = headroom_fn(api.load(file or shipped_catalogue()), rules_in_force(as_of, rules_dir),
-                        specs_filter or None, bit_lengths=bit_lengths(tf32_bits))
+    cat = api.load(file or shipped_catalogue())
+    rules, bits = rules_in_force(as_of, rules_dir), bit_lengths(tf32_bits)
+    if fmt in (Format.CSV, Format.JSONL, Format.PARQUET):  # written batch by batch: bounded memory
+        from chipclass.design.headroom import headroom_batches
+        from chipclass.outputs.write import StreamWriter
+
+        with StreamWriter(fmt, output) as writer:
+            for frame in headroom_batches(cat, rules, specs_filter or None, bits,
+                                          env_int("CHIPCLASS_HEADROOM_BATCH", 1 << 16)):
+                writer.write(frame)
+        return
+    frame = headroom_fn(cat, rules, specs_filter or None, bit_lengths=bits)
     write_frame(frame, fmt, output, table_text=headroom_text)
 
 
@@ -207,8 +217,15 @@ def envelope(base, specs, free, target, ranges, maximise, catalogue, fmt, output
 def plot(file, as_of, compare, sweep_file, envelope_file, fmt, output, tf32_bits, quiet, rules_dir):
     """Draw TPP against performance density with the 3A090 regions and every device of FILE
     (default: the shipped catalogue)."""
-    from chipclass.design.plot import render_map
     from chipclass.outputs.formats import choose
+
+    import importlib.util
+
+    from chipclass.core.errors import ChipclassError
+
+    if importlib.util.find_spec("matplotlib") is None:  # the docs helper's generic check may replace this
+        raise ChipclassError("plot needs matplotlib: pip install 'chipclass[plot]'")
+    from chipclass.outputs.map import render_map
 
     fmt = choose(fmt, output, [Format.PNG, Format.SVG, Format.PDF], default=Format.PNG)
     from chipclass.outputs.write import atomic_output

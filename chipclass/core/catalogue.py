@@ -289,14 +289,12 @@ def from_table(table: pa.Table, source: str = "<table>", offset: int = 0,
         out["names"] = names  # Arrow; the Catalogue makes pandas of them only when asked
         index = seen if seen is not None else NameIndex()
         if seen is not None or len(pc.unique(names.slice(0, stop))) < stop:
-            import pandas as pd
-
-            head = pd.Series(names.slice(0, stop).to_pylist(), dtype=object)
+            head = names.slice(0, stop)  # Arrow: hashed from its buffers, no Python strings
             hit = index.first_repeat(head, offset)
             if hit is not None:
                 i, first_row = hit
                 raise InputError(f"duplicate name (also at row {first_row}); names must be unique",
-                                 source=source, row=offset + i + 1, column=by_name["name"], value=head.iloc[i])
+                                 source=source, row=offset + i + 1, column=by_name["name"], value=head[i].as_py())
         if stop < n:
             raise InputError("every row needs a name", source=source, row=offset + stop + 1,
                              column=by_name["name"], value=column[stop].as_py() or "")

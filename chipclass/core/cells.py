@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 from chipclass.core.errors import InputError
 from chipclass.core.units import BarePrefixError, UnitError, unit_factor
 
-__all__ = ["MISSING", "MAX_CELL_BYTES", "NameIndex", "cell_hint", "numeric_column", "choice_column",
+__all__ = ["MISSING", "MAX_CELL_BYTES", "NameIndex", "string_hashes", "cell_hint", "numeric_column", "choice_column",
            "text_column", "cell_shape"]
 
 #: Cell texts read as "not given" in every vocabulary column, by every engine (compared
@@ -296,6 +296,60 @@ def cell_shape(table: pa.Table, source: str, offset: int) -> None:
                          value=text.splitlines()[0][:80] if text.strip() else text)
 
 
+#: Base of the polynomial string hash (odd, so it has an inverse modulo 2**64) and its inverse.
+_BASE = 0x100000001B3
+_BASE_INV = pow(_BASE, -1, 2**64)
+
+
+def string_hashes(arr, chunk: int = 1 << 16) -> np.ndarray:
+    """64-bit hashes of an Arrow string array, vectorised over its buffers (no Python objects).
+
+    Per string of bytes b_0..b_{k-1}: h = sum b_j * B**j (mod 2**64, odd base B), computed for
+    all strings at once from prefix sums S and the inverse powers of B (h = (S[end] - S[start])
+    * B**-start); then the length is mixed in and the bits spread by splitmix64. Equal strings
+    always hash equal; a collision of different names is reported as a duplicate (a refusal,
+    never a silent pass). Rows go ``chunk`` strings at a time, so temporaries stay small.
+    """
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if pa.types.is_large_string(arr.type):
+        otype = np.int64
+    else:
+        arr = arr.cast(pa.string()) if not pa.types.is_string(arr.type) else arr
+        otype = np.int32
+    n = len(arr)
+    if n == 0:
+        return np.empty(0, np.uint64)
+    _, obuf, dbuf = arr.buffers()[:3]
+    offs = np.frombuffer(obuf, dtype=otype, count=n + 1, offset=arr.offset * np.dtype(otype).itemsize).astype(np.int64)
+    data = np.frombuffer(dbuf, dtype=np.uint8) if dbuf is not None else np.empty(0, np.uint8)
+    out = np.empty(n, np.uint64)
+    with np.errstate(over="ignore"):
+        for a in range(0, n, chunk):
+            o = offs[a:min(a + chunk, n) + 1]
+            lo, m = int(o[0]), int(o[-1] - o[0])
+            pw = np.empty(m + 1, np.uint64)
+            pw[0] = 1
+            pw[1:] = np.cumprod(np.full(m, _BASE, np.uint64))
+            ipw = np.empty(m + 1, np.uint64)
+            ipw[0] = 1
+            ipw[1:] = np.cumprod(np.full(m, _BASE_INV, np.uint64))
+            pref = np.zeros(m + 1, np.uint64)
+            np.cumsum(data[lo:lo + m].astype(np.uint64) * pw[:m], out=pref[1:])
+            start, end = o[:-1] - lo, o[1:] - lo
+            h = (pref[end] - pref[start]) * ipw[start]
+            h ^= (end - start).astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+            out[a:a + len(h)] = _splitmix64(h)
+    return out
+
+
+def _splitmix64(x: np.ndarray) -> np.ndarray:
+    x = x + np.uint64(0x9E3779B97F4A7C15)
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
 class NameIndex:
     """Names seen so far, as 64-bit hashes with the row each first appeared at.
 
@@ -312,21 +366,11 @@ class NameIndex:
 
     @staticmethod
     def hashes(names) -> np.ndarray:
-        """64-bit hashes of device names (pandas' ``hash_pandas_object``), one per name.
-
-        Parameters
-        ----------
-        names : pandas.Series
-            Device names.
-
-        Returns
-        -------
-        numpy.ndarray
-            uint64, aligned with ``names``.
-        """
-        import pandas as pd
-
-        return pd.util.hash_pandas_object(names.astype(object), index=False).to_numpy(np.uint64)
+        """64-bit hashes of the names (an Arrow string array, or a pandas Series of text), from
+        the Arrow buffers: see :func:`string_hashes`."""
+        if not isinstance(names, (pa.Array, pa.ChunkedArray)):
+            names = pa.array(np.asarray(names, dtype=object), type=pa.string())
+        return string_hashes(names)
 
     def first_repeat(self, names, offset: int) -> tuple[int, int] | None:
         """(position in ``names``, row of its first appearance) of the first name seen before

@@ -41,7 +41,10 @@ from chipclass.core.formats import BIT_LENGTH, FORMATS, label
 from chipclass.core.systemlinks import figures_of
 from chipclass.rules.instruments import RuleSet
 
-__all__ = ["headroom", "SPECS", "UNITS", "conditions", "COLUMNS"]
+__all__ = ["headroom", "headroom_batches", "SPECS", "UNITS", "conditions", "COLUMNS", "BATCH_ROWS"]
+
+#: Catalogue rows per batch of :func:`headroom_batches` (about 20 result rows each).
+BATCH_ROWS = 1 << 16
 
 SPECS_OTHER = ("die_area", "memory_bandwidth", "package_area", "interconnect_bandwidth")
 SPECS = FORMATS + SPECS_OTHER
@@ -137,12 +140,14 @@ def _ordered(crit: np.ndarray, cur: np.ndarray, up: bool) -> np.ndarray:
 
 
 def light(cat: Catalogue, rows=None) -> Catalogue:
-    """The numeric part of ``cat`` (rows ``rows``), values copied and writable, no names or
-    pass-through columns: what the engine needs to evaluate probe points."""
+    """The numeric part of ``cat`` (rows ``rows``), no names or pass-through columns: what the
+    engine needs to evaluate probe points. Columns the catalogue does not give stay one
+    read-only NaN broadcast (no memory); :func:`set_spec` replaces a column, never writes into
+    one, so a probe of 2 x 10^6 rows costs only the columns given."""
     idx = np.arange(len(cat)) if rows is None else np.asarray(rows)
     n = len(idx)
-    nan = np.full(n, np.nan)
-    values = {k: (v[idx] if k in cat.headers or k in SPECS else nan.copy()) for k, v in cat.values.items()}
+    nan = np.broadcast_to(np.nan, n)
+    values = {k: (v[idx] if k in cat.headers else nan) for k, v in cat.values.items()}
     return Catalogue(names=pd.Series(pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), ["probe"])),
                      values=values,
                      datacenter=np.asarray(cat.datacenter)[idx], device_type=np.asarray(cat.device_type)[idx],
@@ -163,9 +168,12 @@ def class_names(rules: RuleSet) -> np.ndarray:
 
 
 def set_spec(probe: Catalogue, spec: str, at: np.ndarray) -> Catalogue:
-    probe.values[spec][:] = at
+    """``probe`` with ``spec`` set to ``at`` (a format's sparse figure cleared): the column is
+    replaced by a new array, never written into (columns may be shared or read-only)."""
+    n = len(probe.datacenter)
+    probe.values[spec] = np.array(np.broadcast_to(np.asarray(at, dtype=np.float64), n))
     if spec in FORMATS:
-        probe.values[f"{spec}_sparse"][:] = np.nan
+        probe.values[f"{spec}_sparse"] = np.broadcast_to(np.nan, n)
     return probe
 
 
@@ -259,12 +267,32 @@ def headroom(cat: Catalogue, rules: RuleSet, specs=None, bit_lengths: dict | Non
     })[COLUMNS]
 
 
+def headroom_batches(cat: Catalogue, rules: RuleSet, specs=None, bit_lengths: dict | None = None,
+                     batch_rows: int = BATCH_ROWS):
+    """:func:`headroom` of ``batch_rows`` catalogue rows at a time, in order: the frames
+    concatenated are :func:`headroom`'s rows (each device's rows depend on that device alone),
+    and memory stays bounded by the batch (10^6 rows: one frame would be 10^7 result rows).
+    ``limit_inclusive`` is a nullable boolean here, so every batch has the same column types."""
+    wrote = False
+    for start in range(0, max(len(cat), 1), batch_rows):
+        frame = headroom(cat.slice(start, min(start + batch_rows, len(cat))), rules, specs, bit_lengths)
+        if not len(frame):  # devices that give no spec: no rows (an empty batch would write a blank line)
+            continue
+        frame["limit_inclusive"] = frame["limit_inclusive"].astype("boolean")  # a type even when all unknown
+        wrote = True
+        yield frame
+    if not wrote:  # no rows at all: one empty frame, so a CSV still gets its header
+        yield headroom(cat.slice(0, 0), rules, specs, bit_lengths)
+
+
 def _binding(match, becomes, base, conds, thresholds, names):
     """Text of the binding conditions per row (categoricals), built once per distinct
     (thresholds crossed, class it becomes, class it leaves)."""
     n, width = match.shape
-    if width <= 40:
-        key = (match.astype(np.int64) << np.arange(width, dtype=np.int64)).sum(axis=1)
+    if width <= 40:  # the row's bits as one integer: packed 8 to a byte, read as little-endian int64
+        packed = np.zeros((n, 8), dtype=np.uint8)
+        packed[:, :(width + 7) // 8] = np.packbits(match, axis=1, bitorder="little")
+        key = packed.view("<i8").reshape(-1)
     else:
         key = np.unique(np.packbits(match, axis=1), axis=0, return_inverse=True)[1].reshape(-1).astype(np.int64)
     key = (key * 256 + becomes.astype(np.int64) % 256) * 256 + base.astype(np.int64)

@@ -12,7 +12,7 @@ explain), :mod:`.licensing` (license, tier, fleet, model) and :mod:`.design` (sw
 plot); their shared options are in :mod:`.options`.
 """
 
-from chipclass.cli import catalogue, design, licensing  # noqa: F401  (they register their commands)
+from chipclass.cli import catalogue, design, licensing, serve  # noqa: F401  (they register their commands)
 from chipclass.cli.base import findings, main, run
 from chipclass.cli.config import config_params
 

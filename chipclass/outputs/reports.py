@@ -13,7 +13,7 @@ from chipclass.rules.licences import VIEWS
 from chipclass.outputs.tables import render_table, safe
 from chipclass.outputs.write import to_records
 
-__all__ = ["fleet_json", "sweep_summary_line", "explanation_text", "fmt_number", "licence_rows", "matrix_text", "licence_explain_lines",
+__all__ = ["fleet_json", "sweep_summary_line", "explanation_text", "fmt_number", "licence_rows", "matrix_text", "matrix_cells", "licence_explain_lines",
            "headroom_text", "describe_headroom", "fleet_text", "tier_text", "model_text", "diff_text",
            "sweep_text", "stamp_lines", "envelope_text"]
 
@@ -108,10 +108,12 @@ def licence_rows(frame: pd.DataFrame) -> list[dict]:
     return rows
 
 
-def matrix_text(frame: pd.DataFrame) -> str:
-    """Devices x destinations: L = licence required (exceptions in brackets), - = none,
-    -! = none under the ECCN rules but a product note says a licence is required,
-    ? = classification indeterminate, * = the other view (written/enforced) differs."""
+def matrix_cells(frame: pd.DataFrame) -> list[str]:
+    """The matrix symbol of each device x destination row of :func:`determine`'s table:
+    ``L`` (licence exceptions in brackets), ``-``, ``-!``, ``?``, with ``*`` where the other view
+    differs (the legend is in :func:`matrix_text`)."""
+    differs = [c for c in frame.columns if c.endswith("_differs")]
+
     def cell(r):
         if pd.isna(r.license_required):
             text = "?"
@@ -120,10 +122,16 @@ def matrix_text(frame: pd.DataFrame) -> str:
             text = "L" + (f" ({', '.join(exc)})" if exc else "")
         else:
             text = "-!" if bool(getattr(r, "note_requires_license", False)) else "-"
-        differs = [c for c in frame.columns if c.endswith("_differs")]
         return text + ("*" if differs and getattr(r, differs[0]) else "")
 
-    cells = frame.assign(cell=[cell(r) for r in frame.itertuples(index=False)])
+    return [cell(r) for r in frame.itertuples(index=False)]
+
+
+def matrix_text(frame: pd.DataFrame) -> str:
+    """Devices x destinations: L = licence required (exceptions in brackets), - = none,
+    -! = none under the ECCN rules but a product note says a licence is required,
+    ? = classification indeterminate, * = the other view (written/enforced) differs."""
+    cells = frame.assign(cell=matrix_cells(frame))
     grid = cells.pivot(index="name", columns="destination", values="cell")
     grid = grid.reindex(index=list(dict.fromkeys(frame["name"])), columns=list(dict.fromkeys(frame["destination"])))
     eccn = frame.drop_duplicates("name").set_index("name")["clause"].astype(object)
@@ -319,7 +327,7 @@ def foundry_lines(frames: list[pd.DataFrame]) -> list[str]:
         r = f.iloc[0]
         state = ("cannot decide" if pd.isna(r["presumed_3a090a"]) else
                  "presumed 3A090.a and datacenter" if r["presumed_3a090a"]
-                 else "presumption overcome" if r["applies"] is True or r["applies"] == True  # noqa: E712
+                 else "presumption overcome" if pd.notna(r["applies"]) and bool(r["applies"])
                  else "no presumption")
         block.append(f"  designer {r['designer']:<10}: {state}")
         block.append(f"       {r['overcome_by'] or r['designer_note']}")

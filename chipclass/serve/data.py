@@ -1,0 +1,371 @@
+"""What the pages show, fetched from the API: no decision and no sentence is made here.
+
+Every function takes plain values (a catalogue, a date, the text of form fields) and returns
+what the API and :mod:`chipclass.outputs` give: result tables, explanation dicts and texts,
+licence rows, envelope dicts. The templates only lay them out.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import secrets
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+
+from chipclass import api
+from chipclass.core.catalogue import DEVICE_TYPES, FLAGS, NUMERIC, Catalogue
+from chipclass.core.errors import ChipclassError, InputError
+from chipclass.core.formats import FORMATS
+from chipclass.rules.instruments import as_date, first_effective, load_instruments, rules_in_force
+
+__all__ = ["Dataset", "DatasetStore", "read_upload", "spec_fields", "start_values", "design_answer",
+           "envelope_answer", "score_frame", "map_payload", "sweep_overlay", "licence_matrix", "timeline",
+           "device_explanation", "Limits", "DESIGN_CONTROLS"]
+
+#: Form fields of the design page that are not catalogue columns.
+DESIGN_CONTROLS = ("name", "as_of", "to", "headquarters", "view", "free1", "free2", "target", "start", "data")
+OTHER_SPECS = ("die_area", "package_area", "memory", "memory_bandwidth", "interconnect_bandwidth",
+               "process_node", "transistor_count")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Upload limits: bytes of one file, rows of one catalogue, and uploads kept at once."""
+
+    max_bytes: int = 20 * 2**20
+    max_rows: int = 200_000
+    max_datasets: int = 8
+    max_sweep: int = 2_000_000
+
+
+@dataclass
+class Dataset:
+    """A catalogue the pages can show: the shipped one, the FILE given to ``serve``, or an upload."""
+
+    token: str
+    label: str
+    catalogue: Catalogue
+    source: str | None = None  # a path for the audit fields of downloads (None for uploads)
+    sha256: str | None = None  # of an upload's bytes
+
+
+class DatasetStore:
+    """The default dataset and the uploads, in memory only (the oldest upload is dropped first)."""
+
+    def __init__(self, default: Dataset, limits: Limits):
+        self.default, self.limits = default, limits
+        self._items: OrderedDict[str, Dataset] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def add(self, label: str, cat: Catalogue, sha256: str | None = None) -> Dataset:
+        ds = Dataset(secrets.token_urlsafe(12), label, cat, sha256=sha256)
+        with self._lock:
+            self._items[ds.token] = ds
+            while len(self._items) > self.limits.max_datasets:
+                self._items.popitem(last=False)
+        return ds
+
+    def get(self, token: str | None) -> Dataset:
+        if not token or token == self.default.token:
+            return self.default
+        with self._lock:
+            ds = self._items.get(token)
+        if ds is None:
+            raise InputError("that upload is no longer held (uploads are kept in memory only): upload it again",
+                             source="upload")
+        return ds
+
+
+def load_dataset(path: str | None) -> Dataset:
+    """The dataset of ``chipclass serve [FILE]`` (default: the shipped catalogue)."""
+    if path is None:
+        from importlib import resources
+
+        path = str(resources.files("chipclass").joinpath("data/chips.csv"))
+        label = "shipped catalogue"
+    else:
+        label = os.path.basename(path)
+    return Dataset("default", label, api.load(path), source=path)
+
+
+def read_upload(filename: str, payload: bytes, limits: Limits) -> Catalogue:
+    """A catalogue from an uploaded file's bytes, read in memory by the project's reader.
+
+    CSV goes through :func:`chipclass.api.load` (a named in-memory stream), Parquet through
+    pyarrow and the same normalisation (:func:`chipclass.core.catalogue.from_table`); a bad cell
+    raises the same :class:`InputError` as ``chipclass score`` on the file. Files over
+    ``limits.max_bytes`` never reach here; more rows than ``limits.max_rows`` are refused.
+    """
+    name = os.path.basename(filename.replace("\\", "/")) or "upload.csv"
+    if name.lower().endswith((".parquet", ".pq")):
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        from chipclass.core.catalogue import from_table
+
+        try:
+            table = pq.read_table(pa.BufferReader(payload))
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise InputError(f"cannot read Parquet: {' '.join(str(exc).split())}", source=name) from None
+        rows = table.num_rows
+        if rows > limits.max_rows:
+            raise InputError(f"{rows:,} rows: the web app takes at most {limits.max_rows:,} "
+                             "(score larger files with chipclass score)", source=name)
+        return from_table(table, source=name)
+    stream = io.BytesIO(payload)
+    stream.name = name
+    rows = payload.count(b"\n")
+    if rows > limits.max_rows + 1:
+        raise InputError(f"about {rows:,} rows: the web app takes at most {limits.max_rows:,} "
+                         "(score larger files with chipclass score)", source=name)
+    return api.load(stream)
+
+
+def score_frame(cat: Catalogue, as_of) -> "pd.DataFrame":
+    """The result table of ``chipclass score`` (:meth:`Classification.to_frame`)."""
+    return api.classify(cat, as_of).to_frame()
+
+
+def spec_fields() -> dict[str, list[tuple[str, str]]]:
+    """The design form's catalogue columns, grouped, with their default units."""
+    return {"dense": [(f, NUMERIC[f][1]) for f in FORMATS],
+            "sparse": [(f"{f}_sparse", NUMERIC[f"{f}_sparse"][1]) for f in FORMATS],
+            "other": [(k, NUMERIC[k][1]) for k in OTHER_SPECS]}
+
+
+def _text(v: float) -> str:
+    return "" if np.isnan(v) else f"{v:.15g}"
+
+
+def start_values(ds: Dataset, name: str) -> dict[str, str]:
+    """The form's values for a catalogue device (canonical units, which are the default units)."""
+    cat = ds.catalogue
+    one = cat.take([cat.index_of(name)])
+    out = {k: _text(one.values[k][0]) for k in NUMERIC if k in one.headers}
+    out["name"] = str(one.names.iloc[0])
+    out["datacenter"] = "yes" if one.datacenter[0] else "no"
+    out["device_type"] = DEVICE_TYPES[one.device_type[0]]
+    for flag in FLAGS:
+        v = one.values[flag][0]
+        out[flag] = "" if np.isnan(v) else ("yes" if v else "no")
+    if "base_eccn" in one.extra.column_names:
+        out["base_eccn"] = one.extra.column("base_eccn")[0].as_py() or ""
+    return {k: v for k, v in out.items() if v != ""}
+
+
+def _specs(form: dict) -> dict[str, str]:
+    """The non-empty catalogue fields of a design form, as text cells."""
+    return {k: str(v).strip() for k, v in form.items() if k not in DESIGN_CONTROLS and str(v).strip()}
+
+
+def destinations(text: str | None) -> list[str]:
+    """Destinations as written in the form: separated by commas or spaces."""
+    return [d for d in (text or "").replace(",", " ").split() if d]
+
+
+def design_answer(form: dict, rules_dir: str | None = None) -> dict:
+    """Everything the design page answers for a spec form: the explanation (dict and text), the
+    licences per destination and the foundry presumption (as ``explain --to ... --view foundry``)."""
+    from chipclass.licensing.determine import determine
+    from chipclass.licensing.foundry import DESIGNERS, presumption
+    from chipclass.outputs.reports import foundry_lines, licence_explain_lines, licence_rows
+
+    as_of = form.get("as_of") or None
+    name = str(form.get("name") or "design").strip() or "design"
+    ex = api.explain(as_of=as_of, name=name, rules_dir=rules_dir, **_specs(form))
+    dests = destinations(form.get("to"))
+    rows = []
+    if dests:
+        frame = determine(ex.catalogue, dests, form.get("headquarters") or None, as_of,
+                          view=form.get("view") or "enforced", rules_dir=rules_dir)
+        rows = licence_rows(frame)
+        ex.extra["licenses"] = rows
+        ex.extra.setdefault("text_blocks", []).append(licence_explain_lines(rows))
+    try:
+        frames = [presumption(ex.catalogue, as_of, designer=d, rules_dir=rules_dir) for d in DESIGNERS]
+    except ChipclassError as exc:  # no foundry presumption in the rules of that date
+        foundry = [" ".join(str(exc).split())]
+    else:
+        ex.extra["foundry"] = [f.iloc[0].to_dict() for f in frames]
+        foundry = foundry_lines(frames)
+        ex.extra.setdefault("text_blocks", []).append(foundry)
+    return {"explanation": ex.to_dict(), "text": ex.to_text(), "licences": rows,
+            "headroom_lines": ex.extra["text_blocks"][0], "foundry_lines": foundry}
+
+
+def envelope_answer(form: dict, rules_dir: str | None = None) -> dict | None:
+    """The envelope over the form's two free specs keeping its target (None without two)."""
+    from chipclass.outputs.reports import envelope_text
+
+    free = [f for f in (form.get("free1"), form.get("free2")) if f]
+    if len(free) < 2 or not form.get("target"):
+        return None
+    if free[0] == free[1]:
+        raise InputError("pick two different free specs", source="envelope")
+    name = str(form.get("name") or "design").strip() or "design"
+    env = api.envelope(name=name, free=free, target=str(form["target"]), as_of=form.get("as_of") or None,
+                       rules_dir=rules_dir, **_specs(form))
+    return {"text": envelope_text(env), "dict": env.to_dict()}
+
+
+def envelope_polygons(form: dict, rules_dir: str | None = None) -> list[list[list[float]]]:
+    """The envelope's pieces as (TPP, PD) polygons for the map overlay."""
+    from chipclass.design.plot import envelope_polygons as polygons
+
+    env = envelope_answer(form, rules_dir)
+    if env is None:
+        return []
+    return [p.tolist() for p in polygons(env["dict"])]
+
+
+def _label(frame) -> np.ndarray:
+    """The map's colour key of each result row: the 3A090 paragraph, else the status (as the
+    map of ``chipclass plot`` colours its points)."""
+    para = frame["clause"].astype(object).str.slice(0, 7)
+    return para.where(para.notna(), frame["status"].astype(object)).to_numpy()
+
+
+_REGIONS: dict = {}
+
+
+def _regions(rules, size: int) -> dict:
+    """The map's regions for a rule set (cached by rule-set id: they change only with the rules)."""
+    from chipclass.design.plot import COLOURS, region_grid
+
+    key = (rules.id, size)
+    if key not in _REGIONS:
+        t, p, dc, ndc = region_grid(rules, size)
+        names = list(COLOURS)
+        code = {n: k for k, n in enumerate(names)}
+        _REGIONS[key] = {"x": t.tolist(), "y": p.tolist(), "names": names, "colours": [COLOURS[n] for n in names],
+                         "z": np.vectorize(code.get)(dc).tolist(),
+                         "differs": (dc != ndc).astype(int).tolist()}
+    return _REGIONS[key]
+
+
+def _points(frame, mask) -> dict:
+    sel = frame[mask]
+    return {"name": sel["name"].astype(str).tolist(), "tpp": sel["tpp"].tolist(),
+            "pd": sel["performance_density"].tolist(), "mbd": sel["memory_bandwidth_density"].tolist(),
+            "label": _label(sel).tolist(), "eccn": sel["eccn"].astype(object).where(sel["eccn"].notna(), None).tolist(),
+            "datacenter": sel["datacenter"].astype(bool).tolist()}
+
+
+def map_payload(cat: Catalogue, as_of, size: int = 160, rules_dir: str | None = None) -> dict:
+    """The map of a catalogue on a date: regions from the rule set in force, the devices placed
+    as ``chipclass plot`` places them (map, TPP-only strip), and the HBM stacks on the memory
+    bandwidth density axis with the rule set's threshold."""
+    from chipclass.design.plot import PD_RANGE, TPP_RANGE, placement, strip_grid
+
+    rules = rules_in_force(as_of, rules_dir)
+    frame = api.classify(cat, rules.as_of, rules_dir=rules_dir).to_frame()
+    on_map, only_tpp = placement(frame)
+    hbm = (frame["device_type"].astype(str) == "hbm") & frame["memory_bandwidth_density"].gt(0)
+    strip_x = np.geomspace(*TPP_RANGE, 200)
+    names = _regions(rules, size)["names"]
+    strip = [names.index(x) for x in strip_grid(rules, strip_x)]
+    mbd = [v for m, v, _g in rules.thresholds() if m == "memory_bandwidth_density"]
+    rest = frame[~(on_map | only_tpp | hbm)]["name"].astype(str).tolist()
+    return {"as_of": rules.as_of.isoformat(), "rule_set": rules.id, "citation": rules.citation,
+            "regions": _regions(rules, size), "tpp_range": TPP_RANGE, "pd_range": PD_RANGE,
+            "strip": {"x": strip_x.tolist(), "z": strip},
+            "devices": _points(frame, on_map), "tpp_only": _points(frame, only_tpp),
+            "hbm": _points(frame, hbm),
+            "hbm_thresholds": mbd, "not_placed": rest,
+            "devices_total": int(len(frame))}
+
+
+def sweep_overlay(ds: Dataset, base: str, vary: list[str], as_of, max_points: int,
+                  rules_dir: str | None = None) -> dict:
+    """Where the variants of a sweep (``chipclass sweep BASE --vary ...``) fall on the map, as
+    :func:`density`."""
+    from chipclass.classification.engine import compute_metrics
+    from chipclass.design.sweep import expand, parse_vary, variant_count
+
+    cat = ds.catalogue
+    one = cat.take([cat.index_of(base)])
+    ranges = {}
+    for text in vary:
+        key, values, span = parse_vary(text)
+        if span:
+            raise InputError(f"{text!r}: give a count (LOW:HIGH:N) for the map's sweep", source="sweep")
+        ranges[key] = values
+    n = variant_count(ranges)
+    if n > max_points:
+        raise InputError(f"{n:,} variants: the map draws at most {max_points:,}", source="sweep")
+    m = compute_metrics(expand(one, ranges, "grid", None, 0, max_points))
+    return density(m["tpp"], m["performance_density"], n)
+
+
+def density(tpp: np.ndarray, pd_: np.ndarray, n: int, bins: int = 120) -> dict:
+    """Variants per cell of a log-spaced grid over the map's axes (as the density layer of
+    ``chipclass plot --sweep``): a few kilobytes whatever the sweep's size, drawn as a heatmap."""
+    from chipclass.design.plot import PD_RANGE, TPP_RANGE
+
+    xe, ye = np.geomspace(*TPP_RANGE, bins + 1), np.geomspace(*PD_RANGE, bins + 1)
+    counts, _, _ = np.histogram2d(pd_, tpp, bins=[ye, xe])
+    z = np.where(counts > 0, counts, np.nan)
+    return {"n": int(n), "placed": int(counts.sum()), "x": np.sqrt(xe[1:] * xe[:-1]).tolist(),
+            "y": np.sqrt(ye[1:] * ye[:-1]).tolist(), "z": z.tolist()}
+
+
+def licence_matrix(cat: Catalogue, dests: list[str], headquarters: str | None, as_of, view: str,
+                   rules_dir: str | None = None) -> dict:
+    """The device x destination matrix of ``chipclass license``: symbols, rows and the text."""
+    from chipclass.licensing.determine import determine
+    from chipclass.outputs.reports import licence_rows, matrix_cells, matrix_text
+
+    frame = determine(cat, dests, headquarters, as_of, view=view, rules_dir=rules_dir)
+    rows = licence_rows(frame)
+    for row, cell in zip(rows, matrix_cells(frame)):
+        row["cell"] = cell
+    by_device: OrderedDict[str, dict] = OrderedDict()
+    for row in rows:
+        entry = by_device.setdefault(row["name"], {"name": row["name"], "eccn": row["eccn"],
+                                                   "clause": row["clause"], "status": row["status"], "cells": {}})
+        entry["cells"][row["destination"]] = row
+    return {"destinations": list(dict.fromkeys(r["destination"] for r in rows)), "devices": list(by_device.values()),
+            "text": matrix_text(frame), "frame": frame}
+
+
+def device_explanation(ds: Dataset, name: str, as_of, rules_dir: str | None = None) -> dict:
+    """One device step by step (``chipclass explain``), with its pass-through columns (sources)."""
+    cat = ds.catalogue
+    index = cat.index_of(name)
+    ex = api.explain(cat, name, as_of=as_of, rules_dir=rules_dir)
+    extra = {k: cat.extra.column(k)[index].as_py() for k in cat.extra.column_names}
+    return {"explanation": ex.to_dict(), "text": ex.to_text(), "extra": extra}
+
+
+def timeline(rules_dir: str | None = None) -> dict:
+    """The instruments of the rule data, by effective date, and the knowledge horizon.
+
+    The one place the Rules page reads its data: switch it to the typed timeline API when the
+    rule data offers one.
+    """
+    items = []
+    for inst in load_instruments(rules_dir):
+        items.append({"id": inst.id, "title": inst.title, "citation": inst.citation, "fr_doc": inst.fr_doc,
+                      "published": inst.published, "effective": inst.effective, "compliance": inst.compliance,
+                      "ends": inst.ends, "mode": inst.mode, "confidence": inst.confidence,
+                      "summary": inst.summary, "clauses": [c.id for c in inst.clauses],
+                      "removes": list(inst.remove)})
+    return {"instruments": items, "first": first_effective(rules_dir), "horizon": None}
+
+
+def slider_dates(rules_dir: str | None = None) -> list[str]:
+    """Dates on which the rule data changes something (effective, compliance, end), in order."""
+    days = set()
+    for inst in load_instruments(rules_dir):
+        days.update(d for d in (inst.effective, inst.compliance, inst.ends) if d is not None)
+    first = first_effective(rules_dir)
+    return sorted(d.isoformat() for d in days if d >= first)
+
+
+def day(text) -> "dt.date":
+    """A page's date (empty: today), refused before the first rule as everywhere."""
+    return rules_in_force(text or None).as_of if text else as_date(None)

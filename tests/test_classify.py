@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import chipclass
-from chipclass.classification.engine import ROUNDING
+from chipclass.classification.logic import ROUNDING
 from chipclass.core.formats import BIT_LENGTH, FORMATS
 from chipclass.rules.instruments import rules_in_force
 from .conftest import CHIPS

@@ -24,26 +24,12 @@ from chipclass.core.catalogue import DEVICE_TYPES, Catalogue
 from chipclass.core.formats import BIT_LENGTH, FORMATS
 from chipclass.core.metrics import (best_format, dense_throughput, memory_bandwidth_density,
                       performance_density, tpp_per_format)
-from chipclass.classification.result import INPUTS, STATUS, Classification
+from chipclass.classification.ladder import fill_systems, ladder
+from chipclass.classification.logic import STATUS, Truth, all_of, restrict
+from chipclass.classification.result import Classification
 from chipclass.rules.instruments import Clause, Condition, RuleSet
 
 __all__ = ["compute_metrics", "Evaluation", "evaluate", "classify", "STATUS"]
-
-#: Relative tolerance of threshold comparisons (rounding of unit conversion, not a threshold).
-ROUNDING = 1e-12
-
-_NEEDS = {
-    "tpp": ("throughput",),
-    "performance_density": ("throughput", "die_area"),
-    "memory_bandwidth_density": ("memory_bandwidth", "package_area"),
-    "interconnect_bandwidth": ("interconnect_bandwidth",),
-    "memory_bandwidth": ("memory_bandwidth",),
-    "memory": ("memory",),
-    "die_area": ("die_area",),
-    "datacenter": (),
-    "tops": ("throughput",),
-}
-
 
 class FormatCodes:
     """The format that gave each row's TPP, without pandas: ``.codes`` (int8, -1 none),
@@ -101,31 +87,6 @@ def compute_metrics(cat: Catalogue, bit_lengths: dict[str, int] | None = None) -
     return m
 
 
-def _condition(cond: Condition, m: dict[str, np.ndarray], known_cache: dict | None = None
-               ) -> tuple[np.ndarray, np.ndarray]:
-    """(true, known) of one condition over a column; NaN (missing) is never true."""
-    x = m[cond.metric]
-    t = cond.value
-    tol = ROUNDING * abs(t)
-    if known_cache is None or cond.metric not in known_cache:
-        known = ~np.isnan(x)
-        if known_cache is not None:
-            known_cache[cond.metric] = known
-    else:
-        known = known_cache[cond.metric]
-    if cond.op == ">=":
-        return x >= t - tol, known  # comparisons with NaN are False already
-    if cond.op == ">":
-        return x > t + tol, known
-    if cond.op == "<=":
-        return x <= t + tol, known
-    if cond.op == "<":
-        return x < t - tol, known
-    if cond.op == "==":
-        return np.abs(x - t) <= tol, known
-    return (np.abs(x - t) > tol) & known, known
-
-
 @dataclass
 class Evaluation:
     """Per-clause and per-condition truth of a rule set over a catalogue."""
@@ -136,43 +97,43 @@ class Evaluation:
     clause_true: dict[str, np.ndarray]     # after exclusions
     clause_false: dict[str, np.ndarray]
     excluded_by: dict[str, np.ndarray]     # exclusion id -> rows it took out of a clause
+    clause_missing: dict[str, np.ndarray] = None  # clause id -> inputs its unknown rows lack (bits)
 
 
-def _clause(c, m, device_type, conds, known_cache=None):
-    true = np.ones(len(device_type), dtype=bool)
-    false = np.zeros(len(device_type), dtype=bool)
-    for k, cond in enumerate(c.conditions):
-        val, known = _condition(cond, m, known_cache)
-        conds[(c.id, k)] = (val, known)
-        true &= val
-        false |= known & ~val
-    if isinstance(c, Clause):
-        applies = np.zeros(len(device_type), dtype=bool)
-        for a in c.applies_to:
-            applies |= device_type == DEVICE_TYPES.index(a)
-            if a == "processor":  # a system row's specs are those of the IC it contains
-                applies |= device_type == DEVICE_TYPES.index("system")
-        true &= applies
-        false |= ~applies
-    return true, false
+def _applies(c, device_type: np.ndarray) -> np.ndarray:
+    """Rows of the device types a clause applies to (a system row's specs are those of its IC)."""
+    applies = np.zeros(len(device_type), dtype=bool)
+    for a in c.applies_to:
+        applies |= device_type == DEVICE_TYPES.index(a)
+        if a == "processor":
+            applies |= device_type == DEVICE_TYPES.index("system")
+    return applies
+
+
+def _clause(c, m, device_type, conds, known_cache=None) -> Truth:
+    record: dict = {}
+    t = all_of(c.conditions, m, len(device_type), known_cache, record)
+    conds.update({(c.id, k): v for k, v in record.items()})
+    return restrict(t, _applies(c, device_type)) if isinstance(c, Clause) else t
 
 
 def evaluate(rules: RuleSet, m: dict[str, np.ndarray], device_type: np.ndarray) -> Evaluation:
     """Evaluate every clause and exclusion of ``rules`` on the metric columns ``m``."""
     conds: dict = {}
     known: dict = {}
-    ex = {e.id: (e, *_clause(e, m, device_type, conds, known)) for e in rules.exclusions}
-    clause_true, clause_false = {}, {}
+    ex = {e.id: (e, _clause(e, m, device_type, conds, known)) for e in rules.exclusions}
+    clause_true, clause_false, clause_missing = {}, {}, {}
     excluded_by = {e.id: np.zeros(len(device_type), dtype=bool) for e in rules.exclusions}
     for c in rules.clauses:
-        true, false = _clause(c, m, device_type, conds, known)
-        for eid, (e, e_true, e_false) in ex.items():
+        t = _clause(c, m, device_type, conds, known)
+        true, false = t.true, t.false
+        for eid, (e, et) in ex.items():
             if c.id in e.excludes:
-                excluded_by[eid] |= e_true & ~false
-                true = true & e_false
-                false = false | e_true
-        clause_true[c.id], clause_false[c.id] = true, false
-    return Evaluation(rules, m, conds, clause_true, clause_false, excluded_by)
+                excluded_by[eid] |= et.true & ~false
+                true = true & et.false
+                false = false | et.true
+        clause_true[c.id], clause_false[c.id], clause_missing[c.id] = true, false, t.missing
+    return Evaluation(rules, m, conds, clause_true, clause_false, excluded_by, clause_missing)
 
 
 #: Rows evaluated at a time: columns of this many float64 stay in cache, so large catalogues
@@ -195,12 +156,7 @@ def _codes(cat: Catalogue, rules: RuleSet, bit_lengths, m=None) -> dict[str, np.
         clause_code[true] = i
         status[true] = 1
         status[unknown] = 2
-        if unknown.any():
-            for k, cond in enumerate(c.conditions):
-                _, known = ev.conditions[(c.id, k)]
-                for inp in _NEEDS[cond.metric]:
-                    hit = unknown & ~known & np.isnan(m[inp])
-                    missing_bits[hit] |= 1 << INPUTS.index(inp)
+        missing_bits[unknown] |= ev.clause_missing[c.id][unknown]
         undecided &= ~(true | unknown)
     note_code = np.full(n, -1, dtype=np.int16)
     for j, e in enumerate(rules.exclusions):
@@ -224,8 +180,6 @@ def classify(cat: Catalogue, rules: RuleSet, bit_lengths: dict[str, int] | None 
     same catalogue and bit lengths, saves computing them again (callers that also need the
     per-format TPP).
     """
-    from chipclass.classification.ladder import fill_systems, ladder
-
     filled = fill_systems(cat)
     if filled is not cat:
         cat, metrics = filled, None

@@ -25,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from chipclass.core.catalogue import DEVICE_TYPES, Catalogue
+from chipclass.classification.logic import any_of, bit_names, falls_under_any
 from chipclass.core.errors import InputError
 
 __all__ = ["ladder", "fill_systems", "text_column"]
@@ -103,21 +104,9 @@ class _Labels:
         return self.items.index(label)
 
 
-def _startswith_any(values: np.ndarray, prefixes) -> np.ndarray:
-    out = np.zeros(len(values), dtype=bool)
-    up = np.char.upper(values.astype(str))
-    for p in prefixes:
-        p = p.upper()
-        out |= (up == p) | np.char.startswith(up, p + ".")
-    return out
-
-
 def ladder(cl) -> None:
     """Fill ``cl.final``, ``cl.licensed_as`` and ``cl.final_note`` (codes into
     ``cl.final_labels`` / ``cl.note_labels``) from the ladder records of ``cl.rules``."""
-    from chipclass.classification.engine import _NEEDS, _condition
-    from chipclass.classification.result import INPUTS
-
     rules, cat, n = cl.rules, cl.catalogue, len(cl)
     labels, notes = _Labels(), _Labels()
     note = np.full(n, -1, dtype=np.int16)
@@ -141,7 +130,7 @@ def ladder(cl) -> None:
     current = np.asarray(labels.items + [""], dtype=object)[final] if has_base else None
     done = np.zeros(n, dtype=bool)
     for z in rules.zs if has_base else ():
-        m = ~done & _startswith_any(base, z.base) & np.isin(current, list(z.meets))
+        m = ~done & falls_under_any(base, z.base, fold_case=True) & np.isin(current, list(z.meets))
         if m.any():
             final[m] = labels.code(z.eccn)
             allowed = ", ".join(z.exceptions) or "none"
@@ -166,22 +155,14 @@ def ladder(cl) -> None:
         applies = np.zeros(n, dtype=bool)
         for a in f.applies_to:
             applies |= cat.device_type == DEVICE_TYPES.index(a)
-        true = np.zeros(n, dtype=bool)
-        unknown = np.zeros(n, dtype=bool)
-        need: list[str] = []
-        for c in f.any_of:
-            val, known = _condition(c, metrics)
-            true |= val
-            unknown |= ~known
-            if (rest & ~known).any():
-                need += [i for i in _NEEDS[c.metric] if i in INPUTS]
-        hit = rest & applies & ~decided & true
+        t = any_of(f.any_of, metrics, n)
+        hit = rest & applies & ~decided & t.true
         if hit.any():
             final[hit] = licensed[hit] = labels.code(f.eccn)
             note[hit] = notes.code(f"{f.eccn} ({f.reason_for_control} only): {f.text}")
-        unk = rest & applies & ~decided & ~true & unknown
-        if unk.any():
-            note[unk] = notes.code(f"cannot decide {f.eccn}: needs {', '.join(dict.fromkeys(need))}")
+        unk = rest & applies & ~decided & t.unknown
+        for b in np.unique(t.missing[unk]):
+            note[unk & (t.missing == b)] = notes.code(f"cannot decide {f.eccn}: needs {', '.join(bit_names(b))}")
         decided |= hit | unk
     residual = getattr(rules, "residual", None)
     left = rest & ~decided

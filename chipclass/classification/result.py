@@ -13,18 +13,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from chipclass.classification.logic import (INPUTS, STATUS, STATUSES, falls_under_any, label_codes, label_table,
+                                            selector_hits)
 from chipclass.core.catalogue import DEVICE_TYPES, Catalogue
 
 __all__ = ["Classification", "STATUS", "INPUTS", "labels", "matches", "STATUSES"]
-
-#: Status codes -> text.
-STATUS = ("not controlled", "controlled", "indeterminate")
-#: Statuses a ``--fail-on`` selector may name.
-STATUSES = ("controlled", "indeterminate", "not controlled")
-#: Inputs whose absence makes a metric unknown, in the order they are named in messages.
-INPUTS = ("throughput", "die_area", "package_area", "memory_bandwidth", "interconnect_bandwidth",
-          "memory")
-
 
 @dataclass
 class Classification:
@@ -109,8 +102,8 @@ class Classification:
 
     def label(self) -> np.ndarray:
         """Clause id where a clause decided, else the status text: what reports show."""
-        table = np.asarray(self.clause_ids + list(STATUS), dtype=object)
-        return table[np.where(self.clause >= 0, self.clause, len(self.clause_ids) + self.status)]
+        table = np.asarray(label_table(self.clause_ids), dtype=object)
+        return table[label_codes(self.clause, self.status, len(self.clause_ids))]
 
     @property
     def controlled(self) -> np.ndarray:
@@ -220,15 +213,8 @@ class Classification:
     def hits(self, selectors) -> np.ndarray:
         """Rows whose status equals, or whose clause or paragraph is or falls under, a selector
         (as :func:`matches` on the table, from the codes)."""
-        hit = np.zeros(len(self), dtype=bool)
-        for s in selectors:
-            if s in STATUSES:
-                hit |= self.status == STATUS.index(s)
-                continue
-            for labels, codes in ((self.clause_ids, self.clause), (self.final_labels, self.final)):
-                on = np.array([x == s or x.startswith(s + ".") for x in labels] + [False])
-                hit |= on[codes]
-        return hit
+        return selector_hits(self.status, [(self.clause_ids, self.clause), (self.final_labels, self.final)],
+                             selectors)
 
     def summary(self) -> "pd.DataFrame":
         """How many rows land in each clause or status, most first."""
@@ -254,13 +240,12 @@ def labels(frame) -> np.ndarray:
 def matches(frame, selectors) -> np.ndarray:
     """Rows whose status equals, or whose clause or paragraph is or falls under, a selector."""
     hit = np.zeros(len(frame), dtype=bool)
-    clause = frame["clause"].astype(object).fillna("").to_numpy().astype(str)
-    eccn = frame["eccn"].astype(object).fillna("").to_numpy().astype(str)
+    clause = frame["clause"].astype(object).fillna("").to_numpy()
+    eccn = frame["eccn"].astype(object).fillna("").to_numpy()
     status = frame["status"].astype(str).to_numpy()
     for s in selectors:
         if s in STATUSES:
             hit |= status == s
         else:
-            hit |= ((clause == s) | (eccn == s) | np.char.startswith(clause, s + ".")
-                    | np.char.startswith(eccn, s + "."))
+            hit |= falls_under_any(clause, [s]) | falls_under_any(eccn, [s])
     return hit

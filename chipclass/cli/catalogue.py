@@ -219,12 +219,14 @@ def explain(file, name, specs, views, designer, applied_on, fmt, output, as_of, 
         write_text(ex.to_text(), output)
     hits = {}
     if fail_on:
+        from chipclass.classification.logic import STATUSES, falls_under
+
         status, clause, eccn = ex.result["status"], ex.result["clause"] or "", ex.result["eccn"] or ""
         for s in fail_on:
             if s == "license":
                 hits[s] = int(frame is not None and bool(frame["license_required"].fillna(False).any()))
             else:
-                hits[s] = int(s == status or s in (clause, eccn) or clause.startswith(s + "."))
+                hits[s] = int(s == status if s in STATUSES else falls_under(clause, s) or falls_under(eccn, s))
     findings(hits, fail_on)
 
 

@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from chipclass.classification.engine import classify, compute_metrics
+from chipclass.classification.logic import selector_hits
 from chipclass.core.catalogue import DEVICE_TYPES, Catalogue
 from chipclass.core.errors import InputError
 from chipclass.core.formats import BIT_LENGTH, FORMATS
@@ -82,14 +83,8 @@ def parse_target(text: str) -> Target:
 def _meets(target: Target, cat: Catalogue, rules: RuleSet, bit_lengths, rules_dir) -> np.ndarray:
     """Whether each row meets the target, by evaluating the rules (and licences) there."""
     if target.kind == "class":
-        from chipclass.classification.result import STATUS
-
         cl = classify(cat, rules, bit_lengths)
-        label = cl.label().astype(str)
-        eccn = cl.eccn_text()
-        status = np.asarray(STATUS, dtype=object)[cl.status].astype(str)
-        t = target.text
-        return (label == t) | (eccn == t) | np.char.startswith(label, t + ".") | (status == t)
+        return selector_hits(cl.status, [(cl.clause_ids, cl.clause), (cl.eccns, cl.eccn)], [target.text])
     from chipclass.licensing.determine import determine
 
     frame = determine(cat, [target.destination], None, rules.as_of, rules_dir=rules_dir, bit_lengths=bit_lengths)

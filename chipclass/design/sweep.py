@@ -28,6 +28,7 @@ import pyarrow as pa
 
 from chipclass.core.catalogue import NUMERIC, Catalogue
 from chipclass.classification.engine import classify
+from chipclass.classification.logic import label_codes, label_table
 from chipclass.classification.result import labels
 from chipclass.core.errors import InputError
 from chipclass.design.ranges import numbers_and_factor, split_setting
@@ -227,7 +228,8 @@ def licence_codes(cl, destinations, day, headquarters=None, rules_dir=None) -> d
     """Licence required per destination (int8: 1 yes, 0 no, -1 unknown) from the codes of a
     Classification: the enforced view of :func:`chipclass.licensing.determine.determine`,
     without its per-row text."""
-    from chipclass.licensing.determine import _cond_mask, _matches
+    from chipclass.classification.logic import all_of, under_table
+    from chipclass.licensing.determine import _matches
     from chipclass.rules.countries import country_code, country_groups
     from chipclass.rules.licences import records_in_force, tier_of
 
@@ -252,11 +254,10 @@ def licence_codes(cl, destinations, day, headquarters=None, rules_dir=None) -> d
             for r in (r for r in records if r.kind == "license"):
                 if not (_matches(r.to, dest, day, tiers) or _matches(r.hq, hq, day, tiers)):
                     continue
-                hit = np.array([any(e == p or e.startswith(p + ".") for p in r.eccn) for e in labels] + [False])
-                item = hit[paragraph]
-                true, unknown, _miss = _cond_mask(r.conditions, metrics, n)
-                required |= item & true
-                maybe |= item & unknown
+                item = under_table(labels, r.eccn)[paragraph]
+                t = all_of(r.conditions, metrics, n)
+                required |= item & t.true
+                maybe |= item & t.unknown
         undecided = cl.indeterminate | (maybe & ~required)
         out[dest] = np.where(undecided, -1, required.astype(np.int8)).astype(np.int8)
     return out
@@ -304,14 +305,14 @@ def run(variants: Catalogue, rules, bit_lengths=None, destinations=(), headquart
     can write one slice while the next is scored.
     """
     n = len(variants)
-    labels = [c.id for c in rules.clauses] + ["not controlled", "controlled", "indeterminate"]
+    labels = label_table(c.id for c in rules.clauses)
     counts = np.zeros(len(labels), dtype=np.int64)
     first = np.full(len(labels), -1, dtype=np.int64)
     batches = []
     for start in range(0, max(n, 1), SLICE):
         part = variants.slice(start, min(n, start + SLICE))
         cl = classify(part, rules, bit_lengths)
-        code = np.where(cl.clause >= 0, cl.clause, len(rules.clauses) + cl.status)
+        code = label_codes(cl.clause, cl.status, len(rules.clauses))
         here = np.bincount(code, minlength=len(labels))
         for c in np.flatnonzero((here > 0) & (first < 0)):  # order of first appearance, for ties
             first[c] = start + int(np.argmax(code == c))

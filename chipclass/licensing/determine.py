@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from chipclass.classification.engine import classify
+from chipclass.classification.logic import INPUTS, NEEDS, all_of, under_table
 from chipclass.rules.countries import Selector, country_code, country_groups
 from chipclass.rules.instruments import as_date, rules_in_force
 from chipclass.rules.licences import VIEWS, not_binding, product_notes, records_in_force, tier_of
@@ -39,35 +40,14 @@ def _matches(sel: Selector | None, code: str | None, day, tiers) -> bool:
 
 
 def _cond_mask(conds, metrics, n) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Three-valued (Kleene) truth of a record's conditions, as in classification:
+    """Three-valued truth of a record's conditions (the kernel's :func:`all_of`):
     (true, unknown, bitmask over :data:`INPUTS` of the missing inputs of the unknown rows)."""
-    from chipclass.classification.engine import _NEEDS, _condition
-    from chipclass.classification.result import INPUTS
-
-    true = np.ones(n, dtype=bool)
-    false = np.zeros(n, dtype=bool)
-    missing = np.zeros(n, dtype=np.int16)
-    for c in conds:
-        val, known = _condition(c, metrics)
-        true &= val
-        false |= known & ~val
-        for inp in _NEEDS[c.metric]:
-            missing[~known] |= 1 << INPUTS.index(inp)
-    unknown = ~true & ~false
-    return true, unknown, np.where(unknown, missing, 0)
+    t = all_of(conds, metrics, n)
+    return t.true, t.unknown, t.missing
 
 
 def _missing_text(bits: np.ndarray) -> np.ndarray:
-    from chipclass.classification.result import INPUTS
-
     return _join_bits(bits, list(INPUTS), sep=", ")
-
-
-def _prefix_mask(eccn: np.ndarray, prefixes) -> np.ndarray:
-    out = np.zeros(len(eccn), dtype=bool)
-    for p in prefixes:
-        out |= (eccn == p) | np.char.startswith(eccn, p + ".")
-    return out
 
 
 def _join_bits(bits: np.ndarray, labels: list[str], sep: str = "; ") -> np.ndarray:
@@ -81,10 +61,8 @@ def _join_bits(bits: np.ndarray, labels: list[str], sep: str = "; ") -> np.ndarr
 
 def _exceptions_text(bits, maybe, exc):
     """Exception labels; one whose conditions cannot be decided says which inputs it needs."""
-    from chipclass.classification.engine import _NEEDS
-
     def needs(r):
-        return ", ".join(dict.fromkeys(i for c in r.conditions for i in _NEEDS[c.metric]))
+        return ", ".join(dict.fromkeys(i for c in r.conditions for i in NEEDS[c.metric]))
     labels = [r.label() for r in exc] + [f"{r.label()} [cannot decide: needs {needs(r)}]" for r in exc]
     k = len(exc)
     sure = bits & ~maybe
@@ -115,7 +93,7 @@ def _view(cl, day, view, dest, hq, directory, relied_on=()):
         return tier if inst is not None and (view == "written" or inst.id not in suspended) else None
     tiers.groups = country_groups(directory)
 
-    eccn = cl.licence_paragraph()   # a .z item follows the paragraph it meets
+    para = cl.licensed_as   # a .z item follows the paragraph it meets (codes into final_labels)
     final = cl.final_text()
     indeterminate = cl.indeterminate
     allowed = cl.rules.exceptions_allowed
@@ -134,7 +112,7 @@ def _view(cl, day, view, dest, hq, directory, relied_on=()):
         by_hq = _matches(r.hq, hq, day, tiers)
         if not (by_dest or by_hq) or not export:
             continue
-        item = _prefix_mask(eccn, r.eccn)
+        item = under_table(cl.final_labels, r.eccn)[para]
         true, unknown, miss = _cond_mask(r.conditions, metrics, n)
         m = item & true
         lic_bits[m] |= 1 << k
@@ -152,7 +130,7 @@ def _view(cl, day, view, dest, hq, directory, relied_on=()):
             continue
         item = np.zeros(n, dtype=bool)
         for e, want_dc in r.items:
-            ok = _prefix_mask(eccn, [e])
+            ok = under_table(cl.final_labels, [e])[para]
             if want_dc is not None:
                 ok &= dc == bool(want_dc)
             item |= ok
@@ -169,7 +147,7 @@ def _view(cl, day, view, dest, hq, directory, relied_on=()):
     for k, r in enumerate(rev):  # later instruments come later: the last match wins
         if not (_matches(r.to, dest, day, tiers) or _matches(r.hq, hq, day, tiers)):
             continue
-        item = required & _prefix_mask(eccn, r.eccn)
+        item = required & under_table(cl.final_labels, r.eccn)[para]
         true, unknown, miss = _cond_mask(r.conditions, metrics, n)
         review[item & true] = k
         review_missing[item & true] = 0

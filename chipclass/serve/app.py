@@ -183,7 +183,8 @@ def create_app(file: str | None = None, *, limits: Limits | None = None, rules_d
               Route("/api/envelope", h.envelope_overlay, methods=["POST"]),
               Route("/catalogue", h.catalogue), Route("/device", h.device), Route("/licences", h.licences),
               Route("/rules", h.rules), Route("/upload", h.upload, methods=["POST"]),
-              Route("/download/{kind}.{fmt}", h.download), Route("/static/{name}", static_file)]
+              Route("/download/{kind}.{fmt}", h.download), Route("/static/{name}", static_file),
+              Route("/favicon.ico", lambda r: Response(status_code=204))]
     app = Starlette(routes=routes, exception_handlers={404: h.not_found})
     app.add_middleware(SecureHeaders)
     app.state.site = site

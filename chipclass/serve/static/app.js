@@ -89,6 +89,13 @@ function deviceTraces(points, colours, names, yaxis, ys) {
   return traces;
 }
 
+function regionLegend(r) {  // one legend entry per region present on the grid
+  const present = new Set(r.z.flat());
+  return r.names.filter((n, k) => present.has(k)).map((n) => ({type: "scatter", mode: "markers", x: [null], y: [null],
+    name: "region: " + plain(n), hoverinfo: "skip",
+    marker: {symbol: "square", size: 14, color: r.colours[r.names.indexOf(n)], opacity: 0.45}}));
+}
+
 function regionTraces(p) {
   const r = p.regions;
   const scale = [];
@@ -129,7 +136,7 @@ function setupMap() {
   function draw() {
     const p = state.payload;
     const r = p.regions;
-    let traces = regionTraces(p);
+    let traces = regionTraces(p).concat(regionLegend(r));
     traces = traces.concat(deviceTraces(p.devices, r.colours, r.names, "y", null));
     const ys = p.tpp_only.name.map((n, k) => 0.2 + 0.3 * (k % 3));
     traces = traces.concat(deviceTraces(p.tpp_only, r.colours, r.names, "y2", ys));

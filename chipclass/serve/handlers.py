@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import urllib.parse
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
@@ -89,7 +90,7 @@ class Handlers:
         form.setdefault("name", "design")
         names = ds.catalogue.names.astype(str).tolist()
         has_spec = any(k not in data.DESIGN_CONTROLS for k, v in form.items() if v)
-        ctx = self._design_context(form) if has_spec else {"answer": None, "envelope": None, "error": None,
+        ctx = await run_in_threadpool(self._design_context, form) if has_spec else {"answer": None, "envelope": None, "error": None,
                                                             "form": form}
         return self.site.page("design", request, fields=FREE, targets=TARGETS, devices=names,
                               dataset=ds, **ctx)
@@ -97,7 +98,7 @@ class Handlers:
     @guarded("fragment")
     async def design_answer(self, request: Request) -> Response:
         form = await form_fields(request)
-        ctx = self._design_context(form)
+        ctx = await run_in_threadpool(self._design_context, form)
         return HTMLResponse(self.site.env.get_template("answer.html").render(**ctx))
 
     @guarded()
@@ -111,7 +112,8 @@ class Handlers:
     @guarded("json")
     async def map_data(self, request: Request) -> Response:
         ds = self.dataset(request)
-        payload = data.map_payload(ds.catalogue, request.query_params.get("date") or None, rules_dir=self.rules_dir)
+        payload = await run_in_threadpool(data.map_payload, ds.catalogue, request.query_params.get("date") or None,
+                                          rules_dir=self.rules_dir)
         payload["dataset"] = ds.label
         return json_response(payload)
 
@@ -121,8 +123,8 @@ class Handlers:
         vary = [v for v in q.getlist("vary") if v.strip()]
         if not q.get("base") or not vary:
             raise InputError("give a base device and at least one SPEC=LOW:HIGH:N", source="sweep")
-        out = data.sweep_overlay(self.dataset(request), q["base"], vary, q.get("date") or None,
-                                 self.site.limits.max_sweep, self.rules_dir)
+        out = await run_in_threadpool(data.sweep_overlay, self.dataset(request), q["base"], vary,
+                                      q.get("date") or None, self.site.limits.max_sweep, self.rules_dir)
         return json_response(out)
 
     @guarded("json")
@@ -130,13 +132,13 @@ class Handlers:
         form = await form_fields(request)
         if form.get("start"):
             form = {**data.start_values(self.dataset(request), form["start"]), **form}
-        return json_response({"polygons": data.envelope_polygons(form, self.rules_dir)})
+        return json_response({"polygons": await run_in_threadpool(data.envelope_polygons, form, self.rules_dir)})
 
     @guarded()
     async def catalogue(self, request: Request) -> Response:
         q = _query(request)
         ds = self.dataset(request)
-        frame = data.score_frame(ds.catalogue, q.get("date") or None)
+        frame = await run_in_threadpool(data.score_frame, ds.catalogue, q.get("date") or None)
         shown = frame
         text = (q.get("q") or "").strip().lower()
         if text:
@@ -177,8 +179,8 @@ class Handlers:
             raise InputError("give at least one destination", source="licences")
         if q["view"] not in ("enforced", "written"):
             raise InputError(f"view {q['view']!r}: enforced or written", source="licences")
-        matrix = data.licence_matrix(ds.catalogue, dests, q.get("headquarters") or None, q.get("date") or None,
-                                     q["view"], self.rules_dir)
+        matrix = await run_in_threadpool(data.licence_matrix, ds.catalogue, dests, q.get("headquarters") or None,
+                                         q.get("date") or None, q["view"], self.rules_dir)
         return self.site.page("licences", request, dataset=ds, matrix=matrix, q=q,
                               date=data.day(q.get("date")).isoformat())
 
@@ -192,7 +194,7 @@ class Handlers:
         payload = await read_body(request, self.site.limits.max_bytes)
         if not payload:
             raise InputError("the upload is empty", source=name or "upload")
-        cat = data.read_upload(name or "upload.csv", payload, self.site.limits)
+        cat = await run_in_threadpool(data.read_upload, name or "upload.csv", payload, self.site.limits)
         ds = self.site.store.add(cat.source, cat, sha256(payload))
         return json_response({"token": ds.token, "label": ds.label, "rows": len(cat),
                               "warnings": [one_line(w) for w in cat.warnings]})
@@ -206,7 +208,7 @@ class Handlers:
                  "explain": self._explain_bytes, "envelope": self._envelope_bytes}.get(kind)
         if maker is None:
             raise InputError(f"no download called {kind!r}", source="download")
-        payload, stem = maker(_query(request), fmt)
+        payload, stem = await run_in_threadpool(maker, _query(request), fmt)
         return attachment(payload, fmt, stem)
 
     def _meta(self, ds, rule_sets, as_of) -> dict:

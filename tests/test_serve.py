@@ -129,6 +129,10 @@ def test_design_envelope_two_free_specs(client):
                                          "target": "not controlled"})
     text = html.unescape(r.text)
     assert "envelope of not controlled" in text and "nearest:" in text
+    chart = __import__("json").loads(html.unescape(re.search(r'data-chart="([^"]*)"', r.text).group(1)))
+    assert chart["free"] == ["fp8", "die_area"] and chart["base"] == [296, 814] and chart["pieces"]
+    # the H20 is not controlled as it stands (TPP 2,368 < 2,400): it is its own nearest point
+    assert chart["nearest"] == [296, 814]
     same = client.post("/api/design", data={**H20, "free1": "fp8", "free2": "fp8", "target": "3A090.b"})
     assert "two different free specs" in error_line(same.text)
 
@@ -337,3 +341,19 @@ def test_serve_warns_off_loopback(monkeypatch):
     quiet = CliRunner().invoke(main, ["serve", "--port", "0"])
     assert "warning" not in quiet.stderr
     assert [c.host for c in seen] == ["0.0.0.0", "127.0.0.1"]
+
+
+def test_serve_stops_on_ctrl_c_with_130(tmp_path):
+    import os
+    import signal
+
+    proc = subprocess.Popen([sys.executable, "-m", "chipclass", "serve", "--port", "0"], stderr=subprocess.PIPE,
+                            text=True, env={**os.environ, "PYTHONPATH": os.getcwd()})
+    try:
+        assert re.match(r"chipclass serve: http://127\.0\.0\.1:\d+/ ", proc.stderr.readline())
+        proc.send_signal(signal.SIGINT)
+        err = proc.communicate(timeout=60)[1]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130 and err.strip() == "chipclass: interrupted"

@@ -209,7 +209,27 @@ def envelope_answer(form: dict, rules_dir: str | None = None) -> dict | None:
     name = str(form.get("name") or "design").strip() or "design"
     env = api.envelope(name=name, free=free, target=str(form["target"]), as_of=form.get("as_of") or None,
                        rules_dir=rules_dir, **_specs(form))
-    return {"text": envelope_text(env), "dict": env.to_dict()}
+    d = env.to_dict()
+    return {"text": envelope_text(env), "dict": d, "chart": _chart(d)}
+
+
+def _chart(env: dict) -> dict:
+    """The envelope's pieces as closed outlines in the two free specs (vertices ordered round
+    each piece's centre, in relative units), with the base design and the nearest point."""
+    import pandas as pd
+
+    a, b = env["free"][:2]
+    pieces = []
+    for _, piece in pd.DataFrame(env["vertices"]).groupby("piece"):
+        v = piece[[a, b]].to_numpy(dtype=float)
+        scale = np.array([env["base"][a] or 1.0, env["base"][b] or 1.0])
+        u = v / scale
+        c = u.mean(axis=0)
+        v = v[np.argsort(np.arctan2(u[:, 1] - c[1], u[:, 0] - c[0]))]
+        pieces.append({"x": [*v[:, 0], v[0, 0]], "y": [*v[:, 1], v[0, 1]]})
+    near = env.get("nearest")
+    return {"free": [a, b], "target": env["target"], "pieces": pieces, "base": [env["base"][a], env["base"][b]],
+            "nearest": [near[a], near[b]] if near else None}
 
 
 def envelope_polygons(form: dict, rules_dir: str | None = None) -> list[list[list[float]]]:

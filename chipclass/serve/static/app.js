@@ -37,6 +37,22 @@ function setupUpload() {
 }
 
 // ---- design ---------------------------------------------------------------------------
+function drawEnvelope() {  // the envelope chart: data from an attribute, parsed as JSON (never run)
+  const box = document.getElementById("envelope-plot");
+  if (!box || typeof Plotly === "undefined") return;
+  const c = JSON.parse(box.dataset.chart);
+  const traces = c.pieces.map((p, k) => ({type: "scatter", mode: "lines", fill: "toself", x: p.x, y: p.y,
+    name: k ? "" : plain("keeps " + c.target), showlegend: k === 0, hoverinfo: "x+y",
+    line: {color: "#1f3a93", width: 1.5}, fillcolor: "rgba(31,58,147,0.15)"}));
+  traces.push({type: "scatter", mode: "markers", x: [c.base[0]], y: [c.base[1]], name: "this design",
+    marker: {color: "#d62728", size: 10, symbol: "x"}});
+  if (c.nearest) traces.push({type: "scatter", mode: "markers", x: [c.nearest[0]], y: [c.nearest[1]],
+    name: "nearest point", marker: {color: "#2ca02c", size: 10, symbol: "diamond"}});
+  Plotly.react(box, traces, {height: 320, margin: {l: 60, r: 10, t: 10, b: 45},
+    xaxis: {title: {text: plain(c.free[0])}}, yaxis: {title: {text: plain(c.free[1])}},
+    legend: {orientation: "h", y: -0.25}}, {displaylogo: false, responsive: true});
+}
+
 function setupDesign() {
   const form = document.getElementById("design-form");
   if (!form) return;
@@ -51,6 +67,7 @@ function setupDesign() {
       const html = await resp.text();
       if (mine !== seq) return;  // a newer change is on its way
       answer.innerHTML = html;   // server-rendered, every value escaped
+      drawEnvelope();
       const keep = new URLSearchParams();
       for (const [k, v] of body) if (v) keep.append(k, v);
       history.replaceState(null, "", "/design?" + keep.toString());
@@ -61,6 +78,7 @@ function setupDesign() {
   form.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(update, 120); });
   form.addEventListener("change", () => { clearTimeout(timer); timer = setTimeout(update, 10); });
   form.addEventListener("submit", (e) => { e.preventDefault(); update(); });
+  drawEnvelope();
 }
 
 // ---- map ------------------------------------------------------------------------------
@@ -89,8 +107,8 @@ function deviceTraces(points, colours, names, yaxis, ys) {
   return traces;
 }
 
-function regionLegend(r) {  // one legend entry per region present on the grid
-  const present = new Set(r.z.flat());
+function regionLegend(r, strip) {  // one legend entry per region present on the grid or the strip
+  const present = new Set(r.z.flat().concat(strip.z));
   return r.names.filter((n, k) => present.has(k)).map((n) => ({type: "scatter", mode: "markers", x: [null], y: [null],
     name: "region: " + plain(n), hoverinfo: "skip",
     marker: {symbol: "square", size: 14, color: r.colours[r.names.indexOf(n)], opacity: 0.45}}));
@@ -120,23 +138,33 @@ function setupMap() {
   const first = Date.parse(box.dataset.first), today = Date.parse(box.dataset.today);
   slider.max = String(Math.round((today - first) / DAY));
   slider.value = slider.max;
+  const ticks = document.createElement("datalist");  // a tick on each day the rule data changes
+  ticks.id = "rule-days";
+  for (const day of box.dataset.dates.split(" ").filter(Boolean)) {
+    const option = document.createElement("option");
+    option.value = String(Math.round((Date.parse(day) - first) / DAY));
+    option.label = day;
+    ticks.appendChild(option);
+  }
+  box.appendChild(ticks);
+  slider.setAttribute("list", "rule-days");
   const state = {payload: null, sweep: null, envelope: null};
   const errorLine = document.getElementById("map-error");
 
   function layout(p) {
     const decades = (lo, hi) => [Math.log10(lo), Math.log10(hi)];
-    return {margin: {l: 70, r: 20, t: 40, b: 50}, height: 640, dragmode: "zoom", hovermode: "closest",
+    return {margin: {l: 70, r: 20, t: 40, b: 40}, height: 700, dragmode: "zoom", hovermode: "closest",
       title: {text: plain("ECCN 3A090 as of " + p.as_of + " — rule set " + p.rule_set), font: {size: 14}},
       xaxis: {type: "log", range: decades(...p.tpp_range), anchor: "y2", title: {text: "TPP (dense TOPS × bit length)"}},
       yaxis: {type: "log", range: decades(...p.pd_range), domain: [0.2, 1], title: {text: "performance density (TPP per mm²)"}},
       yaxis2: {domain: [0, 0.13], range: [0, 1], showticklabels: false, title: {text: "TPP only", font: {size: 11}}},
-      legend: {orientation: "h", y: -0.08}, uirevision: "keep"};
+      legend: {orientation: "h", y: -0.1, yanchor: "top"}, uirevision: "keep"};
   }
 
   function draw() {
     const p = state.payload;
     const r = p.regions;
-    let traces = regionTraces(p).concat(regionLegend(r));
+    let traces = regionTraces(p).concat(regionLegend(r, p.strip));
     traces = traces.concat(deviceTraces(p.devices, r.colours, r.names, "y", null));
     const ys = p.tpp_only.name.map((n, k) => 0.2 + 0.3 * (k % 3));
     traces = traces.concat(deviceTraces(p.tpp_only, r.colours, r.names, "y2", ys));

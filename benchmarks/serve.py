@@ -57,9 +57,9 @@ def main(argv=None) -> int:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from starlette.testclient import TestClient
-    from chipclass.serve import create_app
-
     import os
+
+    from chipclass.serve import create_app
 
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (wall times stretch with the load; "
           "CPU time is the request's own work)")

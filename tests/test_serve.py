@@ -7,27 +7,31 @@ from __future__ import annotations
 
 import html
 import io
+import json
 import re
 import subprocess
 import sys
+import warnings
+from importlib import resources
 
 import pytest
 
 pytest.importorskip("starlette")
 pytest.importorskip("httpx")
 
-from click.testing import CliRunner  # noqa: E402
-with __import__("warnings").catch_warnings():  # starlette >= 1.x prefers httpx2; httpx works
-    __import__("warnings").simplefilter("ignore", DeprecationWarning)
-    from starlette.testclient import TestClient  # noqa: E402
+from click.testing import CliRunner
 
-from chipclass.api import score as api_score  # noqa: E402
-from chipclass.cli import main  # noqa: E402
-from chipclass.serve import create_app  # noqa: E402
-from chipclass.serve.app import CSP  # noqa: E402
-from chipclass.serve.data import Limits  # noqa: E402
+with warnings.catch_warnings():  # starlette >= 1.x prefers httpx2; httpx works
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from starlette.testclient import TestClient
 
-SHIPPED = str(__import__("importlib.resources").resources.files("chipclass").joinpath("data/chips.csv"))
+from chipclass.api import score as api_score
+from chipclass.cli import main
+from chipclass.serve import create_app
+from chipclass.serve.app import CSP
+from chipclass.serve.data import Limits
+
+SHIPPED = str(resources.files("chipclass").joinpath("data/chips.csv"))
 HOSTILE = "<img src=x onerror=alert(1)>"
 # The H20 as catalogued (data/chips.csv): FP8/INT8 296, FP16/BF16 148, TF32 74 dense TOPS; die 814 mm².
 H20 = {"name": "H20", "fp8": "296", "int8": "296", "fp16": "148", "bf16": "148", "tf32": "74", "die_area": "814",
@@ -54,8 +58,8 @@ def cli(args, cwd=None) -> subprocess.CompletedProcess:
     import os
 
     env = {**os.environ, "PYTHONPATH": os.getcwd()}
-    return subprocess.run([sys.executable, "-m", "chipclass", *args], capture_output=True, cwd=cwd, env=env,
-                          timeout=120)
+    return subprocess.run([sys.executable, "-m", "chipclass", *args], check=False, capture_output=True, cwd=cwd,
+                          env=env, timeout=120)
 
 
 # --- pages -----------------------------------------------------------------------------
@@ -129,7 +133,7 @@ def test_design_envelope_two_free_specs(client):
                                          "target": "not controlled"})
     text = html.unescape(r.text)
     assert "envelope of not controlled" in text and "nearest:" in text
-    chart = __import__("json").loads(html.unescape(re.search(r'data-chart="([^"]*)"', r.text).group(1)))
+    chart = json.loads(html.unescape(re.search(r'data-chart="([^"]*)"', r.text).group(1)))
     assert chart["free"] == ["fp8", "die_area"] and chart["base"] == [296, 814] and chart["pieces"]
     # the H20 is not controlled as it stands (TPP 2,368 < 2,400): it is its own nearest point
     assert chart["nearest"] == [296, 814]
@@ -217,6 +221,9 @@ def test_licence_matrix_cells_open_their_basis(client):
     r = client.get("/licences?to=CN&date=2025-06-01&view=written")
     text = html.unescape(r.text)
     assert "742.6(a)(6)(iii)" in text and "<summary>L" in text and "review policy" in text
+    # a note on every item to a destination is listed once under the matrix, not in each cell
+    notes = re.findall(r'id="general-notes">(.*?)</ul>', r.text, re.S)
+    assert notes and "<li>" in notes[0] and "general notes</dt>" not in r.text
     bad = client.get("/licences?to=CN&view=sideways")
     assert bad.status_code == 400 and "enforced or written" in error_line(bad.text)
 
@@ -326,7 +333,7 @@ def test_cli_import_does_not_load_the_web_stack():
     code = "import sys, chipclass.cli; print(any(m.split('.')[0] in ('starlette', 'uvicorn', 'jinja2', 'plotly') for m in sys.modules))"
     import os
 
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+    out = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=60,
                          env={**os.environ, "PYTHONPATH": os.getcwd()})
     assert out.stdout.strip() == "False"
 

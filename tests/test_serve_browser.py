@@ -38,8 +38,8 @@ def env() -> dict:
 
 
 def cli(args, cwd) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "chipclass", *args], capture_output=True, cwd=cwd, env=env(),
-                          timeout=120)
+    return subprocess.run([sys.executable, "-m", "chipclass", *args], check=False, capture_output=True, cwd=cwd,
+                          env=env(), timeout=120)
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +98,10 @@ def by_id(d, key):
 
 
 def text(d, key) -> str:
-    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    from selenium.common.exceptions import (
+        NoSuchElementException,
+        StaleElementReferenceException,
+    )
 
     try:
         return by_id(d, key).text
@@ -158,7 +161,7 @@ def test_design_h20_turns_3a090b1_at_tpp_2400(driver, server):
     assert (text(driver, "r-tpp"), text(driver, "r-clause"), text(driver, "r-eccn")) == ("2,368", "—", "3A991.p")
     for fp8, tpp in (("298", "2,384"), ("299.9", "2,399")):
         set_value(driver, "f-fp8", fp8)
-        wait(driver, lambda: text(driver, "r-tpp") == tpp)
+        wait(driver, lambda tpp=tpp: text(driver, "r-tpp") == tpp)
         assert text(driver, "r-clause") == "—"
     set_value(driver, "f-fp8", "300")
     wait(driver, lambda: text(driver, "r-tpp") == "2,400")
@@ -187,7 +190,7 @@ def test_map_regions_follow_the_slider_and_take_a_sweep(driver, server):
             "const s = document.getElementById('date-slider'); const first = Date.parse(s.closest('div').dataset.first);"
             "s.value = String(Math.round((Date.parse(arguments[0]) - first) / 86400000));"
             "s.dispatchEvent(new Event('input', {bubbles: true}));", day)
-        wait(driver, lambda: rule in text(driver, "rule-set") and text(driver, "date-label") == day)
+        wait(driver, lambda rule=rule, day=day: rule in text(driver, "rule-set") and text(driver, "date-label") == day)
     by_id(driver, "sweep-button").click()
     wait(driver, lambda: "100,000 variants" in text(driver, "sweep-message"))
     set_value(driver, "map-search", "H20\n")

@@ -25,7 +25,7 @@ from starlette.routing import Route
 from chipclass.core.errors import ChipclassError, InputError
 from chipclass.serve.data import DatasetStore, Limits, load_dataset
 
-__all__ = ["create_app", "CSP", "one_line"]
+__all__ = ["CSP", "create_app", "one_line"]
 
 #: The Content-Security-Policy of every response: scripts only from this server (no inline
 #: script, no ``eval``: the map draws SVG and heatmaps, not plotly's WebGL traces, whose shader

@@ -20,11 +20,28 @@ from chipclass import api
 from chipclass.core.catalogue import DEVICE_TYPES, FLAGS, NUMERIC, Catalogue
 from chipclass.core.errors import ChipclassError, InputError
 from chipclass.core.formats import FORMATS
-from chipclass.rules.instruments import as_date, first_effective, load_instruments, rules_in_force
+from chipclass.rules.instruments import (
+    as_date,
+    first_effective,
+    load_instruments,
+    rules_in_force,
+)
 
-__all__ = ["Dataset", "DatasetStore", "read_upload", "spec_fields", "start_values", "design_answer",
-           "envelope_answer", "score_frame", "map_payload", "sweep_overlay", "licence_matrix", "timeline",
-           "device_explanation", "Limits", "DESIGN_CONTROLS"]
+__all__ = [
+    "DESIGN_CONTROLS",
+    "Dataset",
+    "DatasetStore",
+    "Limits",
+    "design_answer",
+    "device_explanation",
+    "envelope_answer",
+    "licence_matrix",
+    "read_upload",
+    "score_frame",
+    "spec_fields",
+    "start_values",
+    "timeline",
+]
 
 #: Form fields of the design page that are not catalogue columns.
 DESIGN_CONTROLS = ("name", "as_of", "to", "headquarters", "view", "free1", "free2", "target", "start", "data")
@@ -125,7 +142,7 @@ def read_upload(filename: str, payload: bytes, limits: Limits) -> Catalogue:
     return api.load(stream)
 
 
-def score_frame(cat: Catalogue, as_of) -> "pd.DataFrame":
+def score_frame(cat: Catalogue, as_of):
     """The result table of ``chipclass score`` (:meth:`Classification.to_frame`)."""
     return api.classify(cat, as_of).to_frame()
 
@@ -172,7 +189,11 @@ def design_answer(form: dict, rules_dir: str | None = None) -> dict:
     licences per destination and the foundry presumption (as ``explain --to ... --view foundry``)."""
     from chipclass.licensing.determine import determine
     from chipclass.licensing.foundry import DESIGNERS, presumption
-    from chipclass.outputs.reports import foundry_lines, licence_explain_lines, licence_rows
+    from chipclass.outputs.reports import (
+        foundry_lines,
+        licence_explain_lines,
+        licence_rows,
+    )
 
     as_of = form.get("as_of") or None
     name = str(form.get("name") or "design").strip() or "design"
@@ -242,97 +263,6 @@ def envelope_polygons(form: dict, rules_dir: str | None = None) -> list[list[lis
     return [p.tolist() for p in polygons(env["dict"])]
 
 
-def _label(frame) -> np.ndarray:
-    """The map's colour key of each result row: the 3A090 paragraph, else the status (as the
-    map of ``chipclass plot`` colours its points)."""
-    para = frame["clause"].astype(object).str.slice(0, 7)
-    return para.where(para.notna(), frame["status"].astype(object)).to_numpy()
-
-
-_REGIONS: dict = {}
-
-
-def _regions(rules, size: int) -> dict:
-    """The map's regions for a rule set (cached by rule-set id: they change only with the rules)."""
-    from chipclass.design.plot import COLOURS, region_grid
-
-    key = (rules.id, size)
-    if key not in _REGIONS:
-        t, p, dc, ndc = region_grid(rules, size)
-        names = list(COLOURS)
-        code = {n: k for k, n in enumerate(names)}
-        _REGIONS[key] = {"x": t.tolist(), "y": p.tolist(), "names": names, "colours": [COLOURS[n] for n in names],
-                         "z": np.vectorize(code.get)(dc).tolist(),
-                         "differs": (dc != ndc).astype(int).tolist()}
-    return _REGIONS[key]
-
-
-def _points(frame, mask) -> dict:
-    sel = frame[mask]
-    return {"name": sel["name"].astype(str).tolist(), "tpp": sel["tpp"].tolist(),
-            "pd": sel["performance_density"].tolist(), "mbd": sel["memory_bandwidth_density"].tolist(),
-            "label": _label(sel).tolist(), "eccn": sel["eccn"].astype(object).where(sel["eccn"].notna(), None).tolist(),
-            "datacenter": sel["datacenter"].astype(bool).tolist()}
-
-
-def map_payload(cat: Catalogue, as_of, size: int = 160, rules_dir: str | None = None) -> dict:
-    """The map of a catalogue on a date: regions from the rule set in force, the devices placed
-    as ``chipclass plot`` places them (map, TPP-only strip), and the HBM stacks on the memory
-    bandwidth density axis with the rule set's threshold."""
-    from chipclass.design.plot import PD_RANGE, TPP_RANGE, placement, strip_grid
-
-    rules = rules_in_force(as_of, rules_dir)
-    frame = api.classify(cat, rules.as_of, rules_dir=rules_dir).to_frame()
-    on_map, only_tpp = placement(frame)
-    hbm = (frame["device_type"].astype(str) == "hbm") & frame["memory_bandwidth_density"].gt(0)
-    strip_x = np.geomspace(*TPP_RANGE, 200)
-    names = _regions(rules, size)["names"]
-    strip = [names.index(x) for x in strip_grid(rules, strip_x)]
-    mbd = [v for m, v, _g in rules.thresholds() if m == "memory_bandwidth_density"]
-    rest = frame[~(on_map | only_tpp | hbm)]["name"].astype(str).tolist()
-    return {"as_of": rules.as_of.isoformat(), "rule_set": rules.id, "citation": rules.citation,
-            "regions": _regions(rules, size), "tpp_range": TPP_RANGE, "pd_range": PD_RANGE,
-            "strip": {"x": strip_x.tolist(), "z": strip},
-            "devices": _points(frame, on_map), "tpp_only": _points(frame, only_tpp),
-            "hbm": _points(frame, hbm),
-            "hbm_thresholds": mbd, "not_placed": rest,
-            "devices_total": int(len(frame))}
-
-
-def sweep_overlay(ds: Dataset, base: str, vary: list[str], as_of, max_points: int,
-                  rules_dir: str | None = None) -> dict:
-    """Where the variants of a sweep (``chipclass sweep BASE --vary ...``) fall on the map, as
-    :func:`density`."""
-    from chipclass.classification.engine import compute_metrics
-    from chipclass.design.sweep import expand, parse_vary, variant_count
-
-    cat = ds.catalogue
-    one = cat.take([cat.index_of(base)])
-    ranges = {}
-    for text in vary:
-        key, values, span = parse_vary(text)
-        if span:
-            raise InputError(f"{text!r}: give a count (LOW:HIGH:N) for the map's sweep", source="sweep")
-        ranges[key] = values
-    n = variant_count(ranges)
-    if n > max_points:
-        raise InputError(f"{n:,} variants: the map draws at most {max_points:,}", source="sweep")
-    m = compute_metrics(expand(one, ranges, "grid", None, 0, max_points))
-    return density(m["tpp"], m["performance_density"], n)
-
-
-def density(tpp: np.ndarray, pd_: np.ndarray, n: int, bins: int = 120) -> dict:
-    """Variants per cell of a log-spaced grid over the map's axes (as the density layer of
-    ``chipclass plot --sweep``): a few kilobytes whatever the sweep's size, drawn as a heatmap."""
-    from chipclass.design.plot import PD_RANGE, TPP_RANGE
-
-    xe, ye = np.geomspace(*TPP_RANGE, bins + 1), np.geomspace(*PD_RANGE, bins + 1)
-    counts, _, _ = np.histogram2d(pd_, tpp, bins=[ye, xe])
-    z = np.where(counts > 0, counts, np.nan)
-    return {"n": int(n), "placed": int(counts.sum()), "x": np.sqrt(xe[1:] * xe[:-1]).tolist(),
-            "y": np.sqrt(ye[1:] * ye[:-1]).tolist(), "z": z.tolist()}
-
-
 def licence_matrix(cat: Catalogue, dests: list[str], headquarters: str | None, as_of, view: str,
                    rules_dir: str | None = None) -> dict:
     """The device x destination matrix of ``chipclass license``: symbols, rows and the text."""
@@ -348,7 +278,14 @@ def licence_matrix(cat: Catalogue, dests: list[str], headquarters: str | None, a
         entry = by_device.setdefault(row["name"], {"name": row["name"], "eccn": row["eccn"],
                                                    "clause": row["clause"], "status": row["status"], "cells": {}})
         entry["cells"][row["destination"]] = row
+    general: OrderedDict[str, list[str]] = OrderedDict()  # notes on every item: shown once, not per cell
+    for row in rows:
+        if row.get("general_notes"):
+            general.setdefault(row["general_notes"], [])
+            if row["destination"] not in general[row["general_notes"]]:
+                general[row["general_notes"]].append(row["destination"])
     return {"destinations": list(dict.fromkeys(r["destination"] for r in rows)), "devices": list(by_device.values()),
+            "general": [{"text": t, "destinations": d} for t, d in general.items()],
             "text": matrix_text(frame), "frame": frame}
 
 
@@ -377,15 +314,6 @@ def timeline(rules_dir: str | None = None) -> dict:
     return {"instruments": items, "first": first_effective(rules_dir), "horizon": None}
 
 
-def slider_dates(rules_dir: str | None = None) -> list[str]:
-    """Dates on which the rule data changes something (effective, compliance, end), in order."""
-    days = set()
-    for inst in load_instruments(rules_dir):
-        days.update(d for d in (inst.effective, inst.compliance, inst.ends) if d is not None)
-    first = first_effective(rules_dir)
-    return sorted(d.isoformat() for d in days if d >= first)
-
-
-def day(text) -> "dt.date":
+def day(text):
     """A page's date (empty: today), refused before the first rule as everywhere."""
     return rules_in_force(text or None).as_of if text else as_date(None)

@@ -13,8 +13,15 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from chipclass.core.errors import ChipclassError, InputError
-from chipclass.serve import data
-from chipclass.serve.app import attachment, json_response, one_line, read_body, sha256, table_download
+from chipclass.serve import data, maps
+from chipclass.serve.app import (
+    attachment,
+    json_response,
+    one_line,
+    read_body,
+    sha256,
+    table_download,
+)
 
 __all__ = ["Handlers"]
 
@@ -106,13 +113,13 @@ class Handlers:
         ds = self.dataset(request)
         first = data.timeline(self.rules_dir)["first"]
         return self.site.page("map", request, dataset=ds, first=first.isoformat(),
-                              dates=data.slider_dates(self.rules_dir), today=data.day(None).isoformat(),
+                              dates=maps.slider_dates(self.rules_dir), today=data.day(None).isoformat(),
                               devices=ds.catalogue.names.astype(str).tolist(), q=_query(request))
 
     @guarded("json")
     async def map_data(self, request: Request) -> Response:
         ds = self.dataset(request)
-        payload = await run_in_threadpool(data.map_payload, ds.catalogue, request.query_params.get("date") or None,
+        payload = await run_in_threadpool(maps.map_payload, ds.catalogue, request.query_params.get("date") or None,
                                           rules_dir=self.rules_dir)
         payload["dataset"] = ds.label
         return json_response(payload)
@@ -123,7 +130,7 @@ class Handlers:
         vary = [v for v in q.getlist("vary") if v.strip()]
         if not q.get("base") or not vary:
             raise InputError("give a base device and at least one SPEC=LOW:HIGH:N", source="sweep")
-        out = await run_in_threadpool(data.sweep_overlay, self.dataset(request), q["base"], vary,
+        out = await run_in_threadpool(maps.sweep_overlay, self.dataset(request), q["base"], vary,
                                       q.get("date") or None, self.site.limits.max_sweep, self.rules_dir)
         return json_response(out)
 

@@ -78,6 +78,18 @@ def test_every_page_opens_with_strict_headers(client, url):
     assert "<script>" not in r.text and "onclick" not in r.text  # no inline script
 
 
+def test_other_host_names_are_refused(client):
+    # DNS rebinding: a page at evil.example resolving to 127.0.0.1 sends Host: evil.example
+    assert client.get("/design", headers={"Host": "evil.example"}).status_code == 400
+    assert client.get("/design", headers={"Host": "localhost:8765"}).status_code == 200
+
+
+def test_upload_needs_the_filename_header(client):
+    # a cross-site form or simple request cannot set it, so it cannot upload
+    r = client.post("/upload", content=b"name,fp8\nx,1\n", headers={"Content-Type": "text/plain"})
+    assert r.status_code == 400 and "X-Filename" in r.json()["error"]
+
+
 def test_csp_allows_scripts_from_this_server_only():
     script = next(d for d in CSP.split(";") if d.strip().startswith("script-src")).split()
     assert script == ["script-src", "'self'"]

@@ -33,9 +33,10 @@ def serve(file, port, host, open_browser, max_upload_mb, max_rows, rules_dir):
         from chipclass.serve.data import Limits
     except ModuleNotFoundError as exc:
         raise click.ClickException(f"chipclass serve needs {exc.name}: pip install 'chipclass[serve]'") from None
+    loopback = host in LOOPBACK
     app = create_app(file, limits=Limits(max_bytes=int(max_upload_mb * 2**20), max_rows=max_rows),
-                     rules_dir=rules_dir)
-    if host not in LOOPBACK:
+                     rules_dir=rules_dir, **({} if loopback else {"allowed_hosts": ["*"]}))
+    if not loopback:
         click.echo(f"chipclass: warning: serving on {host}: anyone who can reach this address can use the app "
                    "and upload files to it (the default, 127.0.0.1, is this machine only)", err=True)
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,

@@ -178,8 +178,17 @@ def static_file(request: Request) -> Response:
     return Response(body, media_type="text/css" if name.endswith(".css") else "text/javascript")
 
 
-def create_app(file: str | None = None, *, limits: Limits | None = None, rules_dir: str | None = None) -> Starlette:
-    """The web application over ``file`` (default: the shipped catalogue)."""
+#: Host headers accepted by default: the loopback names (a page elsewhere that points its own
+#: domain at 127.0.0.1, "DNS rebinding", is refused); ``testserver`` is Starlette's test client.
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]", "testserver")
+
+
+def create_app(file: str | None = None, *, limits: Limits | None = None, rules_dir: str | None = None,
+               allowed_hosts=LOOPBACK_HOSTS) -> Starlette:
+    """The web application over ``file`` (default: the shipped catalogue); ``allowed_hosts``:
+    the Host headers it answers (``["*"]`` for any, when served beyond loopback)."""
+    from starlette.middleware.trustedhost import TrustedHostMiddleware
+
     from chipclass.serve import handlers
 
     site = Site(file, limits or Limits(), rules_dir)
@@ -193,6 +202,7 @@ def create_app(file: str | None = None, *, limits: Limits | None = None, rules_d
               Route("/download/{kind}.{fmt}", h.download), Route("/static/{name}", static_file),
               Route("/favicon.ico", lambda r: Response(status_code=204))]
     app = Starlette(routes=routes, exception_handlers={404: h.not_found})
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))
     app.add_middleware(SecureHeaders)
     app.state.site = site
     return app

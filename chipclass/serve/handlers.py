@@ -197,7 +197,9 @@ class Handlers:
 
     @guarded("json")
     async def upload(self, request: Request) -> Response:
-        name = urllib.parse.unquote(request.headers.get("x-filename") or request.query_params.get("filename") or "")
+        if "x-filename" not in request.headers:  # a custom header: another site's page cannot send one
+            raise InputError("an upload names its file in the X-Filename header", source="upload")
+        name = urllib.parse.unquote(request.headers["x-filename"])
         payload = await read_body(request, self.site.limits.max_bytes)
         if not payload:
             raise InputError("the upload is empty", source=name or "upload")

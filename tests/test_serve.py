@@ -133,6 +133,13 @@ def test_design_licence_changes_on_the_day_a_rule_took_effect(client):
     assert cell.search(on.text).group(1) == "yes"
 
 
+def test_design_system_contains_an_ic(client):
+    # a system holding an IC that meets 3A090.a is 4A090.a (H100 SXM: TPP 15,832, data/chips.csv)
+    r = client.post("/api/design", data={"name": "box", "device_type": "system", "ic": "H100 SXM", "ic_count": "8",
+                                         "as_of": "2025-06-01"})
+    assert fields(r.text)["eccn"] == "4A090.a"
+
+
 def test_design_bad_cell_is_one_line(client):
     r = client.post("/api/design", data={**H20, "fp8": "1,5 PFLOPS"})
     line = error_line(r.text)
@@ -376,3 +383,13 @@ def test_serve_stops_on_ctrl_c_with_130(tmp_path):
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 130 and err.strip() == "chipclass: interrupted"
+
+
+def test_serve_refuses_a_bad_file_before_listening(tmp_path, monkeypatch):
+    import uvicorn
+
+    monkeypatch.setattr(uvicorn.Server, "run", lambda self: pytest.fail("must not start"))
+    bad = tmp_path / "bad.csv"
+    bad.write_text("name,fp8\nx,1 000\n", encoding="utf-8")
+    r = CliRunner().invoke(main, ["serve", str(bad)])
+    assert r.exit_code == 2 and r.stderr.startswith(f"chipclass: error: {bad}, row 1, column 'fp8'")

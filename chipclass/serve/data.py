@@ -169,8 +169,10 @@ def start_values(ds: Dataset, name: str) -> dict[str, str]:
     for flag in FLAGS:
         v = one.values[flag][0]
         out[flag] = "" if np.isnan(v) else ("yes" if v else "no")
-    if "base_eccn" in one.extra.column_names:
-        out["base_eccn"] = one.extra.column("base_eccn")[0].as_py() or ""
+    for key in ("base_eccn", "ic", "ic_count"):
+        if key in one.extra.column_names:
+            value = one.extra.column(key)[0].as_py()
+            out[key] = "" if value is None else str(value)
     return {k: v for k, v in out.items() if v != ""}
 
 

@@ -14,12 +14,14 @@ from __future__ import annotations
 import importlib
 
 __all__ = ["score", "classify", "diff", "explain", "tpp", "classify_spec", "load", "rules_in_force", "envelope",
+           "licences", "license_table",
            "ureg", "__version__"]
 __version__ = "0.2.0"
 
 _HOME = {"score": "chipclass.api", "classify": "chipclass.api", "diff": "chipclass.api",
          "explain": "chipclass.api", "tpp": "chipclass.api", "classify_spec": "chipclass.api",
-         "load": "chipclass.api", "envelope": "chipclass.api", "rules_in_force": "chipclass.rules.instruments", "ureg": "chipclass.core.units"}
+         "load": "chipclass.api", "envelope": "chipclass.api", "licences": "chipclass.api", "license_table": "chipclass.api",
+         "rules_in_force": "chipclass.rules.instruments", "ureg": "chipclass.core.units"}
 
 
 def __getattr__(name: str):

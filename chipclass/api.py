@@ -19,7 +19,7 @@ from chipclass.core.readers import load, spec_catalogue
 from chipclass.rules.instruments import rules_in_force
 
 __all__ = ["load", "score", "score_stream", "diff", "tpp", "spec_catalogue", "classify_spec", "explain",
-           "classify", "envelope"]
+           "classify", "envelope", "licences", "license_table"]
 
 #: Canonical unit of each numeric result, for Quantity outputs.
 RESULT_UNITS = {"tpp": "dimensionless", "performance_density": "1/mm**2",
@@ -334,3 +334,29 @@ def envelope(data=None, name: str | None = None, *, free, target: str, as_of=Non
         parsed[k.lower()] = (float(v[0]), float(v[1]))
     return solve(cat, free, target, rules_in_force(as_of, rules_dir), bounds=parsed, maximise=maximise,
                  bit_lengths=bit_lengths, rules_dir=rules_dir)
+
+
+def licences(data, destinations, headquarters: str | None = None, as_of=None, *, view: str = "enforced",
+             rules_dir: str | None = None, bit_lengths: dict[str, int] | None = None):
+    """Whether each device of ``data`` needs a licence to each destination, as codes.
+
+    Returns
+    -------
+    chipclass.licensing.result.LicenceResult
+        Per device x destination: licence required (1/0/-1), the reason code, the deciding
+        licence records, exceptions, review policy and the inputs missing, each a record id of
+        the rule data; :func:`license_table` makes the table of it.
+    """
+    from chipclass.licensing.determine import decide
+
+    return decide(data, destinations, headquarters, as_of, view=view, rules_dir=rules_dir, bit_lengths=bit_lengths)
+
+
+def license_table(data, destinations, headquarters: str | None = None, as_of=None, *, view: str = "enforced",
+                  rules_dir: str | None = None, bit_lengths: dict[str, int] | None = None):
+    """The licence table (one row per device x destination, as ``chipclass license -f csv``):
+    :func:`licences` with its sentences made by :func:`chipclass.outputs.licence.licence_frame`."""
+    from chipclass.outputs.licence import licence_frame
+
+    return licence_frame(licences(data, destinations, headquarters, as_of, view=view, rules_dir=rules_dir,
+                                  bit_lengths=bit_lengths))

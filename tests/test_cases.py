@@ -26,25 +26,34 @@ def test_every_instrument_has_cases():
 
 
 def _licence_case(instrument, as_of, case):
-    """kind: licence -- a device to a destination (buyer HQ), one view: the licence answer."""
+    """kind: licence -- a device to a destination (buyer HQ), one view: the licence answer as
+    codes and record ids (``records``: licence records that require it, among others;
+    ``review``: the review policy record, with its ``stance`` and the inputs it still needs,
+    ``review_missing``, none unless listed; ``exceptions`` / ``no_exceptions``: exception ids)."""
     import pandas as pd
 
-    from chipclass.licensing.determine import determine
+    from chipclass.api import licences
+    from chipclass.classification.logic import bit_names
 
-    row = determine(pd.DataFrame([{"name": case["name"], **case["specs"]}]), [case["to"]], case.get("hq"),
-                    as_of, view=case.get("view", "enforced")).iloc[0]
-    got = None if pd.isna(row["license_required"]) else bool(row["license_required"])
-    assert got == case["license"], (row["basis"], row["rule_sets"])
-    if "basis" in case:
-        assert case["basis"] in row["basis"]
+    res = licences(pd.DataFrame([{"name": case["name"], **case["specs"]}]), [case["to"]], case.get("hq"),
+                   as_of, view=case.get("view", "enforced"))
+    v = res.view
+    got = {1: True, 0: False, -1: None}[int(v.required[0])]
+    relied = list(bit_names(v.instruments[0], v.instrument_ids))
+    assert got == case["license"], (v.licence_ids(0), relied)
+    if "records" in case:
+        assert set(case["records"]) <= set(v.licence_ids(0)), v.licence_ids(0)
     if "review" in case:
-        assert (row["review_policy"] or "").startswith(case["review"]), row["review_policy"]
+        assert v.review_id(0) == case["review"], v.review_id(0)
+        assert bit_names(v.review_missing[0]) == tuple(case.get("review_missing", ())), v.review_missing[0]
+    if "stance" in case:
+        assert v.records.review[v.review[0]].stance == case["stance"]
     for e in case.get("exceptions", []):
-        assert e in (row["exceptions"] or ""), row["exceptions"]
+        assert e in v.exception_ids(0), v.exception_ids(0)
     for e in case.get("no_exceptions", []):
-        assert e not in (row["exceptions"] or ""), row["exceptions"]
+        assert e not in v.exception_ids(0), v.exception_ids(0)
     if case.get("relies", True) and got:
-        assert instrument in (row["rule_sets"] or "").split("+"), row["rule_sets"]
+        assert instrument in relied, relied
 
 
 def _foundry_case(instrument, as_of, case):

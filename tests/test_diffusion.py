@@ -173,7 +173,7 @@ def test_4e091_technical_note_3_is_shown():
 def test_aca_extends_to_tier_2_in_the_written_view_only():
     import pandas as pd
 
-    from chipclass.licensing.determine import determine
+    from chipclass.api import license_table as determine
 
     df = pd.DataFrame([{"name": "RTX 4090", "fp8": 660.6, "die_area": 608.5, "datacenter": "no"}])
     w = determine(df, ["SG"], None, "2025-03-01", view="written").iloc[0]

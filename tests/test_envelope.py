@@ -24,7 +24,7 @@ def meets(points: pd.DataFrame, base: dict, target: str, as_of) -> np.ndarray:
     rows = pd.DataFrame([{**base, **p} for p in points.to_dict("records")])
     rows.insert(0, "name", [f"p{k}" for k in range(len(rows))])
     if ":" in target:
-        from chipclass.licensing.determine import determine
+        from chipclass.api import license_table as determine
         kind, dest = target.split(":")
         f = determine(rows, [dest], None, as_of)
         req = f["license_required"].astype(object)

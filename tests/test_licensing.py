@@ -4,7 +4,7 @@ import datetime as dt
 
 import pandas as pd
 
-from chipclass.licensing.determine import determine
+from chipclass.api import license_table as determine
 from chipclass.rules.licences import tier_of
 
 # Dense figures: H100 SXM (NVIDIA datasheet: FP8 3,958 with sparsity, 814 mm², NVLink 900 GB/s,
@@ -237,11 +237,12 @@ def test_review_condition_with_a_missing_input_cannot_be_decided():
 def test_matrix_cell_shows_a_note_that_requires_a_licence():
     # NVIDIA 8-K of 2025-04-15: H20 exports to China need a licence "for the indefinite future",
     # although the H20 is outside 3A090 (TPP 2,368, PD 2.91)
-    from chipclass.outputs.reports import matrix_text
+    from chipclass.api import licences
+    from chipclass.outputs.licence import matrix_text
 
-    before = determine(DEVICES, ["CN", "DE"], None, "2025-04-08")
-    on = determine(DEVICES, ["CN", "DE"], None, "2025-04-09")
-    assert not before.set_index("name").loc["H20", "note_requires_license"].any()
+    before = licences(DEVICES, ["CN", "DE"], None, "2025-04-08")
+    on = licences(DEVICES, ["CN", "DE"], None, "2025-04-09")
+    assert not determine(DEVICES, ["CN", "DE"], None, "2025-04-08").set_index("name").loc["H20", "note_requires_license"].any()
     rows = {line.split("  ")[0]: line for line in matrix_text(on).splitlines()}
     cells = rows["H20"].split()
     assert cells[-2:] == ["-!", "-"]            # CN flagged, DE (no note) plain

@@ -28,7 +28,7 @@ with warnings.catch_warnings():  # starlette >= 1.x prefers httpx2; httpx works
 from chipclass.api import score as api_score
 from chipclass.cli import main
 from chipclass.serve import create_app
-from chipclass.serve.app import CSP
+from chipclass.serve.web import CSP
 from chipclass.serve.data import Limits
 
 SHIPPED = str(resources.files("chipclass").joinpath("data/chips.csv"))

@@ -125,7 +125,7 @@ def test_size_is_refused_before_allocation():
 
 def test_licence_columns_equal_the_full_determination(tmp_path):
     # the lean per-destination licence of a sweep equals `license_required` of determine()
-    from chipclass.licensing.determine import determine
+    from chipclass.api import license_table as determine
     from chipclass.design.sweep import expand, run
     from chipclass.rules.instruments import rules_in_force
     cat = chipclass.api.load(str(CHIPS))

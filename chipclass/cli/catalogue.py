@@ -183,7 +183,7 @@ def explain(file, name, specs, views, designer, applied_on, fmt, output, as_of, 
     """
     from chipclass import api
     from chipclass.outputs.formats import choose
-    from chipclass.outputs.reports import licence_explain_lines, licence_rows
+    from chipclass.outputs.licence import licence_explain_lines, licence_rows
     from chipclass.outputs.write import write_json, write_text
 
     fmt = choose(fmt, output, [Format.TABLE, Format.JSON])
@@ -197,14 +197,14 @@ def explain(file, name, specs, views, designer, applied_on, fmt, output, as_of, 
         ex = api.explain(file, name, as_of=as_of, rules_dir=rules_dir, bit_lengths=bits)
     else:
         raise click.UsageError("give FILE [NAME], NAME, or --spec KEY=VALUE")
-    frame = None
+    res = None
     if destinations:
-        from chipclass.licensing.determine import determine
+        from chipclass.licensing.determine import decide
 
-        frame = determine(ex.catalogue, destinations, headquarters, as_of, rules_dir=rules_dir, bit_lengths=bits)
-        rows = licence_rows(frame)
+        res = decide(ex.catalogue, destinations, headquarters, as_of, rules_dir=rules_dir, bit_lengths=bits)
+        rows = licence_rows(res)
         ex.extra["licenses"] = rows
-        ex.extra.setdefault("text_blocks", []).append(licence_explain_lines(rows))
+        ex.extra.setdefault("text_blocks", []).append(licence_explain_lines(res, rows))
     if "foundry" in views:
         from chipclass.licensing.foundry import DESIGNERS, presumption
         from chipclass.outputs.reports import foundry_lines
@@ -224,7 +224,7 @@ def explain(file, name, specs, views, designer, applied_on, fmt, output, as_of, 
         status, clause, eccn = ex.result["status"], ex.result["clause"] or "", ex.result["eccn"] or ""
         for s in fail_on:
             if s == "license":
-                hits[s] = int(frame is not None and bool(frame["license_required"].fillna(False).any()))
+                hits[s] = int(res is not None and bool((res.required == 1).any()))
             else:
                 hits[s] = int(s == status if s in STATUSES else falls_under(clause, s) or falls_under(eccn, s))
     findings(hits, fail_on)

@@ -30,11 +30,11 @@ def license_cmd(file, destinations, headquarters, view, fmt, output, as_of, fail
     `licence` is an alias."""
     import numpy as np
 
-    from chipclass.classification.result import matches
+    from chipclass.classification.logic import bit_names
     from chipclass.cli.catalogue import AUDITED
-    from chipclass.licensing.determine import determine
+    from chipclass.licensing.determine import decide
     from chipclass.outputs.formats import choose
-    from chipclass.outputs.reports import licence_rows, matrix_text
+    from chipclass.outputs.licence import licence_frame, licence_rows, matrix_text
     from chipclass.outputs.write import write_frame, write_json, write_text
 
     if not destinations:
@@ -42,37 +42,40 @@ def license_cmd(file, destinations, headquarters, view, fmt, output, as_of, fail
     fmt = choose(fmt, output, [Format.TABLE, Format.CSV, Format.JSON, Format.JSONL, Format.PARQUET,
                                Format.SARIF, Format.JUNIT])
     file = file or shipped_catalogue()
-    frame = determine(file, destinations, headquarters, as_of, view=view,
-                      rules_dir=rules_dir, bit_lengths=bit_lengths(tf32_bits))
+    res = decide(file, destinations, headquarters, as_of, view=view, rules_dir=rules_dir,
+                 bit_lengths=bit_lengths(tf32_bits))
+    frame = licence_frame(res)
     meta = None
     if fmt in AUDITED:
         from chipclass.outputs.audit import audit_meta
-        from chipclass.rules.instruments import rules_in_force
 
-        rules = rules_in_force(as_of, rules_dir)
-        meta = audit_meta(file, list(frame["rule_sets"].astype(str).unique()) or [rules.id], rules.as_of)
-    counts, hit = {}, np.zeros(len(frame), dtype=bool)
+        rules = res.classification.rules
+        combos = dict.fromkeys(res.view.instruments.tolist())  # the instruments each row relied on
+        used = ["+".join(bit_names(b, res.view.instrument_ids)) for b in combos if b]
+        meta = audit_meta(file, used or [rules.id], rules.as_of)
+    counts, hit = {}, np.zeros(len(res), dtype=bool)
     for s in fail_on:
-        one = frame["license_required"].fillna(False).to_numpy(dtype=bool) if s == "license" else matches(frame, [s])
+        one = res.required == 1 if s == "license" else res.classification.hits([s])[res.device]
         counts[s] = int(one.sum())
         hit |= one
     if fmt is Format.SARIF:
         from chipclass.outputs.sarif import license_sarif
 
-        rows = frame["name"].astype(str).factorize()[0] + 1  # frame rows follow the catalogue per destination
-        write_text(license_sarif(frame, rules, meta, hit, rows), output)
+        rows = res.device + 1  # rows of the catalogue, per destination
+        write_text(license_sarif(frame, res.required, rules, meta, hit, rows), output)
     elif fmt is Format.JUNIT:
         from chipclass.outputs.junit import junit_xml, license_cases
 
-        write_text(junit_xml("chipclass license", license_cases(frame, meta, hit, fail_on), meta), output)
+        write_text(junit_xml("chipclass license", license_cases(frame, res.required, meta, hit, fail_on), meta),
+                   output)
     elif fmt in (Format.JSON, Format.JSONL):
-        rows = licence_rows(frame)
+        rows = licence_rows(res, frame)
         if fmt is Format.JSONL:
             write_json([{"_meta": meta}, *rows], output, lines=True)
         else:
             write_json({"meta": meta, "rows": rows}, output)
     else:
-        write_frame(frame, fmt, output, table_text=matrix_text, meta=meta)
+        write_frame(frame, fmt, output, table_text=lambda _frame: matrix_text(res), meta=meta)
     findings(counts, fail_on)
 
 

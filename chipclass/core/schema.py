@@ -123,10 +123,13 @@ class LicenseRec(_LicenceBase, kw_only=True):
 
 
 class ReviewRec(_LicenceBase, kw_only=True):
-    """A licence review policy for these paragraphs and destinations."""
+    """A licence review policy for these paragraphs and destinations; ``stance`` is its kind as a
+    code (``approval``, ``denial``, ``case-by-case``, ``not determined``: what engines compare),
+    ``policy`` its wording."""
     eccn: NonEmpty
     basis: Text
     policy: Text
+    stance: Literal["approval", "denial", "case-by-case", "not determined"] = "not determined"
 
 
 class ItemRec(_Rec, kw_only=True):

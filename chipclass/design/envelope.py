@@ -47,6 +47,7 @@ from chipclass.classification.logic import selector_hits
 from chipclass.core.catalogue import DEVICE_TYPES, Catalogue
 from chipclass.core.errors import InputError
 from chipclass.core.formats import BIT_LENGTH, FORMATS
+from chipclass.licensing.determine import decide
 from chipclass.design.headroom import SPECS, UNITS, conditions, light, set_spec
 from chipclass.design.polytope import HAIR, Piece, equation, full, inward, nearest_point, split, vertices
 from chipclass.rules.instruments import RuleSet
@@ -85,16 +86,15 @@ def _meets(target: Target, cat: Catalogue, rules: RuleSet, bit_lengths, rules_di
     if target.kind == "class":
         cl = classify(cat, rules, bit_lengths)
         return selector_hits(cl.status, [(cl.clause_ids, cl.clause), (cl.eccns, cl.eccn)], [target.text])
-    from chipclass.licensing.determine import determine
-
-    frame = determine(cat, [target.destination], None, rules.as_of, rules_dir=rules_dir, bit_lengths=bit_lengths)
-    req = frame["license_required"]
+    res = decide(cat, [target.destination], None, rules.as_of, rules_dir=rules_dir, bit_lengths=bit_lengths)
+    req = res.required
     if target.kind == "no-licence":
-        return (req == False).fillna(False).to_numpy(dtype=bool)  # noqa: E712 (nullable boolean)
+        return req == 0
     if target.kind == "licence":
-        return (req == True).fillna(False).to_numpy(dtype=bool)  # noqa: E712
-    pol = frame["review_policy"].astype(object).fillna("").astype(str)
-    return (req.fillna(False).to_numpy(dtype=bool)) & pol.str.lower().str.startswith("case-by-case").to_numpy()
+        return req == 1
+    v = res.view
+    stance = np.asarray([r.stance for r in v.records.review] + [""], dtype=object)[v.review]
+    return (req == 1) & (stance == "case-by-case") & (v.review_missing == 0)
 
 
 def parse_bounds(text: str) -> tuple[str, tuple[float, float]]:

@@ -31,6 +31,7 @@ from chipclass.classification.engine import classify
 from chipclass.classification.logic import label_codes, label_table
 from chipclass.classification.result import labels
 from chipclass.core.errors import InputError
+from chipclass.licensing.determine import licences
 from chipclass.design.ranges import numbers_and_factor, split_setting
 from chipclass.rules.instruments import rules_in_force
 from chipclass.core.units import UnitError, unit_factor
@@ -224,45 +225,6 @@ def _dictionary(codes: np.ndarray, labels) -> pa.Array:
     return pa.DictionaryArray.from_arrays(idx, pa.array(list(labels), type=pa.string()))
 
 
-def licence_codes(cl, destinations, day, headquarters=None, rules_dir=None) -> dict[str, np.ndarray]:
-    """Licence required per destination (int8: 1 yes, 0 no, -1 unknown) from the codes of a
-    Classification: the enforced view of :func:`chipclass.licensing.determine.determine`,
-    without its per-row text."""
-    from chipclass.classification.logic import all_of, under_table
-    from chipclass.licensing.determine import _matches
-    from chipclass.rules.countries import country_code, country_groups
-    from chipclass.rules.licences import records_in_force, tier_of
-
-    records, _used, suspended = records_in_force(day, "enforced", rules_dir)
-    groups = country_groups(rules_dir)
-    labels = list(cl.final_labels)   # a .z item follows the paragraph it meets (licensed_as)
-    paragraph = cl.licensed_as
-    metrics = cl.metrics()
-    n = len(cl)
-    out = {}
-    for d in destinations:
-        dest = country_code(d)
-        hq = country_code(headquarters) if headquarters else dest
-
-        def tiers(code):
-            tier, inst = tier_of(code, day, rules_dir)
-            return tier if inst is not None and inst.id not in suspended else None
-        tiers.groups = groups
-        required = np.zeros(n, dtype=bool)
-        maybe = np.zeros(n, dtype=bool)
-        if groups.base(dest) != "US":
-            for r in (r for r in records if r.kind == "license"):
-                if not (_matches(r.to, dest, day, tiers) or _matches(r.hq, hq, day, tiers)):
-                    continue
-                item = under_table(labels, r.eccn)[paragraph]
-                t = all_of(r.conditions, metrics, n)
-                required |= item & t.true
-                maybe |= item & t.unknown
-        undecided = cl.indeterminate | (maybe & ~required)
-        out[dest] = np.where(undecided, -1, required.astype(np.int8)).astype(np.int8)
-    return out
-
-
 def _slice_columns(cl, destinations, day, headquarters, rules_dir) -> dict[str, pa.Array]:
     """The result columns of one slice (the columns of ``Classification.to_frame``), as Arrow."""
     from chipclass.classification.result import INPUTS, STATUS
@@ -290,8 +252,11 @@ def _slice_columns(cl, destinations, day, headquarters, rules_dir) -> dict[str, 
     }
     for name, col in zip(cat.extra.column_names, cat.extra.columns):
         cols[name if name not in cols else f"{name} (input)"] = col.combine_chunks()
-    for dest, code in licence_codes(cl, destinations, day, headquarters, rules_dir).items():
-        cols[f"license_{dest}"] = pa.array(code == 1, mask=code < 0)
+    if destinations:  # the enforced view of licensing's one decision, without notes or text
+        res = licences(cl, destinations, day, headquarters, rules_dir=rules_dir, other=False, detail=False)
+        for dest in res.destinations:
+            code = res.required[res.rows_of(dest)]
+            cols[f"license_{dest}"] = pa.array(code == 1, mask=code < 0)
     return cols
 
 

@@ -84,6 +84,13 @@ class Framework:
                                 else "not in force on this date")}
 
 
+def _why(b: dict) -> str:
+    if b["kind"] == "pending":
+        return (f"in force from {b['effective'].isoformat()}, no compliance required before "
+                f"{b['until'].isoformat()}")
+    return f"not enforced from {b['since'].isoformat()} ({b['citation']})"
+
+
 def framework(as_of=None, rules_dir: str | None = None) -> Framework:
     """The Diffusion framework's figures and status on ``as_of`` (default today)."""
     day = as_date(as_of)
@@ -95,7 +102,7 @@ def framework(as_of=None, rules_dir: str | None = None) -> Framework:
             for key, rec in inst.file.diffusion.items()}
     written = inst.in_force(day)
     _, _, suspended = records_in_force(day, "enforced", rules_dir)
-    why = not_binding(day, rules_dir).get(inst.id, "")
+    why = "; ".join(_why(b) for b in not_binding(day, rules_dir).get(inst.id, []))
     sus = [i for i in load_instruments(rules_dir) if inst.id in i.file.suspends and i.effective <= day]
     if written and inst.compliance is not None and sus and sus[0].effective <= inst.compliance:
         why += (f"; suspended before its compliance date {inst.compliance.isoformat()}: "

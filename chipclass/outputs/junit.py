@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import xml.etree.ElementTree as ET
 
-from chipclass.outputs.sarif import column, licence_needed
+from chipclass.outputs.sarif import column
 
 __all__ = ["junit_xml", "Case"]
 
@@ -91,27 +91,26 @@ def score_cases(frame, meta: dict, hit, fail_on) -> list[Case]:
     return out
 
 
-def license_cases(frame, meta: dict, hit, fail_on) -> list[Case]:
-    """Test cases of a ``license`` table: one per device x destination."""
+def license_cases(frame, required, meta: dict, hit, fail_on) -> list[Case]:
+    """Test cases of a ``license`` table: one per device x destination; ``required`` is each
+    row's licence code (1 yes, 0 no, -1 unknown)."""
     import os
 
     classname = os.path.basename(meta["input"]) or meta["input"]
-    required = column(frame, "license_required")
     names = [str(x) for x in column(frame, "name")]
     dest = [str(x) for x in column(frame, "destination")]
     basis = column(frame, "basis")
     out = []
     for i in range(len(frame)):
-        state = licence_needed(required[i])
-        unknown, need = state is None, bool(state)
+        unknown, need = required[i] < 0, required[i] == 1
         failed = bool(hit[i]) if fail_on else need
         name = f"{names[i]} -> {dest[i]}"
+        why = basis[i] if isinstance(basis[i], str) else ""
         if failed:
-            why = basis[i] if isinstance(basis[i], str) else ""
             out.append(Case(classname, name, failure=("licence required" if need else "matches --fail-on")
                             + (f": {why}" if why else "")))
         elif unknown:
-            out.append(Case(classname, name, skipped="licence need cannot be decided (classification indeterminate)"))
+            out.append(Case(classname, name, skipped="licence need cannot be decided" + (f": {why}" if why else "")))
         else:
             out.append(Case(classname, name))
     return out

@@ -9,11 +9,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from chipclass.rules.licences import VIEWS
 from chipclass.outputs.tables import render_table, safe
 from chipclass.outputs.write import to_records
 
-__all__ = ["fleet_json", "sweep_summary_line", "explanation_text", "fmt_number", "licence_rows", "matrix_text", "matrix_cells", "licence_explain_lines",
+__all__ = ["fleet_json", "sweep_summary_line", "explanation_text", "fmt_number", 
            "headroom_text", "describe_headroom", "fleet_text", "tier_text", "model_text", "diff_text",
            "sweep_text", "stamp_lines", "envelope_text"]
 
@@ -87,107 +86,6 @@ def explanation_text(ex) -> str:
         lines.append(f"  {i['id']}: {i['citation']}, effective {i['effective']} [{i['confidence']}]"
                      f" — {i['title']}")
     return "\n".join(lines)
-
-
-def licence_rows(frame: pd.DataFrame) -> list[dict]:
-    """JSON-ready rows: lists for exceptions and rule sets, the other view nested."""
-    rows = []
-    for rec in to_records(frame):  # output formatting of device x destination rows
-        for other in VIEWS:
-            flag = f"{other}_differs"
-            if flag in rec:
-                differs = rec.pop(flag)
-                nested = {k[len(other) + 1:]: rec.pop(k) for k in list(rec) if k.startswith(other + "_")}
-                if nested.get("exceptions"):
-                    nested["exceptions"] = nested["exceptions"].split(" | ")
-                rec[other] = nested if differs else None
-        rec["exceptions"] = rec["exceptions"].split(" | ") if rec.get("exceptions") else []
-        rec["rule_sets"] = rec["rule_sets"].split("+") if rec.get("rule_sets") else []
-        rec["notes"] = rec["notes"].split(" | ") if rec.get("notes") else []
-        rows.append(rec)
-    return rows
-
-
-def matrix_cells(frame: pd.DataFrame) -> list[str]:
-    """The matrix symbol of each device x destination row of :func:`determine`'s table:
-    ``L`` (licence exceptions in brackets), ``-``, ``-!``, ``?``, with ``*`` where the other view
-    differs (the legend is in :func:`matrix_text`)."""
-    differs = [c for c in frame.columns if c.endswith("_differs")]
-
-    def cell(r):
-        if pd.isna(r.license_required):
-            text = "?"
-        elif r.license_required:
-            exc = [e.split(" (")[0] for e in str(r.exceptions).split(" | ")] if isinstance(r.exceptions, str) else []
-            text = "L" + (f" ({', '.join(exc)})" if exc else "")
-        else:
-            text = "-!" if bool(getattr(r, "note_requires_license", False)) else "-"
-        return text + ("*" if differs and getattr(r, differs[0]) else "")
-
-    return [cell(r) for r in frame.itertuples(index=False)]
-
-
-def matrix_text(frame: pd.DataFrame) -> str:
-    """Devices x destinations: L = licence required (exceptions in brackets), - = none,
-    -! = none under the ECCN rules but a product note says a licence is required,
-    ? = classification indeterminate, * = the other view (written/enforced) differs."""
-    cells = frame.assign(cell=matrix_cells(frame))
-    grid = cells.pivot(index="name", columns="destination", values="cell")
-    grid = grid.reindex(index=list(dict.fromkeys(frame["name"])), columns=list(dict.fromkeys(frame["destination"])))
-    eccn = frame.drop_duplicates("name").set_index("name")["clause"].astype(object)
-    status = frame.drop_duplicates("name").set_index("name")["status"].astype(str)
-    label = {n: (eccn[n] if isinstance(eccn[n], str) else ("?" if status[n] == "indeterminate" else "—"))
-             for n in grid.index}
-    final = frame.drop_duplicates("name").set_index("name")["eccn"].astype(object)
-    head = ["device", "ECCN", "3A090"] + list(grid.columns)
-    rows = [[n, final[n] if isinstance(final[n], str) else "?", label[n]] + [grid.loc[n, c] for c in grid.columns]
-            for n in grid.index]
-    widths = [max(len(str(x)) for x in col) for col in zip(head, *rows)]
-    lines = ["  ".join(str(x).ljust(w) for x, w in zip(head, widths)).rstrip(),
-             "  ".join("-" * w for w in widths)]
-    lines += ["  ".join(str(x).ljust(w) for x, w in zip(r, widths)).rstrip() for r in rows]
-    view = "enforced" if bool(frame["enforced"].iloc[0]) else "written"
-    hq = sorted(set(frame["headquarters"]) - set(frame["destination"]))
-    lines += ["", f"as of {frame['as_of'].iloc[0]}, {view} rules"
-              + (f"; buyer headquartered in {', '.join(hq)}" if hq else "; buyer headquartered in the destination"),
-              "L licence required (licence exceptions that could apply in brackets); - none; "
-              "-! none under the ECCN rules, but a product note below says a licence is required; "
-              "? classification indeterminate; * the " + ("written" if view == "enforced" else "enforced")
-              + " rules give another answer (see -f json)"]
-    notes = frame.dropna(subset=["notes"]).drop_duplicates(["name", "notes"])
-    for r in notes.itertuples(index=False):
-        lines.append(f"note [{r.name} -> {r.destination}]: {r.notes}")
-    if "general_notes" in frame.columns:
-        general = frame.dropna(subset=["general_notes"]).drop_duplicates(["destination", "general_notes"])
-        for text, grp in general.groupby("general_notes", sort=False):  # one line per note text
-            lines.append(f"note [every item -> {', '.join(grp['destination'])}]: {text}")
-    return "\n".join(lines) + "\n"
-
-
-def licence_explain_lines(rows: list[dict]) -> list[str]:
-    """The licence block of ``explain --to``."""
-    block = ["Licences (enforced rules; * where the written rules differ)"]
-    for r in rows:
-        need = {True: "licence required", False: "no licence", None: "indeterminate"}[r["license_required"]]
-        if r["license_required"] is False and r.get("note_requires_license"):
-            need = "no licence under the ECCN rules, but a product note says a licence is required (!)"
-        block.append(f"  -> {r['destination']} (buyer HQ {r['headquarters']}): {need}"
-                     + ("  *" if r.get("written") else ""))
-        block.append(f"       basis: {r['basis']}")
-        if r["exceptions"]:
-            block.append(f"       exceptions: {'; '.join(r['exceptions'])}")
-        if r.get("review_policy"):
-            block.append(f"       review policy: {r['review_policy']}")
-        if r.get("written"):
-            w = r["written"]
-            block.append(f"       written (not enforced): licence required={w.get('license_required')}; "
-                         f"{w.get('basis') or ''}; exceptions: {'; '.join(w.get('exceptions') or []) or 'none'}")
-        for note in r["notes"]:
-            block.append(f"       note: {note}")
-        for note in (r.get("general_notes") or "").split(" | "):
-            if note:
-                block.append(f"       note (every item): {note}")
-    return block
 
 
 def describe_headroom(row: dict) -> str:

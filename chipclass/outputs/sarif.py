@@ -23,14 +23,7 @@ from __future__ import annotations
 import json
 import os
 
-__all__ = ["score_sarif", "license_sarif", "column", "licence_needed", "SCHEMA_URI", "INDETERMINATE_RULE"]
-
-
-def licence_needed(value) -> bool | None:
-    """A ``license_required`` cell as True, False or None (undecidable: null, NA or NaN)."""
-    if value is None or str(value) in ("<NA>", "nan", "None") or (isinstance(value, float) and value != value):
-        return None
-    return bool(value)
+__all__ = ["score_sarif", "license_sarif", "column", "SCHEMA_URI", "INDETERMINATE_RULE"]
 
 
 def column(frame, name: str) -> list:
@@ -152,26 +145,26 @@ def score_sarif(frame, rules, meta: dict, hit) -> str:
     return _log(rules, meta, results)
 
 
-def license_sarif(frame, rules, meta: dict, hit, rows) -> str:
+def license_sarif(frame, required, rules, meta: dict, hit, rows) -> str:
     """The SARIF log of a ``license`` table: a result per device x destination that needs a
-    licence (``warning``) or cannot be decided (``note``); ``rows`` is each row's catalogue row
-    (from 1), ``hit`` the rows matching ``--fail-on`` (``error``)."""
+    licence (``warning``) or cannot be decided (``note``); ``required`` is each row's licence
+    code (1 yes, 0 no, -1 unknown: :class:`~chipclass.licensing.result.LicenceView`), ``rows``
+    each row's catalogue row (from 1), ``hit`` the rows matching ``--fail-on`` (``error``)."""
     index = _rule_index(rules)
-    required = column(frame, "license_required")
     clause = column(frame, "clause")
     names = [str(x) for x in column(frame, "name")]
     dest = [str(x) for x in column(frame, "destination")]
     basis = column(frame, "basis")
     results = []
     for i in range(len(frame)):
-        state = licence_needed(required[i])
-        if state is False:
+        if required[i] == 0:
             continue
         rule_id = clause[i] if isinstance(clause[i], str) else INDETERMINATE_RULE
         why = basis[i] if isinstance(basis[i], str) else ""
-        text = (f"{names[i]} to {dest[i]}: licence required as of {meta['as_of']} ({rule_id}; {why})" if state is not None
-                else f"{names[i]} to {dest[i]}: cannot be decided as of {meta['as_of']} (classification indeterminate)")
-        level = "error" if hit[i] else ("note" if state is None else "warning")
+        text = (f"{names[i]} to {dest[i]}: licence required as of {meta['as_of']} ({rule_id}; {why})"
+                if required[i] == 1
+                else f"{names[i]} to {dest[i]}: cannot be decided as of {meta['as_of']} ({why})")
+        level = "error" if hit[i] else ("note" if required[i] < 0 else "warning")
         results.append({"ruleId": rule_id, **({"ruleIndex": index[rule_id]} if rule_id in index else {}), "level": level,
                         "message": {"text": text}, "locations": [_location(meta["input"], int(rows[i]), names[i])],
                         "partialFingerprints": {"chipclassDevice/v1": f"{names[i]}|{dest[i]}"},

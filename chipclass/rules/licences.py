@@ -44,12 +44,7 @@ class Record:
     notification: str
     confidence: str
     still_enforced: bool
-
-    def label(self) -> str:
-        if self.kind == "exception":
-            extra = f", {self.notification}" if self.notification else ""
-            return f"{self.id} ({self.section}{extra})"
-        return self.basis
+    stance: str = ""        # review records: approval | denial | case-by-case | not determined
 
 
 def _parse_records(inst, groups: CountryGroups) -> list[Record]:
@@ -69,7 +64,8 @@ def _parse_records(inst, groups: CountryGroups) -> list[Record]:
                               " ".join(getattr(rec, "basis", "").split()),
                               " ".join(getattr(rec, "policy", "").split()), getattr(rec, "section", ""),
                               " ".join(getattr(rec, "text", "").split()), getattr(rec, "notification", ""),
-                              rec.confidence or inst.confidence, rec.still_enforced))
+                              rec.confidence or inst.confidence, rec.still_enforced,
+                              getattr(rec, "stance", "")))
     return out
 
 
@@ -109,20 +105,28 @@ def records_in_force(day: dt.date, view: str = "enforced", directory: str | None
     return list(records.values()), tuple(used), frozenset(suspended | pending)
 
 
-def not_binding(day: dt.date, directory: str | None = None) -> dict[str, str]:
-    """Instruments in force on ``day`` that do not bind in the enforced view -> why."""
+def binding(day: dt.date, directory: str | None = None) -> list[dict]:
+    """Instruments in force on ``day`` that do not bind in the enforced view, as records:
+    ``{instrument, kind: pending, effective, until}`` (no compliance required before ``until``)
+    or ``{instrument, kind: suspended, since, by, citation}`` (not enforced from ``since`` by the
+    instrument ``by``, whose citation is given)."""
     insts = [i for i in load_instruments(directory) if i.in_force(day)]
     by = {s: i for i in insts for s in i.file.suspends}
-    out = {}
+    out = []
     for i in insts:
-        reasons = []
         if i.compliance is not None and day < i.compliance:
-            reasons.append(f"in force from {i.effective.isoformat()}, no compliance required before "
-                           f"{i.compliance.isoformat()}")
+            out.append({"instrument": i.id, "kind": "pending", "effective": i.effective, "until": i.compliance})
         if i.id in by:
-            reasons.append(f"not enforced from {by[i.id].effective.isoformat()} ({by[i.id].citation})")
-        if reasons:
-            out[i.id] = "; ".join(reasons)
+            out.append({"instrument": i.id, "kind": "suspended", "since": by[i.id].effective, "by": by[i.id].id,
+                        "citation": by[i.id].citation})
+    return out
+
+
+def not_binding(day: dt.date, directory: str | None = None) -> dict[str, list[dict]]:
+    """:func:`binding` grouped by instrument id."""
+    out: dict[str, list[dict]] = {}
+    for b in binding(day, directory):
+        out.setdefault(b["instrument"], []).append(b)
     return out
 
 

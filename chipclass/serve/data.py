@@ -189,13 +189,10 @@ def destinations(text: str | None) -> list[str]:
 def design_answer(form: dict, rules_dir: str | None = None) -> dict:
     """Everything the design page answers for a spec form: the explanation (dict and text), the
     licences per destination and the foundry presumption (as ``explain --to ... --view foundry``)."""
-    from chipclass.licensing.determine import determine
+    from chipclass.licensing.determine import decide
     from chipclass.licensing.foundry import DESIGNERS, presumption
-    from chipclass.outputs.reports import (
-        foundry_lines,
-        licence_explain_lines,
-        licence_rows,
-    )
+    from chipclass.outputs.licence import licence_explain_lines, licence_rows
+    from chipclass.outputs.reports import foundry_lines
 
     as_of = form.get("as_of") or None
     name = str(form.get("name") or "design").strip() or "design"
@@ -203,11 +200,11 @@ def design_answer(form: dict, rules_dir: str | None = None) -> dict:
     dests = destinations(form.get("to"))
     rows = []
     if dests:
-        frame = determine(ex.catalogue, dests, form.get("headquarters") or None, as_of,
-                          view=form.get("view") or "enforced", rules_dir=rules_dir)
-        rows = licence_rows(frame)
+        res = decide(ex.catalogue, dests, form.get("headquarters") or None, as_of,
+                     view=form.get("view") or "enforced", rules_dir=rules_dir)
+        rows = licence_rows(res)
         ex.extra["licenses"] = rows
-        ex.extra.setdefault("text_blocks", []).append(licence_explain_lines(rows))
+        ex.extra.setdefault("text_blocks", []).append(licence_explain_lines(res, rows))
     try:
         frames = [presumption(ex.catalogue, as_of, designer=d, rules_dir=rules_dir) for d in DESIGNERS]
     except ChipclassError as exc:  # no foundry presumption in the rules of that date
@@ -268,12 +265,18 @@ def envelope_polygons(form: dict, rules_dir: str | None = None) -> list[list[lis
 def licence_matrix(cat: Catalogue, dests: list[str], headquarters: str | None, as_of, view: str,
                    rules_dir: str | None = None) -> dict:
     """The device x destination matrix of ``chipclass license``: symbols, rows and the text."""
-    from chipclass.licensing.determine import determine
-    from chipclass.outputs.reports import licence_rows, matrix_cells, matrix_text
+    from chipclass.licensing.determine import decide
+    from chipclass.outputs.licence import (
+        licence_frame,
+        licence_rows,
+        matrix_cells,
+        matrix_text,
+    )
 
-    frame = determine(cat, dests, headquarters, as_of, view=view, rules_dir=rules_dir)
-    rows = licence_rows(frame)
-    for row, cell in zip(rows, matrix_cells(frame)):
+    res = decide(cat, dests, headquarters, as_of, view=view, rules_dir=rules_dir)
+    frame = licence_frame(res)
+    rows = licence_rows(res, frame)
+    for row, cell in zip(rows, matrix_cells(res)):
         row["cell"] = cell
     by_device: OrderedDict[str, dict] = OrderedDict()
     for row in rows:
@@ -288,7 +291,7 @@ def licence_matrix(cat: Catalogue, dests: list[str], headquarters: str | None, a
                 general[row["general_notes"]].append(row["destination"])
     return {"destinations": list(dict.fromkeys(r["destination"] for r in rows)), "devices": list(by_device.values()),
             "general": [{"text": t, "destinations": d} for t, d in general.items()],
-            "text": matrix_text(frame), "frame": frame}
+            "text": matrix_text(res), "frame": frame, "rows": rows, "result": res}
 
 
 def device_explanation(ds: Dataset, name: str, as_of, rules_dir: str | None = None) -> dict:

@@ -12,9 +12,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+import chipclass.serve.data as data  # noqa: PLR0402 - the module, not the package (no import cycle)
+import chipclass.serve.maps as maps  # noqa: PLR0402
 from chipclass.core.errors import ChipclassError, InputError
-from chipclass.serve import data, maps
-from chipclass.serve.app import (
+from chipclass.serve.web import (
     attachment,
     json_response,
     one_line,
@@ -241,17 +242,22 @@ class Handlers:
 
     def _licence_bytes(self, q: dict, fmt: str):
         """As ``chipclass license FILE --to ... -f FMT``."""
-        from chipclass.outputs.reports import licence_rows
+        from chipclass.classification.logic import bit_names
         from chipclass.outputs.write import frame_bytes, json_text
 
         ds = self.site.store.get(q.get("data"))
-        matrix = data.licence_matrix(ds.catalogue, data.destinations(q.get("to") or "CN"), q.get("headquarters") or None,
-                                     q.get("date") or None, q.get("view") or "enforced", self.rules_dir)
-        frame = matrix["frame"]
-        as_of = str(frame["as_of"].iloc[0])
-        meta = None if fmt == "csv" else self._meta(ds, list(frame["rule_sets"].astype(str).unique()), as_of)
+        matrix = data.licence_matrix(ds.catalogue, data.destinations(q.get("to") or "CN"),
+                                     q.get("headquarters") or None, q.get("date") or None,
+                                     q.get("view") or "enforced", self.rules_dir)
+        res, frame = matrix["result"], matrix["frame"]
+        as_of = res.day.isoformat()
+        meta = None
+        if fmt != "csv":  # the instruments each row relied on, as the command's audit fields
+            used = ["+".join(bit_names(b, res.view.instrument_ids))
+                    for b in dict.fromkeys(res.view.instruments.tolist()) if b]
+            meta = self._meta(ds, used or [res.classification.rules.id], as_of)
         if fmt == "json":
-            return json_text({"meta": meta, "rows": licence_rows(frame)}).encode("utf-8"), f"licences-{as_of}"
+            return json_text({"meta": meta, "rows": matrix["rows"]}).encode("utf-8"), f"licences-{as_of}"
         return frame_bytes(frame, fmt, meta=meta), f"licences-{as_of}"
 
     def _headroom_bytes(self, q: dict, fmt: str):

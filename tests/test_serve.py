@@ -140,6 +140,14 @@ def test_design_system_contains_an_ic(client):
     assert fields(r.text)["eccn"] == "4A090.a"
 
 
+def test_design_licence_shows_the_matrix_symbol(client):
+    # H20 to CN on 2025-06-01: 3A991.p needs no licence under the ECCN rules, but the product note
+    # of 2025-04-09 (NVIDIA Form 8-K, rule data product_notes.toml) says one is required: "-!"
+    r = client.post("/api/design", data={**H20, "to": "CN", "as_of": "2025-06-01"})
+    row = re.search(r'data-dest="CN">([^<]*)</td><td class="lic-False">([^<]*)<', r.text)
+    assert row.groups() == ("no", "-!")
+
+
 def test_design_bad_cell_is_one_line(client):
     r = client.post("/api/design", data={**H20, "fp8": "1,5 PFLOPS"})
     line = error_line(r.text)

@@ -191,7 +191,7 @@ def design_answer(form: dict, rules_dir: str | None = None) -> dict:
     licences per destination and the foundry presumption (as ``explain --to ... --view foundry``)."""
     from chipclass.licensing.determine import decide
     from chipclass.licensing.foundry import DESIGNERS, presumption
-    from chipclass.outputs.licence import licence_explain_lines, licence_rows
+    from chipclass.outputs.licence import licence_explain_lines, licence_rows, matrix_cells
     from chipclass.outputs.reports import foundry_lines
 
     as_of = form.get("as_of") or None
@@ -205,6 +205,7 @@ def design_answer(form: dict, rules_dir: str | None = None) -> dict:
         rows = licence_rows(res)
         ex.extra["licenses"] = rows
         ex.extra.setdefault("text_blocks", []).append(licence_explain_lines(res, rows))
+        rows = [{**row, "cell": cell} for row, cell in zip(rows, matrix_cells(res))]
     try:
         frames = [presumption(ex.catalogue, as_of, designer=d, rules_dir=rules_dir) for d in DESIGNERS]
     except ChipclassError as exc:  # no foundry presumption in the rules of that date

@@ -190,6 +190,7 @@ def bench_size(n: int, tmp: str, baseline_per_row: float | None) -> dict:
     from chipclass.core.catalogue import from_table
     from chipclass.core.readers import read_table
     from chipclass.classification.engine import classify
+    from chipclass.outputs.table import score_arrow
     from chipclass.outputs.write import write_table
     from chipclass.rules.instruments import rules_in_force
 
@@ -205,7 +206,7 @@ def bench_size(n: int, tmp: str, baseline_per_row: float | None) -> dict:
     t_norm, cat = timed(lambda: from_table(raw, csv_path), rep)
     t_score, result = timed(lambda: classify(cat, rules), rep)
     out_csv = os.path.join(tmp, f"out-{n}.csv")
-    t_write, _ = timed(lambda: write_table(result.to_arrow(), "csv", out_csv), rep)
+    t_write, _ = timed(lambda: write_table(score_arrow(result), "csv", out_csv), rep)
     input_mb = raw.nbytes / 2**20
 
     e2e_code = (f"from chipclass.cli import main\n"
@@ -269,7 +270,7 @@ def bench_size(n: int, tmp: str, baseline_per_row: float | None) -> dict:
         res["naive_rows_per_s"] = 1 / baseline_per_row
         res["ratio_score_over_naive"] = (n / t_score) * baseline_per_row
     try:
-        from chipclass.design.sweep import sweep
+        from chipclass.api import sweep
         if n == 10**7:
             base = {"fp8": "296 TFLOPS", "die_area": 814}
             t_sweep, out = timed(lambda: sweep(base, {"fp8": np.linspace(100, 2000, 3163),
@@ -287,7 +288,8 @@ def bench_design(tmp: str, variants: int, headroom_rows: int = 10**6) -> dict:
     """Sweep to Parquet end to end vs a pyarrow write of the same table; --to cost; headroom."""
     from chipclass.core.readers import load, spec_catalogue
     from chipclass.design.headroom import headroom
-    from chipclass.design.sweep import expand, run, write_parquet
+    from chipclass.design.sweep import expand
+    from chipclass.outputs.sweep import run, write_parquet
     from chipclass.rules.instruments import rules_in_force
 
     side = int(round(variants ** 0.5))
@@ -309,7 +311,7 @@ def bench_design(tmp: str, variants: int, headroom_rows: int = 10**6) -> dict:
     plain, plain_cpu = min(e2e([]) for _ in range(2))
     to_cn, to_cn_cpu = min(e2e(["--to", "CN"]) for _ in range(2))
     script = (f"import pyarrow.parquet as pq\nt = pq.read_table({out!r})\n"
-              f"from chipclass.design.sweep import write_parquet\nwrite_parquet(t, {out + '.copy'!r})")
+              f"from chipclass.outputs.sweep import write_parquet\nwrite_parquet(t, {out + '.copy'!r})")
     floor = run_process(script)
     rules = rules_in_force("2025-06-01")
     base = spec_catalogue("base", fp8=296, die_area=814)

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 from chipclass.classification import engine
 from chipclass.core.readers import load, spec_catalogue
+from chipclass.outputs.table import score_frame
 from chipclass.rules.instruments import rules_in_force
 
 __all__ = ["load", "score", "score_stream", "diff", "tpp", "spec_catalogue", "classify_spec", "explain",
-           "classify", "envelope", "licences", "license_table"]
+           "classify", "envelope", "licences", "license_table", "sweep"]
 
 #: Canonical unit of each numeric result, for Quantity outputs.
 RESULT_UNITS = {"tpp": "dimensionless", "performance_density": "1/mm**2",
@@ -44,7 +45,7 @@ def classify(data, as_of=None, *, bit_lengths: dict[str, int] | None = None,
     Returns
     -------
     chipclass.classification.result.Classification
-        Codes and float64 arrays; ``.to_frame()`` for a table, and an HTML view in Jupyter.
+        Codes and float64 arrays; ``chipclass.outputs.table.score_frame(result)`` for a table, and an HTML view in Jupyter.
 
     Raises
     ------
@@ -91,7 +92,7 @@ def score(data, as_of=None, *, bit_lengths: dict[str, int] | None = None, rules_
     """
     import pandas as pd
 
-    frame = classify(data, as_of, bit_lengths=bit_lengths, rules_dir=rules_dir).to_frame()
+    frame = score_frame(classify(data, as_of, bit_lengths=bit_lengths, rules_dir=rules_dir))
     if isinstance(data, pd.DataFrame):
         frame.index = data.index
         for col in data.columns:
@@ -130,7 +131,7 @@ def score_stream(path, as_of=None, *, batch_rows: int = 1 << 20,
 
     rules = rules_in_force(as_of, rules_dir)
     for cat in iter_catalogue(path, batch_rows=batch_rows):
-        yield engine.classify(cat, rules, bit_lengths).to_frame()
+        yield score_frame(engine.classify(cat, rules, bit_lengths))
 
 
 def diff(data, from_date, to_date, *, rules_dir: str | None = None, bit_lengths: dict[str, int] | None = None):
@@ -163,7 +164,7 @@ def diff(data, from_date, to_date, *, rules_dir: str | None = None, bit_lengths:
     old = engine.classify(cat, rules_in_force(from_date, rules_dir), bit_lengths)
     new = engine.classify(cat, rules_in_force(to_date, rules_dir), bit_lengths)
     rows = np.flatnonzero((old.label() != new.label()) | (old.eccn_text() != new.eccn_text()))
-    before, after = old.to_frame(), new.to_frame()
+    before, after = score_frame(old), score_frame(new)
     out = pd.DataFrame({"name": after["name"].iloc[rows].to_numpy()})
     for side, frame in (("from", before), ("to", after)):
         for k in ("eccn", "clause", "status"):
@@ -241,7 +242,7 @@ def classify_spec(as_of=None, name: str = "spec", *, rules_dir: str | None = Non
 
     from chipclass.core.units import ureg
 
-    frame = engine.classify(spec_catalogue(name, **specs), rules_in_force(as_of, rules_dir), bit_lengths).to_frame()
+    frame = score_frame(engine.classify(spec_catalogue(name, **specs), rules_in_force(as_of, rules_dir), bit_lengths))
     row = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in frame.iloc[0].to_dict().items()}
     if any(isinstance(v, ureg.Quantity) for v in specs.values()):
         for key, unit in RESULT_UNITS.items():
@@ -360,3 +361,30 @@ def license_table(data, destinations, headquarters: str | None = None, as_of=Non
 
     return licence_frame(licences(data, destinations, headquarters, as_of, view=view, rules_dir=rules_dir,
                                   bit_lengths=bit_lengths))
+
+
+def sweep(base, vary: dict, as_of=None, *, method: str = "grid", samples: int | None = None,
+          seed: int = 0, summary_only: bool = False, rules_dir: str | None = None) -> "pd.DataFrame":
+    """Score every variant of ``base`` (a one-row catalogue or a dict of specs).
+
+    ``vary`` maps spec names to arrays (canonical units) or range strings ('200:600:5').
+    Returns one row per variant (the ``variant`` index and the varied specs as columns), or
+    with ``summary_only`` the counts per result.
+    """
+    import numpy as np
+
+    from chipclass.design.sweep import expand, parse_range
+    from chipclass.outputs.table import score_frame
+
+    if isinstance(base, dict):
+        base = spec_catalogue(str(base.get("name", "base")), **{k: v for k, v in base.items() if k != "name"})
+    else:
+        base = load(base)
+    ranges = {}
+    for k, v in vary.items():
+        if isinstance(v, str):
+            k, v = parse_range(f"{k}={v}")
+        ranges[k] = np.asarray(v, dtype=np.float64)
+    variants = expand(base, ranges, method, samples, seed)
+    result = engine.classify(variants, rules_in_force(as_of, rules_dir))
+    return result.summary() if summary_only else score_frame(result)

@@ -22,6 +22,7 @@ import pyarrow as pa
 from chipclass.core.catalogue import from_frame
 from chipclass.classification.engine import classify
 from chipclass.core.errors import InputError
+from chipclass.outputs.table import score_frame
 from chipclass.rules.instruments import rules_in_force
 
 __all__ = ["score", "score_files"]
@@ -46,7 +47,7 @@ def score(ddf, as_of=None, *, bit_lengths: dict[str, int] | None = None, rules_d
     rules = rules_in_force(as_of, rules_dir)
 
     def part(df: pd.DataFrame) -> pd.DataFrame:
-        return _plain(classify(from_frame(df, source=source), rules, bit_lengths).to_frame())
+        return _plain(score_frame(classify(from_frame(df, source=source), rules, bit_lengths)))
 
     return ddf.map_partitions(part, meta=part(ddf._meta))
 
@@ -59,7 +60,7 @@ def _score_file(path: str, rules, bit_lengths):
 
     try:
         cat = read_catalogue(path)
-        frame = _plain(classify(cat, rules, bit_lengths).to_frame())
+        frame = _plain(score_frame(classify(cat, rules, bit_lengths)))
         return frame, pd.util.hash_pandas_object(cat.names.astype(object), index=False).to_numpy(), None
     except InputError as exc:
         return None, None, exc.to_dict()

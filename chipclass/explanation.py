@@ -11,6 +11,7 @@ import pandas as pd
 from chipclass.core.catalogue import DEVICE_TYPES, Catalogue
 from chipclass.classification.engine import classify, compute_metrics, evaluate
 from chipclass.core.formats import BIT_LENGTH, FORMATS, NOTES
+from chipclass.outputs.table import score_frame
 from chipclass.rules.instruments import RuleSet
 
 __all__ = ["Explanation", "explain_row"]
@@ -53,7 +54,7 @@ class Explanation:
 def explain_row(cat: Catalogue, index: int, rules: RuleSet, bit_lengths: dict | None = None) -> Explanation:
     one = cat.take([index])
     m = compute_metrics(one, bit_lengths)
-    frame = classify(one, rules, bit_lengths, metrics=m).to_frame()
+    frame = score_frame(classify(one, rules, bit_lengths, metrics=m))
     ev = evaluate(rules, m, one.device_type)
     m = ev.metrics
     formats = []

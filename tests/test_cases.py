@@ -65,11 +65,12 @@ def _foundry_case(instrument, as_of, case):
 
     in_force = [v[1].id for v in rules_in_force(as_of).foundry.values()]
     assert (instrument in in_force) != bool(case.get("before_instrument")), in_force
-    row = presumption(pd.DataFrame([{"name": case["name"], **case["specs"]}]), as_of,
-                      designer=case.get("designer", "none"), applied_on=case.get("applied_on")).iloc[0]
+    res = presumption(pd.DataFrame([{"name": case["name"], **case["specs"]}]), as_of,
+                      designer=case.get("designer", "none"), applied_on=case.get("applied_on"))
+    row = res.frame.iloc[0]
     want = case["presumed"]
-    got = None if pd.isna(row["presumed_3a090a"]) else bool(row["presumed_3a090a"])
-    assert got == want, (row["overcome_by"], row["designer_note"], row["needs"])
+    got = None if pd.isna(row["presumed"]) else bool(row["presumed"])
+    assert got == want, (row["designer_reason"], row["count_overcomes"], row["needs"])
     if "limit" in case:
         assert row["count_limit_bn"] == case["limit"]
 

@@ -13,6 +13,7 @@ from junitparser import Failure, JUnitXml, Skipped
 
 import chipclass
 from chipclass.cli import main
+from chipclass.outputs.table import score_arrow, score_frame
 
 from .conftest import write
 
@@ -204,8 +205,8 @@ def test_to_arrow_equals_to_frame(tmp_path, as_of, chips_csv):
 
     for path in (chips_csv, write(tmp_path, PASS)):
         result = chipclass.classify(path, as_of)
-        frame = result.to_frame()
-        table = result.to_arrow()
+        frame = score_frame(result)
+        table = score_arrow(result)
         assert table.column_names == list(frame.columns)
         back = table.to_pandas()
         for col in frame.columns:
@@ -224,8 +225,8 @@ def test_score_file_bytes_as_the_pandas_writer(tmp_path, fmt, chips_csv):
 
     result = chipclass.classify(chips_csv, "2025-06-01")
     a, b = tmp_path / f"a.{fmt}", tmp_path / f"b.{fmt}"
-    write_frame(result.to_frame(), fmt, str(a))
-    write_table(result.to_arrow(), fmt, str(b))
+    write_frame(score_frame(result), fmt, str(a))
+    write_table(score_arrow(result), fmt, str(b))
     if fmt == "csv":
         assert a.read_bytes() == b.read_bytes()
     else:
@@ -274,6 +275,7 @@ import pytest
 from click.testing import CliRunner
 
 from chipclass.cli import main
+from chipclass.outputs.table import score_arrow, score_frame
 from chipclass.outputs.write import guard_csv  # noqa: E402
 
 CHIPCLASS = shutil.which("chipclass") or os.path.join(os.path.dirname(sys.executable), "chipclass")

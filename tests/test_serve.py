@@ -240,6 +240,7 @@ def test_catalogue_search_filter_sort(client):
 def test_device_page_cites_its_rules(client):
     r = client.get("/device?name=H20&date=2025-06-01")
     assert "88 FR 73458" in r.text and "Headroom" in r.text and "tomshardware" in r.text
+    assert 'id="figure-sources"' in r.text  # data/sources.csv: every figure of the row with its source
     missing = client.get("/device?name=H2O")
     assert missing.status_code == 400 and "H2O" in error_line(missing.text)
 

@@ -10,7 +10,8 @@ from click.testing import CliRunner
 import chipclass
 import chipclass.api
 from chipclass.cli import main
-from chipclass.design.sweep import expand, parse_range, sweep
+from chipclass.api import sweep
+from chipclass.design.sweep import expand, parse_range
 
 from .conftest import CHIPS
 
@@ -126,7 +127,9 @@ def test_size_is_refused_before_allocation():
 def test_licence_columns_equal_the_full_determination(tmp_path):
     # the lean per-destination licence of a sweep equals `license_required` of determine()
     from chipclass.api import license_table as determine
-    from chipclass.design.sweep import expand, run
+    from chipclass.design.sweep import expand
+    from chipclass.outputs.sweep import run
+    from chipclass.outputs.table import score_frame
     from chipclass.rules.instruments import rules_in_force
     cat = chipclass.api.load(str(CHIPS))
     for day in ("2023-06-01", "2025-03-01", "2026-02-01", "2026-08-01"):
@@ -137,7 +140,7 @@ def test_licence_columns_equal_the_full_determination(tmp_path):
             table, _ = run(v, rules_in_force(day), destinations=dests)
             full = determine(v, dests, None, day)
             from chipclass.classification.engine import classify as classify_engine
-            frame = classify_engine(v, rules_in_force(day)).to_frame()
+            frame = score_frame(classify_engine(v, rules_in_force(day)))
             assert [c for c in table.column_names if not c.startswith("license_")] == list(frame.columns)
             for col in ("eccn", "eccn_note", "clause", "status"):
                 assert table.column(col).to_pylist() == frame[col].astype(object).where(frame[col].notna(), None).tolist()
@@ -158,8 +161,8 @@ def test_quiet_and_no_progress_in_a_pipe(tmp_path):
 
 
 def test_parquet_written_slice_by_slice_equals_the_in_memory_result(tmp_path, monkeypatch):
-    from chipclass.design import sweep as sweep_mod
-    monkeypatch.setattr(sweep_mod, "SLICE", 7)  # many slices, a short last one
+    from chipclass.outputs import sweep as sweep_out
+    monkeypatch.setattr(sweep_out, "SLICE", 7)  # many slices, a short last one
     out = tmp_path / "s.parquet"
     args = ["sweep", "H20", "--catalogue", str(CHIPS), "--vary", "fp8=100:900:9", "--vary", "die_area=300:1200:11",
             "--to", "CN", "--as-of", "2025-06-01", "-q"]

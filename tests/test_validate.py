@@ -21,7 +21,7 @@ def test_shipped_catalogue_is_broad_sourced_and_valid():
     assert {"NVIDIA", "AMD", "Intel", "Google", "AWS", "Huawei", "Cambricon", "Biren", "Moore Threads",
             "MetaX", "Cerebras", "Tenstorrent", "Microsoft", "Meta", "Tesla"} <= vendors
     assert (cat.device_type == 1).sum() >= 10  # HBM stacks for 3A090.c, HBM2 to HBM4
-    for column in ("vendor", "market", "status", "launch_year", "source", "source_note"):
+    for column in ("vendor", "market", "status", "launch_year", "source"):  # source_note: a remark, may be empty
         assert None not in cat.extra.column(column).to_pylist(), column
 
 
@@ -198,3 +198,63 @@ def test_cli_check_reports_every_problem(tmp_path):
     assert r.exit_code == 2
     assert r.output.count("chipclass: error:") == 4
     assert "row 1, column 'tpp_published'" in r.output and "value 'consumer'" in r.output
+
+
+# Issue 22 corrections. Max 1100: bf16 = Max 1550 bf16 839 (Intel, via the row's source) x 56/128
+# Xe cores x 1.55/1.6 GHz = 355.6 TFLOPS -> TPP 355.6 x 16 = 5,690 >= 4,800: 3A090.a.1 under the
+# rules in force from 2023-11-17 (no interconnect test any more). Blackhole p150: 332 TFLOPS BF16
+# (awesomeagents.ai, press) -> TPP 5,312 -> 3A090.a.1. B300: 2,250 = the datasheet's sparse
+# 4,500 / 2. Wormhole: 2 x QSFP-DD 400GbE (Tenstorrent specifications page) = 200 GB/s.
+# HGX B300: 8 x the B300 row's 270 GB (NVIDIA Blackwell Ultra datasheet, HGX SKU).
+def test_issue_22_corrected_rows():
+    out = chipclass.score(str(CHIPS), as_of="2023-11-17").set_index("name")
+    assert out.loc["Data Center GPU Max 1100", "tpp"] == pytest.approx(5690, rel=0.001)
+    assert out.loc["Data Center GPU Max 1100", "clause"] == "3A090.a.1"
+    # The day before, the Oct 2022 rule also needs the interconnect rate, which Intel does not
+    # publish for the Max 1100: indeterminate, not "not controlled".
+    before = chipclass.score(str(CHIPS), as_of="2023-11-16").set_index("name")
+    assert before.loc["Data Center GPU Max 1100", "status"] == "indeterminate"
+    later = chipclass.score(str(CHIPS), as_of="2025-06-01").set_index("name")
+    assert later.loc["Blackhole p150", "tpp"] == pytest.approx(5312)
+    assert later.loc["Blackhole p150", "clause"] == "3A090.a.1"
+    cat = load(str(CHIPS))
+    row = {n: i for i, n in enumerate(cat.names)}
+    assert cat.values["fp16"][row["B300"]] == cat.values["bf16"][row["B300"]] == 2250
+    assert cat.values["interconnect_bandwidth"][row["Wormhole n300"]] == 200
+    assert cat.values["interconnect_bandwidth"][row["Wormhole n150"]] == 200
+    assert cat.values["transistor_count"][row["MI210"]] == 29.1  # AnandTech table: 29.1B
+    r = row["Rubin CPX"]
+    assert cat.values["fp4_sparse"][r] == 30000 and cat.values["fp4"][r] != cat.values["fp4"][r]  # NaN
+    systems = load(str(SYSTEMS))
+    s = list(systems.names).index("HGX B300")
+    assert systems.values["memory"][s] == 8 * cat.values["memory"][row["B300"]]
+
+
+# Every part issue 22 names, under its vendor (the catalogue name; the issue's "Siyuan 590/690"
+# are Cambricon's MLU590/MLU690, "T-Head PPU" is the Zhenwu 810E, "RTX PRO 6000D / B40" one card,
+# "Sophgo" the Sophon SC1 card, "Hygon BW" the DCU BW200 and BW1000).
+ISSUE_22 = {"Maia 200": "Microsoft", "MI455X": "AMD", "Rubin Ultra": "NVIDIA", "MTIA 300": "Meta",
+            "MLU590": "Cambricon", "MTT S5000": "Moore Threads", "REBEL-Quad": "Rebellions", "ATOM": "Rebellions",
+            "RNGD": "FuriosaAI", "Blackhole p100a": "Tenstorrent", "Ascend 910A Pro": "Huawei",
+            "Ascend 910A Premium": "Huawei", "Ascend 910B Pro": "Huawei", "Kunlun RG800": "Baidu Kunlunxin",
+            "MXN100": "MetaX", "MLU370-S8": "Cambricon", "H20E": "NVIDIA", "RTX PRO 6000D": "NVIDIA",
+            "Zhenwu 810E (PPU)": "Alibaba T-Head", "Gaudi 3 China PCIe (HL-388)": "Intel", "MI430X": "AMD",
+            "Sohu": "Etched", "AI200": "Qualcomm", "AI250": "Qualcomm", "MXC600": "MetaX", "MXC550": "MetaX",
+            "Huashan": "Moore Threads", "Kunlun P800": "Baidu Kunlunxin", "MLU690": "Cambricon",
+            "Data Center GPU Max 1450": "Intel", "Trainium4": "AWS", "TPU 8t": "Google", "TPU 8i": "Google",
+            "SN40L": "SambaNova", "SN50": "SambaNova", "Sophon SC1": "Sophgo", "BR106": "Biren", "BR110": "Biren",
+            "Enflame S60": "Enflame", "Enflame L600": "Enflame", "DCU BW200": "Hygon", "DCU BW1000": "Hygon"}
+
+
+def test_issue_22_parts_present_under_their_vendor_and_classified():
+    cat = load(str(CHIPS))
+    assert len(cat) >= 190  # issue 22
+    vendor = dict(zip(cat.names, cat.extra.column("vendor").to_pylist()))
+    assert {n: vendor.get(n) for n in ISSUE_22} == ISSUE_22
+    out = chipclass.score(str(CHIPS), as_of="2026-06-01").set_index("name")
+    # Published figures decide (Microsoft: 10.145 PF FP4 / 5.072 PF FP8 -> TPP 40,580; Meta MTIA 300:
+    # 1.2 PF FP8 -> 9,600; FuriosaAI RNGD: 512 TFLOPS FP8 on 653 mm2 -> TPP 4,096, PD 6.27 -> a.2).
+    assert out.loc["Maia 200", "clause"] == "3A090.a.1" and out.loc["MTIA 300", "tpp"] == pytest.approx(9600)
+    assert out.loc["RNGD", "clause"] == "3A090.a.2"
+    # A named part without published compute is indeterminate, not silently "not controlled".
+    assert out.loc["Huashan", "status"] == "indeterminate" and out.loc["Kunlun P800", "status"] == "indeterminate"

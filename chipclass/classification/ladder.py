@@ -22,13 +22,15 @@ step read from the rule data in force (``[[system]]``, ``[[z]]``, ``[[fallback]]
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from chipclass.core.catalogue import DEVICE_TYPES, Catalogue
 from chipclass.classification.logic import any_of, bit_names, falls_under_any
 from chipclass.core.errors import InputError
 
-__all__ = ["ladder", "fill_systems", "text_column"]
+__all__ = ["ladder", "fill_systems", "text_column", "LadderNote"]
 
 
 def text_column(cat: Catalogue, name: str) -> np.ndarray | None:
@@ -94,80 +96,109 @@ def fill_systems(cat: Catalogue, reference: Catalogue | None = None) -> Catalogu
                      extra=cat.extra, source=cat.source, headers=headers, warnings=cat.warnings)
 
 
+class LadderNote(NamedTuple):
+    """Why a row got its final ECCN, as a code: ``kind`` is ``system`` (a system containing an
+    IC of a 3A090 paragraph), ``z`` (a .z item, ``licensed_as`` the paragraph it meets),
+    ``base`` (the ``base_eccn`` given; no .z paragraph applies), ``fallback`` (an entry for
+    items outside 3A090 is met), ``fallback_unknown`` (it cannot be decided: ``missing`` bits
+    over :data:`~chipclass.classification.logic.INPUTS`) or ``residual``; ``record`` is the rule
+    record that decided (None for ``base``). :mod:`chipclass.outputs.words` says it in words."""
+
+    kind: str
+    eccn: str
+    record: object = None
+    licensed_as: str = ""
+    missing: int = 0
+
+
 class _Labels:
     def __init__(self):
-        self.items: list[str] = []
+        self.items: list = []
 
-    def code(self, label: str) -> int:
+    def code(self, label) -> int:
         if label not in self.items:
             self.items.append(label)
         return self.items.index(label)
 
 
-def ladder(cl) -> None:
-    """Fill ``cl.final``, ``cl.licensed_as`` and ``cl.final_note`` (codes into
-    ``cl.final_labels`` / ``cl.note_labels``) from the ladder records of ``cl.rules``."""
-    rules, cat, n = cl.rules, cl.catalogue, len(cl)
-    labels, notes = _Labels(), _Labels()
-    note = np.full(n, -1, dtype=np.int16)
-    # the 3A090 paragraph codes map straight onto labels (no string work per row)
+class _Ladder:
+    """The state of one ladder run: codes per row and the labels and notes they index."""
+
+    def __init__(self, cl):
+        self.cl, self.n = cl, len(cl)
+        self.labels, self.notes = _Labels(), _Labels()
+        self.note = np.full(self.n, -1, dtype=np.int16)
+        # the 3A090 paragraph codes map straight onto labels (no string work per row)
+        lookup = np.array([self.labels.code(p) for p in cl.eccns] + [-1], dtype=np.int16)
+        self.final = lookup[cl.eccn]
+        self.licensed = None
+
+    def set(self, rows, eccn: str, note: LadderNote, licensed: bool = False) -> None:
+        self.final[rows] = self.labels.code(eccn)
+        if licensed:
+            self.licensed[rows] = self.final[rows]
+        self.note[rows] = self.notes.code(note)
+
+
+def _systems(st: _Ladder) -> None:
+    cl = st.cl
     paragraphs = cl.eccns
-    lookup = np.array([labels.code(p) for p in paragraphs] + [-1], dtype=np.int16)
-    final = lookup[cl.eccn]
-    system = cat.device_type == DEVICE_TYPES.index("system")
-    for s in rules.systems:
-        if s.contains not in paragraphs:
-            continue
-        m = system & (cl.eccn == paragraphs.index(s.contains))
-        if m.any():
-            final[m] = labels.code(s.eccn)
-            note[m] = notes.code(f"{s.eccn}: {' '.join(s.text.split())}")
-    licensed = final.copy()
+    system = cl.catalogue.device_type == DEVICE_TYPES.index("system")
+    for s in cl.rules.systems:
+        if s.contains in paragraphs:
+            m = system & (cl.eccn == paragraphs.index(s.contains))
+            if m.any():
+                st.set(m, s.eccn, LadderNote("system", s.eccn, s))
 
-    base = text_column(cat, "base_eccn")
-    has_base = base is not None
-    base = np.full(n, "", dtype=object) if base is None else base
-    current = np.asarray(labels.items + [""], dtype=object)[final] if has_base else None
-    done = np.zeros(n, dtype=bool)
-    for z in rules.zs if has_base else ():
+
+def _zs(st: _Ladder, base: np.ndarray) -> None:
+    current = np.asarray(st.labels.items + [""], dtype=object)[st.final]
+    done = np.zeros(st.n, dtype=bool)
+    for z in st.cl.rules.zs:
         m = ~done & falls_under_any(base, z.base, fold_case=True) & np.isin(current, list(z.meets))
-        if m.any():
-            final[m] = labels.code(z.eccn)
-            allowed = ", ".join(z.exceptions) or "none"
-            for p in np.unique(current[m]):
-                mp = m & (current == p)
-                note[mp] = notes.code(f"{z.eccn}: {' '.join(z.text.split())} Licensed as {p}; licence "
-                                      f"exceptions (740.2(a)(9)(ii)): {allowed}.")
-            done |= m
+        for p in np.unique(current[m]):
+            st.set(m & (current == p), z.eccn, LadderNote("z", z.eccn, z, str(p)))
+        done |= m
 
-    outside = cl.status == 0
-    given = outside & (base != "") if has_base else np.zeros(n, dtype=bool)
-    for b in (np.unique(base[given]) if has_base else ()):
-        m = given & (base == b)
-        final[m] = licensed[m] = labels.code(str(b))
-        note[m] = notes.code(f"{b}: the entry given in base_eccn; the part does not meet 3A090.a/.b, "
-                             "so no .z paragraph applies")
-    rest = outside & ~given
+
+def _fallbacks(st: _Ladder, rest: np.ndarray) -> None:
+    cl = st.cl
     metrics = cl.metrics()
-    metrics["tops"] = cl.tops if cl.tops is not None else np.full(n, np.nan)
-    decided = np.zeros(n, dtype=bool)
-    for f in rules.fallbacks:
-        applies = np.zeros(n, dtype=bool)
+    metrics["tops"] = cl.tops if cl.tops is not None else np.full(st.n, np.nan)
+    decided = np.zeros(st.n, dtype=bool)
+    for f in cl.rules.fallbacks:
+        applies = np.zeros(st.n, dtype=bool)
         for a in f.applies_to:
-            applies |= cat.device_type == DEVICE_TYPES.index(a)
-        t = any_of(f.any_of, metrics, n)
+            applies |= cl.catalogue.device_type == DEVICE_TYPES.index(a)
+        t = any_of(f.any_of, metrics, st.n)
         hit = rest & applies & ~decided & t.true
         if hit.any():
-            final[hit] = licensed[hit] = labels.code(f.eccn)
-            note[hit] = notes.code(f"{f.eccn} ({f.reason_for_control} only): {f.text}")
+            st.set(hit, f.eccn, LadderNote("fallback", f.eccn, f), licensed=True)
         unk = rest & applies & ~decided & t.unknown
         for b in np.unique(t.missing[unk]):
-            note[unk & (t.missing == b)] = notes.code(f"cannot decide {f.eccn}: needs {', '.join(bit_names(b))}")
+            st.note[unk & (t.missing == b)] = st.notes.code(LadderNote("fallback_unknown", f.eccn, f, "", int(b)))
         decided |= hit | unk
-    residual = getattr(rules, "residual", None)
+    residual = getattr(cl.rules, "residual", None)
     left = rest & ~decided
     if residual is not None and left.any():
-        final[left] = licensed[left] = labels.code(residual.eccn)
-        note[left] = notes.code(f"{residual.eccn}: {' '.join(residual.text.split())}")
-    cl.final, cl.licensed_as, cl.final_note = final, licensed, note
-    cl.final_labels, cl.note_labels = labels.items, notes.items
+        st.set(left, residual.eccn, LadderNote("residual", residual.eccn, residual), licensed=True)
+
+
+def ladder(cl) -> None:
+    """Fill ``cl.final``, ``cl.licensed_as`` and ``cl.final_note`` (codes into
+    ``cl.final_labels`` / ``cl.note_labels``, the notes as :class:`LadderNote`) from the ladder
+    records of ``cl.rules``."""
+    st = _Ladder(cl)
+    _systems(st)
+    st.licensed = st.final.copy()
+    base = text_column(cl.catalogue, "base_eccn")
+    outside = cl.status == 0
+    given = np.zeros(st.n, dtype=bool)
+    if base is not None:
+        _zs(st, base)
+        given = outside & (base != "")
+        for b in np.unique(base[given]):
+            st.set(given & (base == b), str(b), LadderNote("base", str(b)), licensed=True)
+    _fallbacks(st, outside & ~given)
+    cl.final, cl.licensed_as, cl.final_note = st.final, st.licensed, st.note
+    cl.final_labels, cl.note_labels = st.labels.items, st.notes.items

@@ -3,7 +3,7 @@
 A :class:`Classification` keeps what the engine decided as numpy arrays (codes into the rule
 set's clauses, the status, a bitmask of missing inputs, the exclusion note) beside the metrics
 and margins. Everything downstream (licensing, headroom, sweeps, diff, outputs) reads these
-codes; only :meth:`Classification.to_frame` turns them into text columns, once, for display.
+codes; only :mod:`chipclass.outputs.table` turns them into text columns, once, for display.
 The "clause, else status" label every report shows is built in one place, :func:`labels`.
 """
 
@@ -130,86 +130,6 @@ class Classification:
                 "memory_bandwidth": v["memory_bandwidth"], "memory": v["memory"],
                 "die_area": v["die_area"], "datacenter": self.catalogue.datacenter}
 
-    # --- display -------------------------------------------------------------------------
-    def to_frame(self) -> "pd.DataFrame":
-        """The result table: ``name device_type datacenter tpp tpp_format performance_density
-        memory_bandwidth_density eccn clause status missing note margin_* rule_set``, then the
-        catalogue's pass-through columns (text columns as categoricals, built once)."""
-        import pandas as pd
-
-        cat, rules, n = self.catalogue, self.rules, len(self)
-        distinct_bits = np.flatnonzero(np.bincount(self.missing, minlength=1))
-        missing_labels = {int(b): ", ".join(x for k, x in enumerate(INPUTS) if b >> k & 1) for b in distinct_bits}
-        texts = [t for b, t in missing_labels.items() if b]
-        lookup = np.full(1 << len(INPUTS), -1, dtype=np.int16)
-        lookup[[b for b in missing_labels if b]] = np.arange(len(texts))
-        notes = [e.note for e in rules.exclusions]
-        out = {
-            "name": cat.names.reset_index(drop=True),
-            "device_type": pd.Categorical.from_codes(cat.device_type, categories=list(DEVICE_TYPES)),
-            "datacenter": cat.datacenter.astype(bool),
-            "tpp": self.tpp,
-            "tpp_format": pd.Categorical.from_codes(self.tpp_format, categories=self.formats),
-            "performance_density": self.performance_density,
-            "memory_bandwidth_density": self.memory_bandwidth_density,
-            "eccn": pd.Categorical.from_codes(self.final, categories=self.final_labels),
-            "eccn_note": pd.Categorical.from_codes(self.final_note, categories=self.note_labels),
-            "clause": pd.Categorical.from_codes(self.clause, categories=self.clause_ids),
-            "status": pd.Categorical.from_codes(self.status, categories=list(STATUS)),
-            "missing": pd.Categorical.from_codes(lookup[self.missing], categories=texts),
-            "note": pd.Categorical.from_codes(self.note, categories=notes) if notes
-            else np.full(n, None, dtype=object),
-        }
-        out.update(self.margins)
-        out["rule_set"] = pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=[rules.id])
-        if cat.extra.num_columns:  # pass-through columns stay Arrow-backed: no copy to objects
-            extra = cat.extra.to_pandas(types_mapper=pd.ArrowDtype, split_blocks=True)
-            for col in extra.columns:
-                out[col if col not in out else f"{col} (input)"] = extra[col].reset_index(drop=True)
-        return pd.DataFrame(out, copy=False)
-
-    def to_arrow(self):
-        """The result table of :meth:`to_frame` as a pyarrow Table, built without pandas: the same
-        columns in the same order, text columns as plain strings, NaN as null (what CSV, JSON
-        and Parquet output write)."""
-        import pyarrow as pa
-
-        cat, rules, n = self.catalogue, self.rules, len(self)
-
-        def text(labels, codes) -> pa.Array:
-            codes = np.asarray(codes)
-            if not len(labels):
-                return pa.nulls(n, pa.string())
-            idx = pa.array(codes.astype(np.int32), mask=codes < 0)
-            return pa.array(list(labels), pa.string()).take(idx)
-
-        def num(values) -> pa.Array:
-            return pa.array(np.asarray(values, dtype=np.float64), from_pandas=True)
-
-        missing_labels = [", ".join(x for k, x in enumerate(INPUTS) if b >> k & 1) for b in range(1 << len(INPUTS))]
-        missing_labels[0] = None
-        cols = {
-            "name": cat.names_arrow,
-            "device_type": text(DEVICE_TYPES, cat.device_type),
-            "datacenter": pa.array(cat.datacenter.astype(bool)),
-            "tpp": num(self.tpp),
-            "tpp_format": text(self.formats, self.tpp_format),
-            "performance_density": num(self.performance_density),
-            "memory_bandwidth_density": num(self.memory_bandwidth_density),
-            "eccn": text(self.final_labels, self.final),
-            "eccn_note": text(self.note_labels, self.final_note),
-            "clause": text(self.clause_ids, self.clause),
-            "status": text(STATUS, self.status),
-            "missing": pa.array(missing_labels, pa.string()).take(pa.array(self.missing.astype(np.int32))),
-            "note": text([e.note for e in rules.exclusions], self.note),
-        }
-        for k, v in self.margins.items():
-            cols[k] = num(v)
-        cols["rule_set"] = pa.array([rules.id], pa.string()).take(pa.array(np.zeros(n, dtype=np.int32)))
-        for name, col in zip(cat.extra.column_names, cat.extra.columns):
-            cols[name if name not in cols else f"{name} (input)"] = col
-        return pa.table(cols)
-
     def hits(self, selectors) -> np.ndarray:
         """Rows whose status equals, or whose clause or paragraph is or falls under, a selector
         (as :func:`matches` on the table, from the codes)."""
@@ -228,7 +148,14 @@ class Classification:
     def _repr_html_(self) -> str:  # Jupyter
         head = (f"<p><b>{len(self):,} device(s)</b> under {self.rules.id} as of "
                 f"{self.rules.as_of.isoformat()}</p>")
-        return head + self.to_frame().head(50)._repr_html_()
+        table = DISPLAY.get("table")
+        shown = table(self).head(50) if table is not None else self.summary()
+        return head + shown._repr_html_()
+
+
+#: The score-table builder a notebook shows; :mod:`chipclass.outputs.table` (a layer above,
+#: which makes every table) registers itself here when imported.
+DISPLAY: dict = {}
 
 
 def labels(frame) -> np.ndarray:

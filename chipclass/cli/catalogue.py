@@ -128,9 +128,10 @@ def score(file, fmt, output, as_of, fail_on, tf32_bits, stream, batch_rows, engi
         return
     # files and machine formats: codes -> Arrow -> writer, no pandas (start-up and memory)
     from chipclass.classification.engine import classify
+    from chipclass.outputs.table import score_arrow
 
     result = classify(cat, rules, bits)
-    table = result.to_arrow()
+    table = score_arrow(result)
     if fmt in (Format.SARIF, Format.JUNIT):
         write_findings(table, fmt, output, meta, rules, fail_on, result.hits(fail_on))
     else:
@@ -157,8 +158,9 @@ def parse_specs(specs) -> dict:
               help="A spec instead of a catalogue row, e.g. --spec 'fp8=296 TFLOPS' --spec 'die_area=814 mm**2'. "
                    "Repeatable.")
 @click.option("--view", "views", multiple=True, type=click.Choice(["foundry"]),
-              help="Also answer: foundry = would a front-end fabricator or OSAT have to presume 3A090.a "
-                   "(Note 1 to 3A090.a), for each designer status, and what overcomes it.")
+              help="Also answer: foundry = would a front-end fabricator or OSAT have to presume the IC "
+                   "controlled (the foundry due-diligence presumption), for each designer status, and what "
+                   "overcomes it.")
 @click.option("--designer", type=click.Choice(["approved", "authorized", "applicant", "none"]), default=None,
               help="With --view foundry: only this designer status (default: all).")
 @click.option("--applied-on", type=date_type, default=None,
@@ -207,12 +209,12 @@ def explain(file, name, specs, views, designer, applied_on, fmt, output, as_of, 
         ex.extra.setdefault("text_blocks", []).append(licence_explain_lines(res, rows))
     if "foundry" in views:
         from chipclass.licensing.foundry import DESIGNERS, presumption
-        from chipclass.outputs.reports import foundry_lines
+        from chipclass.outputs.foundry import foundry_frame, foundry_lines
 
-        frames = [presumption(ex.catalogue, as_of, designer=d, applied_on=applied_on, rules_dir=rules_dir)
-                  for d in ([designer] if designer else DESIGNERS)]
-        ex.extra["foundry"] = [f.iloc[0].to_dict() for f in frames]
-        ex.extra.setdefault("text_blocks", []).append(foundry_lines(frames))
+        results = [presumption(ex.catalogue, as_of, designer=d, applied_on=applied_on, rules_dir=rules_dir)
+                   for d in ([designer] if designer else DESIGNERS)]
+        ex.extra["foundry"] = [foundry_frame(r).iloc[0].to_dict() for r in results]
+        ex.extra.setdefault("text_blocks", []).append(foundry_lines(results))
     if fmt is Format.JSON:
         write_json(ex.to_dict(), output)
     else:
@@ -233,27 +235,39 @@ def explain(file, name, specs, views, designer, applied_on, fmt, output, as_of, 
 @main.command()
 @click.argument("file", required=False)
 @format_option(Format.TABLE, Format.JSON)
+@click.option("--sources", "sources", type=click.Path(dir_okay=False), default=None,
+              help="The figure-level sources file (default: sources.csv beside FILE, if there is one).")
+@click.option("--weak", is_flag=True, help="List, row by row, the figures resting on one source only and "
+              "those whose sources disagree beyond 1 % (the default prints their count).")
 @output_option
 @quiet_option
-def check(file, fmt, output, quiet):
+def check(file, fmt, sources, weak, output, quiet):
     """Validate a catalogue: vocabulary, units, unique names, sources, sparse = 2 x dense, the
     market/status/launch-year vocabulary, plausible transistor counts and nodes, and TPP within 1 %
-    of a published figure. Every problem is reported (one line each on stderr; -f json lists
-    them), not only the first."""
-    from chipclass.core.validate import check_file
+    of a published figure. With a sources file (sources.csv beside FILE, or --sources), every
+    figure needs a source row and every source row a figure. Every problem is reported (one line
+    each on stderr; -f json lists them), not only the first."""
+    from chipclass.core.validate import check_file, check_provenance
     from chipclass.outputs.formats import choose
+    from chipclass.outputs.provenance import weak_lines
     from chipclass.outputs.tables import safe
     from chipclass.outputs.write import write_json, write_text
 
     fmt = choose(fmt, output, [Format.TABLE, Format.JSON])
     file = file or shipped_catalogue()
     cat, problems = check_file(file)
+    sources_name, more, report = check_provenance(cat, file, sources)
+    problems = problems + more
     source = cat.source if cat is not None else ("<stdin>" if file == "-" else file)
     if fmt is Format.JSON:
         write_json({"file": source, "devices": len(cat) if cat is not None else None, "ok": not problems,
+                    "sources": sources_name, "weak": [w.to_dict() for w in report],
                     "problems": [p.to_dict() for p in problems]}, output)
     elif not problems:
-        write_text(f"{source}: {len(cat)} devices, all checks passed", output)
+        lines = [f"{source}: {len(cat)} devices, all checks passed"]
+        if sources_name is not None:
+            lines += weak_lines(report, sources_name, listing=weak)
+        write_text("\n".join(lines), output)
     for p in problems:
         click.echo(f"chipclass: error: {safe(' '.join(str(p).split()))}", err=True)
     if problems:

@@ -56,7 +56,8 @@ def base_catalogue(base, catalogue, specs):
 def sweep(base, specs, vary, method, samples, seed, max_variants, catalogue, fmt, output, as_of, destinations,
           tf32_bits, quiet, rules_dir):
     """Score every variant of BASE over the --vary ranges; a summary per paragraph/status."""
-    from chipclass.design.sweep import MAX_VARIANTS, expand, parse_vary, run, run_to_parquet
+    from chipclass.design.sweep import MAX_VARIANTS, expand, parse_vary
+    from chipclass.outputs.sweep import run, run_to_parquet
     from chipclass.outputs.formats import choose
     from chipclass.outputs.progress import progress
     from chipclass.outputs.reports import sweep_summary_line, sweep_text

@@ -164,6 +164,9 @@ class FigureRec(_Rec, kw_only=True):
     years: list[int] = []
     exemptions: list[Text] = []
     date: dt.date | None = None
+    #: The paragraph a figure is about, and who may attest it (foundry presumption).
+    paragraph: str = ""
+    attested_by: str = ""
 
     def __post_init__(self):
         _finite(self.value)
@@ -198,6 +201,8 @@ class ZRec(_Rec, kw_only=True):
     meets: NonEmpty
     text: Text
     exceptions: list[Text] = []
+    #: The provision that limits a .z item to the listed exceptions (its citation, shown).
+    exceptions_basis: str = ""
     confidence: Confidence | None = None
 
 

@@ -286,3 +286,35 @@ def _ordered(problems: list[InputError], headers: list[str]) -> list[InputError]
     """File-wide problems first, then by row, then by the column's position in the file."""
     place = {h: k for k, h in enumerate(headers)}
     return sorted(problems, key=lambda p: (p.row is not None, p.row or 0, place.get(p.column, -1)))
+
+
+def check_provenance(cat: Catalogue, catalogue_path: str | None, sources_path=None):
+    """Figure-level provenance of a checked catalogue (:mod:`chipclass.core.sources`).
+
+    ``sources_path`` given, or else a ``sources.csv`` beside the catalogue: every figure needs a
+    source row there and every source row a figure (the problems), and the per-row report of
+    figures on one source only or whose sources disagree. Without a sources file, returns
+    ``(None, [], [])``: the row-level ``source`` column of :func:`validate` is then all a user
+    catalogue needs. Returns (the sources file's name, problems, :class:`WeakRow` report).
+    """
+    import os
+
+    from chipclass.core.sources import check_sources, find_sources, read_sources, weak_figures
+
+    path = sources_path if sources_path is not None else find_sources(catalogue_path)
+    if path is None:
+        return None, [], []
+    name = str(sources_path) if sources_path is not None else os.path.join(
+        os.path.dirname(str(catalogue_path)), os.path.basename(str(path)))
+    rows, problems = read_sources(path)
+    problems = [_renamed(p, name) for p in problems]
+    if cat is None:
+        return name, problems, []
+    own = os.path.basename(str(catalogue_path)) if catalogue_path and catalogue_path != "-" else None
+    problems += check_sources(cat, rows, name, own)
+    return name, problems, weak_figures(cat, rows, own)
+
+
+def _renamed(problem: InputError, name: str) -> InputError:
+    problem.source = name
+    return problem

@@ -21,7 +21,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from chipclass.core.catalogue import Catalogue
+from chipclass.classification.logic import STATUS
+from chipclass.core.catalogue import DEVICE_TYPES, Catalogue
 from chipclass.classification.engine import classify
 from chipclass.rules.instruments import rules_in_force
 
@@ -47,6 +48,20 @@ def _grid_catalogue(tpp: np.ndarray, pd_: np.ndarray, datacenter: float) -> Cata
                      source="<grid>", headers={"fp8": "fp8", "die_area": "die_area"})
 
 
+def paragraph_or_status(cl) -> np.ndarray:
+    """Each row's 3A090 paragraph (not the final ECCN), else its status, as text."""
+    status = np.asarray(STATUS, dtype=object)[cl.status]
+    return np.where(cl.clause >= 0, cl.eccn_text().astype(object), status)
+
+
+def _device_frame(cl) -> pd.DataFrame:
+    """What the map draws of each device: name, type, datacenter, TPP, PD, label."""
+    return pd.DataFrame({"name": cl.catalogue.names.astype(str).reset_index(drop=True),
+                         "device_type": np.asarray(DEVICE_TYPES, dtype=object)[cl.catalogue.device_type],
+                         "datacenter": cl.catalogue.datacenter.astype(bool), "tpp": cl.tpp,
+                         "performance_density": cl.performance_density, "label": paragraph_or_status(cl)})
+
+
 def region_grid(rules, size: int = 300):
     """(tpp axis, pd axis, eccn labels for datacenter parts, same for non-datacenter parts)."""
     t = np.geomspace(*TPP_RANGE, size)
@@ -54,10 +69,7 @@ def region_grid(rules, size: int = 300):
     T, P = np.meshgrid(t, p)
     out = []
     for dc in (1.0, 0.0):
-        frame = classify(_grid_catalogue(T.ravel(), P.ravel(), dc), rules).to_frame()
-        para = frame["clause"].astype(object).str.slice(0, 7)  # the 3A090 paragraph, not the final ECCN
-        label = para.where(para.notna(), frame["status"].astype(object))
-        out.append(label.to_numpy().reshape(T.shape))
+        out.append(paragraph_or_status(classify(_grid_catalogue(T.ravel(), P.ravel(), dc), rules)).reshape(T.shape))
     return t, p, out[0], out[1]
 
 
@@ -165,9 +177,7 @@ def place_labels(ax, jobs, renderer, taken: list) -> list[str]:
 
 def strip_grid(rules, t: np.ndarray) -> np.ndarray:
     """Labels along the TPP axis for a datacenter processor whose die area is unknown."""
-    frame = classify(_grid_catalogue(t, np.full(len(t), np.nan), 1.0), rules).to_frame()
-    para = frame["clause"].astype(object).str.slice(0, 7)  # the 3A090 paragraph, not the final ECCN
-    return para.where(para.notna(), frame["status"].astype(object)).to_numpy()
+    return paragraph_or_status(classify(_grid_catalogue(t, np.full(len(t), np.nan), 1.0), rules))
 
 
 def _draw_strip(ax, rules, devices: pd.DataFrame) -> list:
@@ -290,9 +300,8 @@ def render_map(data, fmt: str = "png", as_of=None, compare=None, sweep=None, rul
         env_col = next((k for k, d in enumerate(dates) if d.isoformat() == env.get("as_of")), env_col)
     for col, rules in enumerate(sets):
         ax, strip = axes[0][col], axes[1][col]
-        frame = classify(cat, rules, bit_lengths).to_frame()
-        para = frame["clause"].astype(object).str.slice(0, 7)  # the 3A090 paragraph, not the final ECCN
-        frame["label"] = para.where(para.notna(), frame["status"].astype(object))
+        cl = classify(cat, rules, bit_lengths)
+        frame = _device_frame(cl)
         ok, only_tpp = placement(frame)
         for r in frame[~ok & ~only_tpp].itertuples():
             unplaced.setdefault("HBM stacks (3A090.c is by bandwidth density)" if r.device_type == "hbm"

@@ -27,24 +27,18 @@ import pandas as pd
 import pyarrow as pa
 
 from chipclass.core.catalogue import NUMERIC, Catalogue
-from chipclass.classification.engine import classify
-from chipclass.classification.logic import label_codes, label_table
 from chipclass.classification.result import labels
 from chipclass.core.errors import InputError
-from chipclass.licensing.determine import licences
 from chipclass.design.ranges import numbers_and_factor, split_setting
-from chipclass.rules.instruments import rules_in_force
 from chipclass.core.units import UnitError, unit_factor
 
-__all__ = ["parse_range", "parse_vary", "expand", "sweep", "summarise", "variant_count", "run",
-           "write_parquet", "run_to_parquet", "MAX_VARIANTS", "MAX_FILE_BYTES"]
+__all__ = ["parse_range", "parse_vary", "expand", "summarise", "variant_count", "MAX_VARIANTS",
+           "MAX_FILE_BYTES"]
 
 #: Default refusal size of a sweep: 5e7 variants is about 10 GB of result columns.
 MAX_VARIANTS = 50_000_000
 #: Largest ``@file`` of values read (64 MiB).
 MAX_FILE_BYTES = 64 << 20
-#: Variants scored per slice (progress is reported after each).
-SLICE = 1 << 20
 
 
 def parse_range(text: str) -> tuple[str, np.ndarray]:
@@ -195,164 +189,3 @@ def summarise(frame: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values("count", ascending=False, ignore_index=True)
 
 
-def sweep(base, vary: dict, as_of=None, *, method: str = "grid", samples: int | None = None,
-          seed: int = 0, summary_only: bool = False, rules_dir: str | None = None) -> pd.DataFrame:
-    """Score every variant of ``base`` (a one-row catalogue or a dict of specs).
-
-    ``vary`` maps spec names to arrays (canonical units) or range strings ('200:600:5').
-    Returns one row per variant (the ``variant`` index and the varied specs as columns), or
-    with ``summary_only`` the counts per result.
-    """
-    from chipclass.core.readers import load, spec_catalogue
-
-    if isinstance(base, dict):
-        base = spec_catalogue(str(base.get("name", "base")), **{k: v for k, v in base.items() if k != "name"})
-    else:
-        base = load(base)
-    ranges = {}
-    for k, v in vary.items():
-        if isinstance(v, str):
-            k, v = parse_range(f"{k}={v}")
-        ranges[k] = np.asarray(v, dtype=np.float64)
-    variants = expand(base, ranges, method, samples, seed)
-    result = classify(variants, rules_in_force(as_of, rules_dir))
-    return result.summary() if summary_only else result.to_frame()
-
-
-def _dictionary(codes: np.ndarray, labels) -> pa.Array:
-    """Codes into ``labels`` as an Arrow dictionary array (-1: null), without building strings."""
-    idx = pa.array(codes, mask=codes < 0) if (codes < 0).any() else pa.array(codes)
-    return pa.DictionaryArray.from_arrays(idx, pa.array(list(labels), type=pa.string()))
-
-
-def _slice_columns(cl, destinations, day, headquarters, rules_dir) -> dict[str, pa.Array]:
-    """The result columns of one slice (the columns of ``Classification.to_frame``), as Arrow."""
-    from chipclass.classification.result import INPUTS, STATUS
-    from chipclass.core.catalogue import DEVICE_TYPES
-
-    cat, rules, n = cl.catalogue, cl.rules, len(cl)
-    masks = list(range(1, 1 << len(INPUTS)))
-    missing_text = [", ".join(x for k, x in enumerate(INPUTS) if b >> k & 1) for b in masks]
-    cols = {
-        "name": _dictionary(np.zeros(n, dtype=np.int8), [str(cat.names.iloc[0])] if n else []),
-        "device_type": _dictionary(np.asarray(cat.device_type, dtype=np.int8), DEVICE_TYPES),
-        "datacenter": pa.array(np.asarray(cat.datacenter).astype(bool)),
-        "tpp": pa.array(cl.tpp),
-        "tpp_format": _dictionary(np.asarray(cl.tpp_format, dtype=np.int8), cl.formats),
-        "performance_density": pa.array(cl.performance_density),
-        "memory_bandwidth_density": pa.array(cl.memory_bandwidth_density),
-        "eccn": _dictionary(np.asarray(cl.final, dtype=np.int16), cl.final_labels),
-        "eccn_note": _dictionary(np.asarray(cl.final_note, dtype=np.int16), cl.note_labels),
-        "clause": _dictionary(cl.clause, cl.clause_ids),
-        "status": _dictionary(cl.status, STATUS),
-        "missing": _dictionary(cl.missing.astype(np.int16) - 1, missing_text),
-        "note": _dictionary(cl.note, [e.note for e in rules.exclusions]),
-        **{k: pa.array(v) for k, v in cl.margins.items()},
-        "rule_set": _dictionary(np.zeros(n, dtype=np.int8), [rules.id]),
-    }
-    for name, col in zip(cat.extra.column_names, cat.extra.columns):
-        cols[name if name not in cols else f"{name} (input)"] = col.combine_chunks()
-    if destinations:  # the enforced view of licensing's one decision, without notes or text
-        res = licences(cl, destinations, day, headquarters, rules_dir=rules_dir, other=False, detail=False)
-        for dest in res.destinations:
-            code = res.required[res.rows_of(dest)]
-            cols[f"license_{dest}"] = pa.array(code == 1, mask=code < 0)
-    return cols
-
-
-def run(variants: Catalogue, rules, bit_lengths=None, destinations=(), headquarters=None, rules_dir=None,
-        show=None, sink=None) -> tuple[pa.Table | None, pd.DataFrame]:
-    """Score every variant, :data:`SLICE` at a time, with licences per destination.
-
-    Returns (the result as one Arrow table, the summary: result, count, share). ``show`` is
-    called with the number of variants done after each slice (progress). With ``sink``, each
-    slice's record batch is handed to it instead of kept (the table is then None): a writer
-    can write one slice while the next is scored.
-    """
-    n = len(variants)
-    labels = label_table(c.id for c in rules.clauses)
-    counts = np.zeros(len(labels), dtype=np.int64)
-    first = np.full(len(labels), -1, dtype=np.int64)
-    batches = []
-    for start in range(0, max(n, 1), SLICE):
-        part = variants.slice(start, min(n, start + SLICE))
-        cl = classify(part, rules, bit_lengths)
-        code = label_codes(cl.clause, cl.status, len(rules.clauses))
-        here = np.bincount(code, minlength=len(labels))
-        for c in np.flatnonzero((here > 0) & (first < 0)):  # order of first appearance, for ties
-            first[c] = start + int(np.argmax(code == c))
-        counts += here
-        cols = _slice_columns(cl, destinations, rules.as_of, headquarters, rules_dir)
-        batch = pa.record_batch(list(cols.values()), names=list(cols))
-        if sink is not None:
-            sink(batch)
-        else:
-            batches.append(batch)
-        if show is not None:
-            show(min(n, start + SLICE))
-    table = pa.Table.from_batches(batches) if sink is None else None
-    summary = pd.DataFrame({"result": labels, "count": counts, "_first": first})
-    summary = summary[summary["count"] > 0].sort_values(["count", "_first"], ascending=[False, True],
-                                                        ignore_index=True).drop(columns="_first")
-    summary["share"] = summary["count"] / max(n, 1)
-    return table, summary
-
-
-def parquet_options(schema: pa.Schema) -> dict:
-    """Parquet settings for a sweep: dictionary encoding for the text columns only (the float
-    columns are near-unique); LZ4 (fast, and smaller than none on this data); min/max
-    statistics for every column but the computed metrics and margins (they cost ~40 % of the
-    write, and readers filter on the variant, the varied specs and the result codes)."""
-    derived = {"tpp", "performance_density", "memory_bandwidth_density"}
-    return {"use_dictionary": [f.name for f in schema if pa.types.is_dictionary(f.type)], "compression": "lz4",
-            "write_statistics": [f.name for f in schema if f.name not in derived and not f.name.startswith("margin_")]}
-
-
-def write_parquet(table: pa.Table, path: str) -> None:
-    """Write a sweep's table to Parquet with :func:`parquet_options`."""
-    import pyarrow.parquet as pq
-
-    pq.write_table(table, path, **parquet_options(table.schema))
-
-
-def run_to_parquet(path: str, variants: Catalogue, rules, **kw) -> pd.DataFrame:
-    """:func:`run` writing straight to Parquet at ``path``: a thread writes each slice while the
-    next is scored (numpy and the Parquet encoder both release the GIL), and the whole result
-    is never held in memory. Returns the summary."""
-    import queue
-    import threading
-
-    import pyarrow.parquet as pq
-
-    todo: queue.Queue = queue.Queue(maxsize=2)
-    state: dict = {}
-
-    def writer():
-        try:
-            while (batch := todo.get()) is not None:
-                if "w" not in state:
-                    state["w"] = pq.ParquetWriter(path, batch.schema, **parquet_options(batch.schema))
-                state["w"].write_batch(batch)
-        except BaseException as exc:  # noqa: BLE001 (re-raised in the caller)
-            state["error"] = exc
-            while todo.get() is not None:  # drain so the producer never blocks
-                pass
-        finally:
-            if "w" in state:
-                state["w"].close()
-
-    thread = threading.Thread(target=writer, daemon=True)
-    thread.start()
-
-    def sink(batch):
-        if "error" in state:
-            raise state["error"]
-        todo.put(batch)
-    try:
-        _table, summary = run(variants, rules, sink=sink, **kw)
-    finally:
-        todo.put(None)
-        thread.join()
-    if "error" in state:
-        raise state["error"]
-    return summary

@@ -1,170 +1,173 @@
-"""The foundry due-diligence presumption (Note 1 to 3A090.a; 90 FR 5298, dates moved by 91 FR 17851).
-
-Question answered per design and date: *would a front-end fabricator or OSAT have to presume
-this IC is 3A090.a (and designed or marketed for datacenters), and what overcomes it?*
+"""The foundry due-diligence presumption: would a front-end fabricator or OSAT have to presume
+this IC is the paragraph the rule data names (and designed or marketed for datacenters), and
+what overcomes it?
 
 Every figure comes from the ``[foundry.*]`` tables of the rule files in force (merged by key, so
-91 FR 17851 moves the authorized-designer date without an engine edit):
+a later instrument moves the authorized-designer date without an engine edit):
 
+- ``presumed``: the paragraph presumed and the provision's citation;
 - the presumption applies to a logic IC (``processor`` or ``system`` rows) made at the
   ``node_max`` node or below (``process_node`` [nm]) **or** with non-planar transistors
   (``non_planar``); unknown when neither can be read;
-- it is overcome by (a) a TPP/PD attestation from an **approved** designer (Supplement No. 6),
-  or from an **authorized** designer before ``authorized_until`` (after it only one that has
-  applied to become approved, for ``applicant_days`` after applying); or by (b)/(c) an attested
-  aggregated approximated transistor count below ``transistors_any`` (any IC, any year), or,
-  for an IC without HBM, below the figure for the year of the transaction (``no_hbm_*``);
+- it is overcome by (a) a TPP/PD attestation from an **approved** designer
+  (``approved_designers``), or from an **authorized** designer before ``authorized_until``
+  (after it only one that has applied to become approved, for ``applicant_days`` after
+  applying); or by (b)/(c) an attested aggregated approximated transistor count below
+  ``transistors_any`` (any IC, any year), or, for an IC without HBM, below the figure for the
+  year of the transaction (``no_hbm_*``);
 - the count is ``transistor_count`` [billion] when given, else the approximation the technical
-  note allows: ``transistor_density`` [million transistors per mm**2, a pass-through column]
-  x ``die_area`` [mm**2] (an upper bound; chipclass sums the dies given in die_area).
+  note allows: ``transistor_density`` [million transistors per mm**2, a pass-through column] x ``die_area`` [mm**2] (an upper bound; chipclass sums the dies given).
 
-``designer`` is the designer's status: ``approved``, ``authorized`` (meets Note 1 a.(2)),
-``applicant`` (authorized and has applied; ``applied_on`` dates the application) or ``none``.
-The answer binds only the fabricator/OSAT: anyone else classifies by the specs.
+``designer`` is the designer's status: ``approved``, ``authorized``, ``applicant`` (authorized
+and has applied; ``applied_on`` dates the application) or ``none``. The answer binds only the
+fabricator/OSAT: anyone else classifies by the specs. The result is codes and figures
+(:class:`FoundryResult`); :mod:`chipclass.outputs.foundry` says it in words.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from chipclass.classification.engine import classify
+from chipclass.classification.ladder import text_column
+from chipclass.classification.logic import falls_under_any
+from chipclass.core.catalogue import DEVICE_TYPES
 from chipclass.core.errors import RuleDataError
-from chipclass.rules.instruments import as_date, rules_in_force
+from chipclass.rules.instruments import as_date, load_instruments, rules_in_force
 
-__all__ = ["presumption", "DESIGNERS"]
+__all__ = ["presumption", "DESIGNERS", "FoundryResult", "DESIGNER_REASONS"]
 
 DESIGNERS = ("approved", "authorized", "applicant", "none")
+#: Reason codes of the designer route (``FoundryResult.frame["designer_reason"]``).
+DESIGNER_REASONS = ("approved", "authorized", "authorized_ended", "applicant_before", "applicant_no_date",
+                    "applicant", "applicant_lapsed", "none", "own_specs")
+REQUIRED = ("presumed", "approved_designers", "node_max", "transistors_any", "authorized_until", "applicant_days")
 
 
-def _figures(rules):
+@dataclass
+class FoundryResult:
+    """The presumption per design as codes and figures.
+
+    ``frame`` columns: ``name as_of applies has_hbm count_bn count_source (given | approximated
+    | unknown) count_limit_bn count_overcomes designer designer_overcomes specs_presumed
+    designer_reason (a code of DESIGNER_REASONS) outside_shown (the attestation shows the specs
+    outside the paragraph) presumed needs (node | count | None)``; ``applies`` and ``presumed``
+    are nullable booleans. ``figures`` are the ``[foundry.*]`` records in force (key -> (record,
+    instrument)); ``dates`` the designer route's dates (``until``, ``days``, ``applied_on``, ``end``).
+    """
+
+    frame: pd.DataFrame
+    figures: dict
+    dates: dict
+    day: dt.date
+    no_hbm: list
+
+
+def _figures(rules, directory):
     figs = rules.foundry
     if not figs:
-        raise RuleDataError(f"no [foundry] figures in the rules in force on {rules.as_of.isoformat()} "
-                            "(Note 1 to 3A090.a starts with 90 FR 5298, effective 2025-01-16)")
-    for key in ("node_max", "transistors_any", "authorized_until", "applicant_days"):
+        first = next((i for i in load_instruments(directory) if i.file.foundry), None)
+        since = f" (they start with {first.citation}, effective {first.effective.isoformat()})" if first else ""
+        raise RuleDataError(f"no [foundry] figures in the rules in force on {rules.as_of.isoformat()}{since}")
+    for key in REQUIRED:
         if key not in figs:
             raise RuleDataError(f"{figs[next(iter(figs))][1].path}: no [foundry.{key}] figure")
     return figs
 
 
-def _count_limit(figs, year: int, has_hbm: np.ndarray) -> tuple[np.ndarray, list[str]]:
-    """Transistor-count threshold [billion] per row for a transaction in ``year``, and citations."""
-    rec, inst = figs["transistors_any"]
-    limit = np.full(len(has_hbm), rec.value)
-    cites = [f"{rec.value:g} bn: {rec.citation} [{rec.confidence or inst.confidence}]"]
-    for key, (r, i) in figs.items():
+def _count_limit(figs, year: int, has_hbm: np.ndarray) -> tuple[np.ndarray, list]:
+    """Transistor-count threshold [billion] per row for a transaction in ``year``, and the keys of
+    the no-HBM figures that applied."""
+    limit = np.full(len(has_hbm), figs["transistors_any"][0].value)
+    used = []
+    for key, (r, _i) in figs.items():
         if key.startswith("no_hbm") and r.years and r.years[0] <= year <= r.years[-1]:
             limit = np.where(has_hbm == 0, np.maximum(limit, r.value), limit)  # unknown HBM: the strict one
-            cites.append(f"{r.value:g} bn without HBM in {year}: {r.citation} [{r.confidence or i.confidence}]")
-    return limit, cites
+            used.append(key)
+    return limit, used
 
 
-def _designer_ok(figs, day: dt.date, designer: str, applied_on: dt.date | None) -> tuple[bool, str]:
+def _designer_ok(figs, day: dt.date, designer: str, applied_on: dt.date | None) -> tuple[bool, str, dict]:
+    """(the designer's attestation counts, its reason code, the dates the reason names)."""
     until = figs["authorized_until"][0].date
     days = figs["applicant_days"][0].value
+    dates = {"until": until, "days": days, "applied_on": applied_on, "end": None}
     if designer == "approved":
-        return True, "an approved IC designer (Supplement No. 6 to part 740) attests TPP and PD"
+        return True, "approved", dates
     if designer == "authorized":
-        if day < until:
-            return True, f"an authorized IC designer attests TPP and PD (authorized status runs before {until})"
-        return False, (f"authorized status ended: from {until} only a designer that has applied to become "
-                       "approved counts (Note 1 a.(3))")
+        return (True, "authorized", dates) if day < until else (False, "authorized_ended", dates)
     if designer == "applicant":
         if day < until:
-            return True, f"an authorized IC designer attests TPP and PD (before {until})"
+            return True, "applicant_before", dates
         if applied_on is None:
-            return False, f"needs the application date: status lapses {days:g} days after applying"
-        end = applied_on + dt.timedelta(days=int(days))
-        if day < end:
-            return True, f"an applicant designer attests TPP and PD (applied {applied_on}, status until {end})"
-        return False, f"applicant status lapsed {end} ({days:g} days after applying {applied_on})"
-    return False, "no approved or authorized designer's attestation"
+            return False, "applicant_no_date", dates
+        dates["end"] = applied_on + dt.timedelta(days=int(days))
+        return (True, "applicant", dates) if day < dates["end"] else (False, "applicant_lapsed", dates)
+    return False, "none", dates
 
 
-def presumption(data, as_of=None, *, designer: str = "none", applied_on=None,
-                rules_dir: str | None = None) -> pd.DataFrame:
-    """One row per design: does the presumption apply, does it stand, and what overcomes it.
-
-    Columns: ``name applies count_bn count_source count_limit_bn count_overcomes designer
-    designer_overcomes presumed_3a090a overcome_by needs citations``. ``applies`` and
-    ``presumed_3a090a`` are nullable booleans (null: cannot decide, ``needs`` names the input).
-    """
-    from chipclass.classification.ladder import text_column
-    from chipclass.core.catalogue import DEVICE_TYPES
-    from chipclass.core.readers import load
-
-    if designer not in DESIGNERS:
-        raise ValueError(f"designer must be one of {DESIGNERS}")
-    day = as_date(as_of)
-    rules = rules_in_force(day, rules_dir)
-    figs = _figures(rules)
-    cat = load(data)
+def _count(cat, n):
+    """(transistor count [billion], its source code) per row."""
     v = cat.values
-    n = len(cat)
-    node_rec = figs["node_max"][0]
-    node, planar_flag = v["process_node"], v["non_planar"]
-    logic = cat.device_type != DEVICE_TYPES.index("hbm")
-    small = node <= node_rec.value * (1 + 1e-12)
-    applies_true = logic & (small | (planar_flag == 1))
-    applies_false = ~logic | ((node > node_rec.value * (1 + 1e-12)) & (planar_flag == 0))
-    applies_unknown = ~applies_true & ~applies_false
-
     density = text_column(cat, "transistor_density")
     dens = (pd.to_numeric(pd.Series(density), errors="coerce").to_numpy(dtype=float) if density is not None
             else np.full(n, np.nan))
     approx = dens * v["die_area"] / 1000.0  # million/mm**2 x mm**2 -> billion
     given = ~np.isnan(v["transistor_count"])
     count = np.where(given, v["transistor_count"], approx)
-    source = np.where(given, "given", np.where(np.isnan(approx), "unknown",
-                                              "approximated: transistor_density x die_area (an upper bound)"))
-    limit, cites = _count_limit(figs, day.year, v["has_hbm"])
+    source = np.where(given, "given", np.where(np.isnan(approx), "unknown", "approximated"))
+    return count, source
+
+
+def presumption(data, as_of=None, *, designer: str = "none", applied_on=None,
+                rules_dir: str | None = None) -> FoundryResult:
+    """One row per design: does the presumption apply, does it stand, and what overcomes it
+    (see :class:`FoundryResult`)."""
+    from chipclass.core.readers import load
+
+    if designer not in DESIGNERS:
+        raise ValueError(f"designer must be one of {DESIGNERS}")
+    day = as_date(as_of)
+    rules = rules_in_force(day, rules_dir)
+    figs = _figures(rules, rules_dir)
+    cat = load(data)
+    v, n = cat.values, len(cat)
+    node_max = figs["node_max"][0].value * (1 + 1e-12)
+    logic = cat.device_type != DEVICE_TYPES.index("hbm")
+    applies_true = logic & ((v["process_node"] <= node_max) | (v["non_planar"] == 1))
+    applies_false = ~logic | ((v["process_node"] > node_max) & (v["non_planar"] == 0))
+    applies_unknown = ~applies_true & ~applies_false
+
+    count, source = _count(cat, n)
+    limit, no_hbm = _count_limit(figs, day.year, v["has_hbm"])
     count_ok = count < limit * (1 - 1e-12)
     count_unknown = np.isnan(count)
-    d_ok, d_reason = _designer_ok(figs, day, designer, as_date(applied_on) if applied_on else None)
-    # An attestation must show the IC is NOT 3A090.a: a design whose own specs meet 3A090.a
-    # cannot be attested out of it (and is 3A090.a for everyone, presumption or not).
-    from chipclass.classification.engine import classify
-
+    base_ok, base_code, dates = _designer_ok(figs, day, designer, as_date(applied_on) if applied_on else None)
+    # An attestation must show the IC is NOT the presumed paragraph: a design whose own specs
+    # meet it cannot be attested out of it (and is that paragraph for everyone).
     cl = classify(cat, rules)
-    is_a = np.char.startswith(cl.eccn_text(), "3A090.a")
-    base_ok = d_ok
-    d_ok = np.where(is_a, False, d_ok)
-    d_reason = np.where(is_a & base_ok, "its own specs meet 3A090.a: no attestation can say otherwise",
-                        np.where(base_ok & (cl.status != 1), d_reason + ", showing TPP and PD outside 3A090.a",
-                                 d_reason)).astype(object)
+    is_p = falls_under_any(cl.eccn_text(), [figs["presumed"][0].paragraph])
+    d_ok = np.where(is_p, False, base_ok)
+    reason = np.where(is_p & base_ok, "own_specs", base_code).astype(object)
+    outside_shown = base_ok & ~is_p & (cl.status != 1)
 
     presumed = np.where(applies_false, False, ~(count_ok | d_ok))
     unknown = (applies_unknown & ~(count_ok | d_ok)) | (applies_true & count_unknown & ~d_ok)
-    needs = np.where(applies_unknown, "process_node or non_planar", "")
-    needs = np.where(applies_true & count_unknown & ~d_ok,
-                     "transistor_count (or transistor_density and die_area); until confirmed the IC is presumed 3A090.a",
-                     needs)
+    needs = np.where(applies_unknown, "node", None).astype(object)
     # Note 1 d.: a count the fabricator cannot confirm leaves the presumption standing
-    presumed = np.where(applies_true & count_unknown & ~d_ok, True, presumed)
+    standing = applies_true & count_unknown & ~d_ok
+    needs[standing] = "count"
+    presumed = np.where(standing, True, presumed)
     unknown &= ~(applies_true & count_unknown)
-    how = []
-    for k in range(n):
-        routes = []
-        if d_ok[k]:
-            routes.append(str(d_reason[k]))
-        if count_ok[k]:
-            routes.append(f"an attested aggregated approximated transistor count of {count[k]:g} bn, below "
-                          f"{limit[k]:g} bn (fabricator packaging outside Macau/D:5, or an approved OSAT)")
-        how.append("; ".join(routes))
-    until = figs["authorized_until"]
-    return pd.DataFrame({
-        "name": cat.names.reset_index(drop=True),
-        "as_of": day.isoformat(),
+    frame = pd.DataFrame({
+        "name": cat.names.reset_index(drop=True), "as_of": day.isoformat(),
         "applies": pd.array(np.where(applies_unknown, None, applies_true), dtype="boolean"),
         "has_hbm": v["has_hbm"], "count_bn": count, "count_source": source, "count_limit_bn": limit,
-        "count_overcomes": count_ok, "designer": designer, "designer_overcomes": d_ok,
-        "specs_3a090a": is_a,
-        "designer_note": d_reason,
-        "presumed_3a090a": pd.array(np.where(unknown, None, presumed), dtype="boolean"),
-        "overcome_by": np.where(np.asarray(how) == "", None, np.asarray(how, dtype=object)),
-        "needs": np.where(needs == "", None, needs),
-        "citations": "; ".join(cites + [f"authorized designers before {until[0].date}: {until[0].citation}",
-                                         f"{node_rec.citation} [{node_rec.confidence}]"]),
-    })
+        "count_overcomes": count_ok, "designer": designer, "designer_overcomes": d_ok, "specs_presumed": is_p,
+        "designer_reason": reason, "outside_shown": outside_shown,
+        "presumed": pd.array(np.where(unknown, None, presumed), dtype="boolean"), "needs": needs})
+    return FoundryResult(frame, figs, dates, day, no_hbm)

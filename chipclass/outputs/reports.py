@@ -206,30 +206,3 @@ def envelope_text(env) -> str:
     text += render_table(env.faces, ["piece", "constraint", "equation", "inclusive"])
     text += "\nvertices\n" + render_table(env.vertices, ["piece", "vertex", *free])
     return text
-
-
-def foundry_lines(frames: list[pd.DataFrame]) -> list[str]:
-    """The foundry block of ``explain --view foundry``: one answer per designer status."""
-    first = frames[0].iloc[0]
-    block = [f"Foundry presumption (Note 1 to 3A090.a) as of {first['as_of']}: binds the front-end "
-             "fabricator or OSAT only"]
-    applies = first["applies"]
-    block.append("  applies: " + ("cannot decide, needs " + str(first["needs"]) if pd.isna(applies)
-                                  else "yes (16/14 nm node or below, or non-planar)" if applies
-                                  else "no (not an applicable advanced logic IC)"))
-    if pd.notna(first["count_bn"]):
-        hbm = {1.0: "with HBM: no relaxation", 0.0: "without HBM"}.get(first.get("has_hbm"), "HBM unknown: the strict figure")
-        block.append(f"  transistor count {first['count_bn']:g} bn ({first['count_source']}); "
-                     f"threshold on this date {first['count_limit_bn']:g} bn ({hbm})")
-    for f in frames:
-        r = f.iloc[0]
-        state = ("cannot decide" if pd.isna(r["presumed_3a090a"]) else
-                 "presumed 3A090.a and datacenter" if r["presumed_3a090a"]
-                 else "presumption overcome" if pd.notna(r["applies"]) and bool(r["applies"])
-                 else "no presumption")
-        block.append(f"  designer {r['designer']:<10}: {state}")
-        block.append(f"       {r['overcome_by'] or r['designer_note']}")
-        if r["needs"]:
-            block.append(f"       needs: {r['needs']}")
-    block.append(f"  sources: {first['citations']}")
-    return block

@@ -143,8 +143,10 @@ def read_upload(filename: str, payload: bytes, limits: Limits) -> Catalogue:
 
 
 def score_frame(cat: Catalogue, as_of):
-    """The result table of ``chipclass score`` (:meth:`Classification.to_frame`)."""
-    return api.classify(cat, as_of).to_frame()
+    """The result table of ``chipclass score`` (:func:`chipclass.outputs.table.score_frame`)."""
+    from chipclass.outputs.table import score_frame as table
+
+    return table(api.classify(cat, as_of))
 
 
 def spec_fields() -> dict[str, list[tuple[str, str]]]:
@@ -192,7 +194,7 @@ def design_answer(form: dict, rules_dir: str | None = None) -> dict:
     from chipclass.licensing.determine import decide
     from chipclass.licensing.foundry import DESIGNERS, presumption
     from chipclass.outputs.licence import licence_explain_lines, licence_rows, matrix_cells
-    from chipclass.outputs.reports import foundry_lines
+    from chipclass.outputs.foundry import foundry_frame, foundry_lines
 
     as_of = form.get("as_of") or None
     name = str(form.get("name") or "design").strip() or "design"
@@ -207,12 +209,12 @@ def design_answer(form: dict, rules_dir: str | None = None) -> dict:
         ex.extra.setdefault("text_blocks", []).append(licence_explain_lines(res, rows))
         rows = [{**row, "cell": cell} for row, cell in zip(rows, matrix_cells(res))]
     try:
-        frames = [presumption(ex.catalogue, as_of, designer=d, rules_dir=rules_dir) for d in DESIGNERS]
+        results = [presumption(ex.catalogue, as_of, designer=d, rules_dir=rules_dir) for d in DESIGNERS]
     except ChipclassError as exc:  # no foundry presumption in the rules of that date
         foundry = [" ".join(str(exc).split())]
     else:
-        ex.extra["foundry"] = [f.iloc[0].to_dict() for f in frames]
-        foundry = foundry_lines(frames)
+        ex.extra["foundry"] = [foundry_frame(r).iloc[0].to_dict() for r in results]
+        foundry = foundry_lines(results)
         ex.extra.setdefault("text_blocks", []).append(foundry)
     return {"explanation": ex.to_dict(), "text": ex.to_text(), "licences": rows,
             "headroom_lines": ex.extra["text_blocks"][0], "foundry_lines": foundry}
@@ -296,12 +298,34 @@ def licence_matrix(cat: Catalogue, dests: list[str], headquarters: str | None, a
 
 
 def device_explanation(ds: Dataset, name: str, as_of, rules_dir: str | None = None) -> dict:
-    """One device step by step (``chipclass explain``), with its pass-through columns (sources)."""
+    """One device step by step (``chipclass explain``), with its pass-through columns and the
+    figure-level sources of the ``sources.csv`` beside its catalogue file, if any."""
     cat = ds.catalogue
     index = cat.index_of(name)
     ex = api.explain(cat, name, as_of=as_of, rules_dir=rules_dir)
     extra = {k: cat.extra.column(k)[index].as_py() for k in cat.extra.column_names}
-    return {"explanation": ex.to_dict(), "text": ex.to_text(), "extra": extra}
+    return {"explanation": ex.to_dict(), "text": ex.to_text(), "extra": extra,
+            "sources": figure_sources(ds.source, str(cat.names.iloc[index]))}
+
+
+_SOURCES: dict = {}
+
+
+def figure_sources(catalogue_path: str | None, device: str) -> list[dict]:
+    """The rows of the catalogue's ``sources.csv`` (:mod:`chipclass.core.sources`) for one device."""
+    import os
+
+    from chipclass.core.sources import find_sources, read_sources
+
+    path = find_sources(catalogue_path)
+    if path is None:
+        return []
+    if path not in _SOURCES:
+        _SOURCES[path] = read_sources(path)[0]
+    here = os.path.basename(catalogue_path)
+    return [{"column": r.column, "source": r.source, "quote": r.quote, "kind": r.kind,
+             "derivation": r.derivation, "value": r.value}
+            for r in _SOURCES[path] if r.device == device and (not r.file or r.file == here)]
 
 
 def timeline(rules_dir: str | None = None) -> dict:

@@ -232,11 +232,12 @@ class Handlers:
     def _score_bytes(self, q: dict, fmt: str):
         """As ``chipclass score FILE -f FMT --as-of DATE``."""
         from chipclass.classification.engine import classify
+        from chipclass.outputs.table import score_arrow
         from chipclass.rules.instruments import rules_in_force
 
         ds = self.site.store.get(q.get("data"))
         rules = rules_in_force(q.get("date") or None, self.rules_dir)
-        table = classify(ds.catalogue, rules).to_arrow()
+        table = score_arrow(classify(ds.catalogue, rules))
         meta = None if fmt == "csv" else self._meta(ds, [rules.id], rules.as_of)
         return table_download(table, fmt, meta), f"score-{rules.as_of.isoformat()}"
 

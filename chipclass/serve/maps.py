@@ -63,7 +63,9 @@ def map_payload(cat: Catalogue, as_of, size: int = 160, rules_dir: str | None = 
     from chipclass.design.plot import PD_RANGE, TPP_RANGE, placement, strip_grid
 
     rules = rules_in_force(as_of, rules_dir)
-    frame = api.classify(cat, rules.as_of, rules_dir=rules_dir).to_frame()
+    from chipclass.outputs.table import score_frame
+
+    frame = score_frame(api.classify(cat, rules.as_of, rules_dir=rules_dir))
     on_map, only_tpp = placement(frame)
     hbm = (frame["device_type"].astype(str) == "hbm") & frame["memory_bandwidth_density"].gt(0)
     strip_x = np.geomspace(*TPP_RANGE, 200)

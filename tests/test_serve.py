@@ -121,6 +121,10 @@ def test_design_answer_has_margins_headroom_foundry(client):
     r = client.post("/api/design", data={**H20, "as_of": "2025-06-01"})
     assert "margin_tpp_2400" in r.text and 'id="r-headroom"' in r.text and 'id="r-foundry"' in r.text
     assert "FP8 can rise to just under 300 TOPS" in html.unescape(r.text)
+    # no process node given: whether the presumption applies is unknown (this used to crash
+    # foundry_lines, as it did `chipclass explain --spec ... --view foundry`)
+    foundry = html.unescape(re.search(r'id="r-foundry">([^<]*)<', r.text).group(1))
+    assert "applies: cannot decide, needs process_node or non_planar" in foundry
 
 
 def test_design_licence_changes_on_the_day_a_rule_took_effect(client):

@@ -193,8 +193,12 @@ def design_answer(form: dict, rules_dir: str | None = None) -> dict:
     licences per destination and the foundry presumption (as ``explain --to ... --view foundry``)."""
     from chipclass.licensing.determine import decide
     from chipclass.licensing.foundry import DESIGNERS, presumption
-    from chipclass.outputs.licence import licence_explain_lines, licence_rows, matrix_cells
     from chipclass.outputs.foundry import foundry_frame, foundry_lines
+    from chipclass.outputs.licence import (
+        licence_explain_lines,
+        licence_rows,
+        matrix_cells,
+    )
 
     as_of = form.get("as_of") or None
     name = str(form.get("name") or "design").strip() or "design"

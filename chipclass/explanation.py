@@ -51,6 +51,32 @@ class Explanation:
         return f"<pre>{html.escape(self.to_text())}</pre>"
 
 
+def _state(true, false) -> str:
+    return "true" if true else "false" if false else "unknown"
+
+
+def _clauses(rules: RuleSet, ev, m, device_type: str) -> list[dict]:
+    """Each clause of the rule set on the one row: its state, and each condition's value, state
+    and margin."""
+    clauses = []
+    for c in rules.clauses:
+        conds = []
+        for k, cond in enumerate(c.conditions):
+            val, known = ev.conditions[(c.id, k)]
+            value = _num(m[cond.metric][0])
+            conds.append({"metric": cond.metric, "value": value, "op": cond.op,
+                          "threshold": cond.given, "state": _state(val[0], known[0] and not val[0]),
+                          "margin": None if value is None or cond.metric == "datacenter"
+                          else value - cond.value})
+        excluded = [e.id for e in rules.exclusions if c.id in e.excludes and ev.excluded_by[e.id][0]]
+        clauses.append({"id": c.id, "eccn": c.eccn, "text": c.text, "confidence": c.confidence,
+                        "instrument": c.instrument, "applies_to": list(c.applies_to),
+                        "state": _state(ev.clause_true[c.id][0], ev.clause_false[c.id][0])
+                        if device_type in c.applies_to else "not applicable",
+                        "conditions": conds, "excluded_by": ", ".join(excluded) or None})
+    return clauses
+
+
 def explain_row(cat: Catalogue, index: int, rules: RuleSet, bit_lengths: dict | None = None) -> Explanation:
     one = cat.take([index])
     m = compute_metrics(one, bit_lengths)
@@ -74,26 +100,7 @@ def explain_row(cat: Catalogue, index: int, rules: RuleSet, bit_lengths: dict | 
     metrics["datacenter"] = bool(one.datacenter[0])
     metrics["device_type"] = DEVICE_TYPES[one.device_type[0]]
 
-    def state(true, false):
-        return "true" if true else "false" if false else "unknown"
-
-    clauses = []
-    for c in rules.clauses:
-        conds = []
-        for k, cond in enumerate(c.conditions):
-            val, known = ev.conditions[(c.id, k)]
-            value = _num(m[cond.metric][0])
-            conds.append({"metric": cond.metric, "value": value, "op": cond.op,
-                          "threshold": cond.given, "state": state(val[0], known[0] and not val[0]),
-                          "margin": None if value is None or cond.metric == "datacenter"
-                          else value - cond.value})
-        excluded = [e.id for e in rules.exclusions if c.id in e.excludes and ev.excluded_by[e.id][0]]
-        applies = metrics["device_type"] in c.applies_to
-        clauses.append({"id": c.id, "eccn": c.eccn, "text": c.text, "confidence": c.confidence,
-                        "instrument": c.instrument, "applies_to": list(c.applies_to),
-                        "state": state(ev.clause_true[c.id][0], ev.clause_false[c.id][0])
-                        if applies else "not applicable",
-                        "conditions": conds, "excluded_by": ", ".join(excluded) or None})
+    clauses = _clauses(rules, ev, m, metrics["device_type"])
     exclusions = [{"id": e.id, "note": e.note, "state": "applies" if ev.excluded_by[e.id][0]
                    else "does not apply"} for e in rules.exclusions]
     row = frame.iloc[0]

@@ -106,7 +106,7 @@ def test_bad_input_exits_2_with_one_line(run, tmp_path, text, needle):
 
 def test_bad_as_of(run, chips_csv):
     r = CliRunner().invoke(main, ["score", chips_csv, "--as-of", "2021-01-01"])
-    assert r.exit_code == 2 and "before the first 3A090 rule" in r.stderr
+    assert r.exit_code == 2 and "before the first rule file" in r.stderr
 
 
 def test_missing_file(run):
@@ -291,3 +291,31 @@ def test_check_header_problems_and_missing_name(run, tmp_path):
     p = write(tmp_path, "x,fp8\n1,lots\n", "noname.csv")
     problems = json.loads(run("check", p, "-f", "json").stdout)["problems"]
     assert [x["row"] for x in problems] == [None, None, 1]  # no name, no source, then the bad cell
+
+
+def test_an_unknown_precision_is_one_line_naming_the_choices():
+    r = CliRunner().invoke(main, ["model", "--device", "H100 SXM", "--count", "100", "--utilisation", "0.4",
+                                  "--days", "90", "--precision", "fp9"])
+    assert r.exit_code == 2
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "--precision" in lines[0] and "fp8" in lines[0] and "bf16" in lines[0], r.stderr
+    assert "internal error" not in r.stderr
+
+
+def test_error_hierarchy():
+    from chipclass.core import errors
+    from chipclass.core.units import UnitError
+
+    for cls in (errors.UsageError, errors.InputError, errors.RuleDataError, errors.ConfigError, errors.AsOfError,
+                UnitError):
+        assert issubclass(cls, errors.ChipclassError), cls
+
+
+def test_a_bad_configuration_is_a_configuration_error(tmp_path):
+    from chipclass.cli.config import load_config
+    from chipclass.core.errors import ConfigError
+
+    bad = tmp_path / "chipclass.toml"
+    bad.write_text('fail_on = ["no-such-selector"]\n')
+    with pytest.raises(ConfigError):
+        load_config(str(bad))

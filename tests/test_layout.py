@@ -4,6 +4,7 @@ and shared CLI options that read the same in every command."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import click
@@ -109,3 +110,76 @@ def test_to_is_always_a_destination():
 def test_every_command_has_quiet_and_format(name):
     opts = {o for p in main.commands[name].params if isinstance(p, click.Option) for o in p.opts}
     assert {"-q", "--quiet", "-f", "--format"} <= opts
+
+
+#: Regulatory literals that belong in rule data: a paragraph or ECCN (3A090.a, 4E091), a Federal
+#: Register citation (90 FR 4544), a CFR section (742.6, 15 CFR), a Supplement, a Country Group
+#: (D:5, "Country Group") or a part of the EAR (part 746).
+REGULATORY = re.compile(r"\b[0-9][A-E][0-9]{3}(\.[a-z0-9]+)*\b|\b[0-9]+ FR [0-9]+|\b7[0-9]{2}\.[0-9]+|\b15 CFR\b"
+                        r"|Supplement No|Country Group|\b[A-E]:[0-9]\b|\bpart 7[0-9]{2}\b")
+#: Modules another helper is moving (the map renderer and its colours go to outputs/ and rule data).
+LITERALS_ELSEWHERE = {"design/plot.py"}
+
+
+def _docstrings(tree) -> set[int]:
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+                out.add(id(first.value))
+    return out
+
+
+def test_no_regulatory_literal_in_python():
+    """Paragraph names, FR citations, CFR sections and Country Groups live in rule data: every
+    string in the package's code (docstrings aside, which explain) is checked."""
+    found = []
+    for _, path in _modules():
+        rel = str(path.relative_to(PKG))
+        if rel in LITERALS_ELSEWHERE:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docs = _docstrings(tree)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docs:
+                m = REGULATORY.search(node.value)
+                if m:
+                    found.append(f"{rel}:{node.lineno}: {m.group(0)!r}")
+    assert not found, found
+
+
+def test_the_literal_check_can_fail():
+    for text in ("3A090.a", "4E091", "90 FR 4544", "15 CFR 742.6", "D:5", "Country Group E:1", "part 746"):
+        assert REGULATORY.search(text), text
+    for text in ("fp8", "TPP 4800", "2025-01-13", "row 3", "ISO 3166"):
+        assert not REGULATORY.search(text), text
+
+
+def test_no_import_of_another_modules_private_name():
+    """``from chipclass.x import _name`` reaches into another module's insides: make it public or
+    move it (aliasing a public name to a private one is fine)."""
+    wrong = []
+    for module, path in _modules():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("chipclass"):
+                wrong += [f"{module} imports {node.module}.{a.name}" for a in node.names
+                          if a.name.startswith("_") and not a.name.startswith("__")]
+    assert not wrong, wrong
+
+
+#: Longest function (lines, decorators excluded) without a written reason.
+MAX_FUNCTION_LINES = 60
+
+
+def test_no_long_function_without_a_reason():
+    """A function over :data:`MAX_FUNCTION_LINES` lines says why in its docstring, in a
+    sentence starting ``Length:``; every other one is split by meaning."""
+    long = []
+    for _, path in _modules():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                n = node.end_lineno - node.lineno + 1
+                if n > MAX_FUNCTION_LINES and "Length:" not in (ast.get_docstring(node) or ""):
+                    long.append(f"{path.relative_to(PKG)}:{node.lineno} {node.name} ({n} lines)")
+    assert not long, long

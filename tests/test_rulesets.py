@@ -28,7 +28,7 @@ def test_composition_by_date(day, ids, clauses):
 
 
 def test_before_first_rule_is_an_error():
-    with pytest.raises(AsOfError, match="before the first 3A090 rule"):
+    with pytest.raises(AsOfError, match="before the first rule file"):
         rules_in_force("2022-10-06")
 
 

@@ -22,6 +22,16 @@ def _one_line(text: str) -> str:
     return safe(" ".join(str(text).split()))
 
 
+def _flag(group, ctx, option: str | None) -> str | None:
+    """The command-line flag of the invoked command for a library parameter name (the library
+    never names flags: ``max_variants`` -> ``--max-variants``, ``precision`` -> ``--precision``)."""
+    cmd = group.commands.get(ctx.invoked_subcommand or "") if option else None
+    for p in getattr(cmd, "params", ()):
+        if isinstance(p, click.Option) and (p.name == option or f"--{option.replace('_', '-')}" in p.opts):
+            return max(p.opts, key=len)
+    return None
+
+
 def _terminate(signum, frame):  # pragma: no cover - exercised through a real process
     raise SystemExit(EXIT_TERMINATED)
 
@@ -33,7 +43,8 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except ChipclassError as exc:
-            click.echo(f"chipclass: error: {_one_line(exc)}", err=True)
+            flag = _flag(self, ctx, exc.option)
+            click.echo(f"chipclass: error: {flag + ': ' if flag else ''}{_one_line(exc)}", err=True)
             sys.exit(EXIT_ERROR)
         except KeyboardInterrupt:
             click.echo("chipclass: interrupted", err=True)

@@ -78,7 +78,7 @@ def score(file, fmt, output, as_of, fail_on, tf32_bits, stream, batch_rows, engi
     catalogue)."""
     from chipclass import api
     from chipclass.outputs.formats import choose
-    from chipclass.outputs.write import StreamWriter, write_frame
+    from chipclass.outputs.write import write_frame
 
     file = file or shipped_catalogue()
     bits = bit_lengths(tf32_bits)
@@ -101,19 +101,7 @@ def score(file, fmt, output, as_of, fail_on, tf32_bits, stream, batch_rows, engi
     if stream:
         if fmt not in STREAMABLE:
             raise UsageError("--stream writes csv, jsonl or parquet (-f)")
-        from chipclass.outputs.progress import progress
-
-        show, rows, counts = progress(quiet), 0, dict.fromkeys(fail_on, 0)
-        with StreamWriter(fmt, output, meta) as writer:
-            for frame in api.score_stream(file, as_of, batch_rows=batch_rows, bit_lengths=bits,
-                                          rules_dir=rules_dir):
-                writer.write(frame)
-                for k, v in match_counts(frame, fail_on).items():
-                    counts[k] += v
-                rows += len(frame)
-                show(rows)
-        show(rows, done=True)
-        findings(counts, fail_on)
+        findings(_score_stream(file, fmt, output, meta, as_of, batch_rows, bits, rules_dir, fail_on, quiet), fail_on)
         return
     if fmt is not Format.TABLE:
         from chipclass.core.lazy import defer_pandas
@@ -139,6 +127,24 @@ def score(file, fmt, output, as_of, fail_on, tf32_bits, stream, batch_rows, engi
 
         write_table(table, fmt, output, meta)
     findings({s: int(result.hits([s]).sum()) for s in fail_on}, fail_on)
+
+
+def _score_stream(file, fmt, output, meta, as_of, batch_rows, bits, rules_dir, fail_on, quiet) -> dict:
+    """Score a file batch by batch, each written as it comes; the ``--fail-on`` counts."""
+    from chipclass import api
+    from chipclass.outputs.progress import progress
+    from chipclass.outputs.write import StreamWriter
+
+    show, rows, counts = progress(quiet), 0, dict.fromkeys(fail_on, 0)
+    with StreamWriter(fmt, output, meta) as writer:
+        for frame in api.score_stream(file, as_of, batch_rows=batch_rows, bit_lengths=bits, rules_dir=rules_dir):
+            writer.write(frame)
+            for k, v in match_counts(frame, fail_on).items():
+                counts[k] += v
+            rows += len(frame)
+            show(rows)
+    show(rows, done=True)
+    return counts
 
 
 def parse_specs(specs) -> dict:

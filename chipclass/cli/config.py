@@ -43,14 +43,14 @@ import tomllib
 
 import click
 
-from chipclass.core.errors import RuleDataError
+from chipclass.core.errors import ConfigError
 
 __all__ = ["find_config", "load_config", "config_params", "group_params", "NAMES"]
 
 #: Files looked for in each directory, in order.
 NAMES = ("chipclass.toml", "pyproject.toml")
 #: Selectors only some commands offer (cli.options.fail_on_option's ``extra``).
-_EXTRA_SELECTORS = ("license", "breach", "4E091")
+_EXTRA_SELECTORS = ("license", "breach", "model")
 
 
 def _read(path: str) -> dict:
@@ -58,9 +58,9 @@ def _read(path: str) -> dict:
         with open(path, "rb") as fh:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
-        raise RuleDataError(f"{path}: not valid TOML: {exc}") from None
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise RuleDataError(f"{path}: cannot read: {exc.strerror if isinstance(exc, OSError) else exc}") from None
+        raise ConfigError(f"{path}: cannot read: {exc.strerror if isinstance(exc, OSError) else exc}") from None
 
 
 def _section(path: str) -> tuple[dict | None, str]:
@@ -70,7 +70,7 @@ def _section(path: str) -> tuple[dict | None, str]:
         tool = data.get("tool", {})
         table = tool.get("chipclass") if isinstance(tool, dict) else None
         if table is not None and not isinstance(table, dict):
-            raise RuleDataError(f"{path}: tool.chipclass: expected a table")
+            raise ConfigError(f"{path}: tool.chipclass: expected a table")
         return table, "tool.chipclass"
     return data, ""
 
@@ -105,15 +105,15 @@ def _load(path: str, mtime: float):
 
     table, prefix = _section(path)
     where = f"{path}: {prefix + '.' if prefix else ''}"
-    conf = convert(table or {}, ConfigFile, path, prefix=prefix)
+    conf = convert(table or {}, ConfigFile, path, prefix=prefix, error=ConfigError)
     if conf.fail_on:
-        from chipclass.cli.options import _known_selectors
+        from chipclass.cli.options import known_selectors, selector_examples
 
-        known = _known_selectors(_EXTRA_SELECTORS)
+        known = known_selectors(_EXTRA_SELECTORS)
         for k, s in enumerate(conf.fail_on):
             if s not in known:
-                raise RuleDataError(f"{where}fail_on[{k}]: {s!r} is not a status or paragraph "
-                                    "(controlled, indeterminate, 3A090, 3A090.a, 3A090.b.2, license, breach)")
+                raise ConfigError(f"{where}fail_on[{k}]: {s!r} is not a status or paragraph "
+                                    f"({selector_examples()}, license, breach)")
     if conf.to:
         from chipclass.core.errors import ChipclassError
         from chipclass.rules.countries import country_code
@@ -122,14 +122,14 @@ def _load(path: str, mtime: float):
             try:
                 country_code(c)
             except ChipclassError as exc:
-                raise RuleDataError(f"{where}to[{k}]: {exc}") from None
+                raise ConfigError(f"{where}to[{k}]: {exc}") from None
     if conf.columns:
-        from chipclass.core.catalogue import NUMERIC, TEXT, _parse_header
+        from chipclass.core.catalogue import NUMERIC, TEXT, parse_header
 
         for header, target in conf.columns.items():
-            name = _parse_header(target, str(path))[0]
+            name = parse_header(target, str(path))[0]
             if name not in NUMERIC and name not in TEXT:
-                raise RuleDataError(f"{where}columns.{header!r}: {target!r} is not a catalogue column "
+                raise ConfigError(f"{where}columns.{header!r}: {target!r} is not a catalogue column "
                                     f"(one of: {', '.join([*TEXT, *NUMERIC])})")
     return conf
 
@@ -139,7 +139,7 @@ def load_config(path: str):
     try:
         mtime = os.stat(path).st_mtime
     except OSError as exc:
-        raise RuleDataError(f"{path}: cannot read: {exc.strerror}") from None
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
     return _load(path, mtime)
 
 
@@ -155,7 +155,11 @@ def _defaults(conf, command: click.Command) -> dict:
         out["destinations"] = list(conf.to)
     if conf.fail_on and "fail_on" in have:
         offered = {o for p in command.params if p.name == "fail_on" for o in _offered(p)}
-        values = [s for s in conf.fail_on if s not in _EXTRA_SELECTORS or s in offered]
+        from chipclass.cli.options import known_selectors
+
+        model_only = known_selectors(("model",)) - known_selectors(())  # the model-weights paragraph
+        owner = {s: ("model" if s in model_only else s) for s in conf.fail_on}
+        values = [s for s in conf.fail_on if owner[s] not in _EXTRA_SELECTORS or owner[s] in offered]
         if values:
             out["fail_on"] = values
     return out

@@ -133,8 +133,8 @@ def headroom(file, specs_filter, fmt, output, as_of, tf32_bits, quiet, rules_dir
               help="A spec that may move (1 to 4): fp8, fp16, ..., die_area, memory_bandwidth, package_area, "
                    "interconnect_bandwidth. Repeatable.")
 @click.option("--target", required=True, metavar="OUTCOME",
-              help="'not controlled', '3A090.b', '3A090.a.1', 'controlled', or 'no-licence:CN', 'licence:CN', "
-                   "'case-by-case:CN'.")
+              help="A status ('not controlled', 'controlled'), a paragraph or clause id of the rules, or "
+                   "'no-licence:CN', 'licence:CN', 'case-by-case:CN'.")
 @click.option("--range", "ranges", multiple=True, metavar="SPEC=LOW:HIGH",
               help="The box of a free spec (default 0 to 4x the base; areas a quarter to 4x); a unit may follow.")
 @click.option("--maximise", default=None, metavar="SPEC", help="Report this free spec's largest value (default: the first).")

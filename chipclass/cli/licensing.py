@@ -116,12 +116,13 @@ def tier(countries, fmt, output, as_of, quiet, rules_dir):
 @format_option(Format.TABLE, Format.JSON)
 @output_option
 @as_of_option
-@fail_on_option("4E091")
+@fail_on_option("model")
 @quiet_option
 @rules_option
 def model(operations, params, tokens, device, count, utilisation, days, train_format, published_weights,
           catalogue, fmt, output, as_of, fail_on, quiet, rules_dir):
-    """Would a model's closed weights be ECCN 4E091 (trained with 10^26 or more operations)?"""
+    """Would a model's closed weights be controlled (the model-weights ECCN of the rule data: trained
+    with at least its threshold of operations)? --fail-on takes controlled or that ECCN."""
     from chipclass import api
     from chipclass.licensing.diffusion import model as model_fn, training_device
     from chipclass.outputs.formats import choose
@@ -139,7 +140,7 @@ def model(operations, params, tokens, device, count, utilisation, days, train_fo
         write_json(result, output)
     else:
         write_text(model_text(result), output)
-    findings({s: int(bool(result["eccn"])) for s in fail_on if s in ("controlled", "4E091")}, fail_on)
+    findings({s: int(bool(result["eccn"])) for s in fail_on if s in ("controlled", result["paragraph"])}, fail_on)
 
 
 @main.command()

@@ -31,8 +31,9 @@ HELP = {
     "catalogue": "Catalogue to look device names up in (default: the shipped catalogue).",
     "to": "Destination: ISO 3166 alpha-2/alpha-3 code or English name. Repeatable.",
     "headquarters": "Where the buyer (or its ultimate parent) is headquartered (default: the destination).",
-    "fail_on": ("Exit 1 if any result matches: a status (controlled, indeterminate), a paragraph or clause "
-                "(3A090, 3A090.a, 3A090.b.2), or where the command offers them license or breach. Repeatable."),
+    "fail_on": ("Exit 1 if any result matches: a status (controlled, indeterminate), a paragraph or clause id "
+                "of the rules (it and everything under it), or where the command offers them license, breach "
+                "or the model-weights entry. Repeatable."),
 }
 
 
@@ -112,31 +113,47 @@ def headquarters_option(fn):
     return click.option("--headquarters", default=None, metavar="COUNTRY", help=HELP["headquarters"])(fn)
 
 
-def _known_selectors(extra) -> set[str]:
-    from chipclass.classification.result import STATUSES
+def known_selectors(extra) -> set[str]:
+    """Every ``--fail-on`` selector: the statuses, every paragraph and clause id (and their
+    prefixes) of the rule data, and the command's own ``extra`` (``model``: the model-weights
+    paragraph of the rule data)."""
+    from chipclass.classification.logic import STATUSES
     from chipclass.rules.instruments import load_instruments
 
-    out = set(STATUSES) | set(extra)
+    out = set(STATUSES) | {e for e in extra if e != "model"}
     for inst in load_instruments():
         for c in inst.clauses:
             parts = c.id.split(".")
             out.update(".".join(parts[:k]) for k in range(1, len(parts) + 1))
             out.add(c.eccn)
+        weights = inst.file.diffusion.get("model_weights") if "model" in extra else None
+        if weights is not None and weights.paragraph:
+            out.add(weights.paragraph)
     return out
 
 
+def selector_examples() -> str:
+    """A few selectors of the rule data, for messages: the statuses, an entry, a paragraph, a clause."""
+    from chipclass.rules.instruments import load_instruments
+
+    clauses = [c for inst in load_instruments() for c in inst.clauses]
+    if not clauses:
+        return "controlled, indeterminate"
+    last = clauses[-1]
+    return ", ".join(dict.fromkeys(["controlled", "indeterminate", last.eccn.split(".")[0], last.eccn, last.id]))
+
+
 def fail_on_option(*extra: str):
-    """``--fail-on SELECTOR``; ``extra`` are the command's own selectors (license, breach, 4E091)."""
+    """``--fail-on SELECTOR``; ``extra`` are the command's own selectors (license, breach, model)."""
 
     def check(ctx, param, values):
         if not values:
             return values
-        known = _known_selectors(extra)
+        known = known_selectors(extra)
         for v in values:
             if v not in known:
                 more = f", {', '.join(extra)}" if extra else ""
-                raise click.BadParameter(f"{v!r} is not a status or paragraph (controlled, indeterminate, "
-                                         f"3A090, 3A090.a, 3A090.b.2{more})")
+                raise click.BadParameter(f"{v!r} is not a status or paragraph ({selector_examples()}{more})")
         return values
 
     return click.option("--fail-on", multiple=True, callback=check, metavar="SELECTOR", help=HELP["fail_on"],

@@ -6,11 +6,11 @@ from __future__ import annotations
 import contextlib
 import contextvars
 
-__all__ = ["column_aliases"]
+__all__ = ["column_aliases", "ALIASES"]
 
 #: A team's own header names -> vocabulary header (``'FP8 Dense' -> 'fp8 [TFLOPS]'``), keyed
 #: case-insensitively; set for a block with :func:`column_aliases` (the CLI's configuration).
-_ALIASES: contextvars.ContextVar[dict[str, str]] = contextvars.ContextVar("chipclass_column_aliases", default={})
+ALIASES: contextvars.ContextVar[dict[str, str]] = contextvars.ContextVar("chipclass_column_aliases", default={})
 
 
 @contextlib.contextmanager
@@ -24,8 +24,8 @@ def column_aliases(aliases: dict[str, str]):
     >>> float(cat.values["fp8"][0]), cat.headers["fp8"]
     (2000.0, 'FP8 Dense')
     """
-    token = _ALIASES.set({" ".join(str(k).split()).casefold(): v for k, v in aliases.items()})
+    token = ALIASES.set({" ".join(str(k).split()).casefold(): v for k, v in aliases.items()})
     try:
         yield
     finally:
-        _ALIASES.reset(token)
+        ALIASES.reset(token)

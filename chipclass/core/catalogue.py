@@ -45,9 +45,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from chipclass.core.cells import (MAX_CELL_BYTES, MISSING, NameIndex, _first, cell_hint, cell_shape,  # noqa: F401
+from chipclass.core.cells import (MAX_CELL_BYTES, MISSING, NameIndex, first_true, cell_hint, cell_shape,  # noqa: F401
                                   choice_column, numeric_column, text_column)
-from chipclass.core.aliases import _ALIASES, column_aliases
+from chipclass.core.aliases import ALIASES, column_aliases
 from chipclass.core.cells import text_column as _text  # noqa: F401  (chipclass check reads cells one by one)
 from chipclass.core.errors import InputError
 from chipclass.core.lazy import arrow_backed_series
@@ -157,10 +157,10 @@ class Catalogue:
 Catalogue.names = arrow_backed_series("_names")
 
 
-def _parse_header(header: str, source: str) -> tuple[str, str | None]:
+def parse_header(header: str, source: str) -> tuple[str, str | None]:
     """``'Die Area [cm**2]'`` -> ``('die_area', 'cm**2')``, in time linear in the header's length
     (no backtracking regular expression: a header of 400 spaces once took 18 s)."""
-    aliases = _ALIASES.get()
+    aliases = ALIASES.get()
     if aliases:
         header = aliases.get(" ".join(str(header).split()).casefold(), header)
     text = str(header).strip()
@@ -174,7 +174,7 @@ def _parse_header(header: str, source: str) -> tuple[str, str | None]:
     return name, unit
 
 
-def _vocabulary(headers: list[str], source: str) -> dict[str, tuple[str, str | None]]:
+def vocabulary(headers: list[str], source: str) -> dict[str, tuple[str, str | None]]:
     """Map each vocabulary header -> (vocabulary name, unit); others are pass-through.
 
     Refuses a header cell over :data:`MAX_CELL_BYTES`, two columns with the same header
@@ -184,7 +184,7 @@ def _vocabulary(headers: list[str], source: str) -> dict[str, tuple[str, str | N
     seen: dict[str, str] = {}
     check_headers(headers, source)
     for h in headers:
-        name, unit = _parse_header(h, source)
+        name, unit = parse_header(h, source)
         if name not in NUMERIC and name not in TEXT:
             continue
         if name in seen:
@@ -242,9 +242,12 @@ def from_table(table: pa.Table, source: str = "<table>", offset: int = 0,
     earlier batches (streaming, Dask). Of several bad cells the one in the earliest row is
     reported (ties: shape, name, numeric columns in vocabulary order, yes/no and type
     columns), whatever the batch size.
+
+    Length: one pass over the columns in the order that decides which bad cell is reported
+    first; split, that order would be spread over several functions.
     """
     headers = [str(h) for h in table.column_names]
-    vocab = _vocabulary(headers, source)
+    vocab = vocabulary(headers, source)
     by_name = {name: h for h, (name, _) in vocab.items()}
     n = table.num_rows
     values: dict[str, np.ndarray] = {}
@@ -257,7 +260,7 @@ def from_table(table: pa.Table, source: str = "<table>", offset: int = 0,
         column = table.column(by_name["name"])
         name_col = text_column(column)
         missing = np.asarray(pc.is_null(name_col))
-        stop = _first(missing) if missing.any() else n  # names before the first missing one
+        stop = first_true(missing) if missing.any() else n  # names before the first missing one
         names = name_col.combine_chunks() if isinstance(name_col, pa.ChunkedArray) else name_col
         out["names"] = names  # Arrow; the Catalogue makes pandas of them only when asked
         index = seen if seen is not None else NameIndex()
@@ -321,7 +324,7 @@ def _near_misses(passthrough: list[str], source: str) -> list[str]:
     """Pass-through columns that look like throughput figures the vocabulary did not take."""
     out = []
     for h in passthrough:
-        name, unit = _parse_header(h, source)
+        name, unit = parse_header(h, source)
         token = re.split(r"[_\s]+", name)[0]
         looks = token in FORMATS
         if unit and not looks:

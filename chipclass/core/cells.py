@@ -55,7 +55,7 @@ _HINTS = (
 )
 
 
-def _first(mask: np.ndarray) -> int:
+def first_true(mask: np.ndarray) -> int:
     return int(np.flatnonzero(mask)[0])
 
 
@@ -109,10 +109,10 @@ def numeric_column(arr: pa.ChunkedArray, kind: str, unit: str | None, default: s
         zero_area = given & (values == 0) if kind == "area" else np.zeros(len(values), bool)
         out_of_range = given & ((values > MAX_MAGNITUDE) | ((values < 1 / MAX_MAGNITUDE) & (values > 0) & (kind == "area")))
     bad = infinite | negative | zero_area | out_of_range
-    if grammar_error is not None and (not bad.any() or grammar_error.row <= offset + _first(bad) + 1):
+    if grammar_error is not None and (not bad.any() or grammar_error.row <= offset + first_true(bad) + 1):
         raise grammar_error  # the earliest bad cell of the column, whatever the kind of fault
     if bad.any():
-        i = _first(bad)
+        i = first_true(bad)
         why = ("is too large: it overflows a 64-bit float once converted to the canonical unit"
                if infinite[i] else
                "an area must be more than zero (leave the cell empty if unknown)" if kind == "area" and (
@@ -192,7 +192,7 @@ def _cells(raw, original, kind: str, header_factor: float, *, source: str, colum
     unmatched = np.asarray(pc.and_(valid, pc.is_null(parts)))
     errors: list[tuple[int, InputError]] = []
     if unmatched.any():
-        i = _first(unmatched)
+        i = first_true(unmatched)
         errors.append((i, _refuse_cell(original[i].as_py(), source=source, row=offset + i + 1, column=column)))
     numbers = pc.replace_substring(pc.struct_field(parts, "num"), ",", "")
     values = pc.cast(numbers, pa.float64()).to_numpy(zero_copy_only=False)
@@ -207,7 +207,7 @@ def _cells(raw, original, kind: str, header_factor: float, *, source: str, colum
             factors[j] = unit_factor(u, kind)
         except UnitError as exc:
             factors[j] = np.nan
-            i = _first(np.asarray(pc.equal(units, u).fill_null(False)))
+            i = first_true(np.asarray(pc.equal(units, u).fill_null(False)))
             errors.append((i, _refuse_cell(original[i].as_py(), source=source, row=offset + i + 1,
                                            column=column, why=str(exc))))
     idx = 0 if len(distinct) == 1 else np.asarray(
@@ -232,7 +232,7 @@ def choice_column(arr: pa.ChunkedArray, choices: tuple[str, ...], *, source: str
     idx = pc.index_in(text, value_set=pa.array(choices, pa.string()))
     unknown = np.asarray(pc.and_(pc.is_valid(text), pc.is_null(idx)))
     if unknown.any():
-        i = _first(unknown)
+        i = first_true(unknown)
         raise InputError(f"is not {what} (one of: {', '.join(choices)})", source=source,
                          row=offset + i + 1, column=column, value=arr[i].as_py())
     return np.asarray(idx.fill_null(-1), dtype=np.int64)
@@ -271,7 +271,7 @@ def cell_shape(table: pa.Table, source: str, offset: int) -> None:
         broken = np.asarray(pc.match_substring_regex(col, "[\r\n]").fill_null(False))
         for kind, mask in ((0, long), (1, broken)):
             if mask.any():
-                i = _first(mask)
+                i = first_true(mask)
                 if first is None or (i, j) < first[:2]:
                     first = (i, j, kind)
     if first is not None:
@@ -330,7 +330,7 @@ class NameIndex:
             prior_row = np.where(hit & ((prior_row < 0) | (run_rows[k] < prior_row)), run_rows[k], prior_row)
         bad = repeat_in_batch | (prior_row >= 0)
         if bad.any():
-            i = _first(bad)
+            i = first_true(bad)
             row = prior_row[i] if prior_row[i] >= 0 else offset + first_pos[i] + 1
             return i, int(row)
         self._add(hs, (offset + order + 1).astype(np.int64))

@@ -9,12 +9,12 @@ from typing import Annotated
 
 from msgspec import Meta, field
 
-from chipclass.core.schema import Text, _Rec
+from chipclass.core.schema import Text, Record
 
 __all__ = ["ConfigFile"]
 
 
-class ConfigFile(_Rec, kw_only=True):
+class ConfigFile(Record, kw_only=True):
     """A project's defaults for the command line: ``[tool.chipclass]`` in ``pyproject.toml`` or
     the top level of ``chipclass.toml`` (:mod:`chipclass.cli.config`). Flags win over these.
 

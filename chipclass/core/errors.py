@@ -1,7 +1,12 @@
 """Errors chipclass reports to users, and the CLI's exit codes.
 
-Every error a user can cause carries where it happened (file, row, column, value) so the
-CLI prints one line and exits :data:`EXIT_ERROR`, never a traceback.
+One hierarchy: :class:`ChipclassError` and its subclasses for bad usage (:class:`UsageError`),
+bad input (:class:`InputError`, with :class:`AsOfError` and
+:class:`~chipclass.core.units.UnitError` under it), bad rule data (:class:`RuleDataError`) and
+bad configuration (:class:`ConfigError`). Every error a user can cause carries where it
+happened (file, row, column, value) so the CLI prints one line and exits :data:`EXIT_ERROR`,
+never a traceback. No library message names a command-line flag: an error about a parameter
+says which in ``option`` (the library's parameter name) and the CLI names its flag.
 """
 
 from __future__ import annotations
@@ -15,7 +20,15 @@ EXIT_ERROR = 2
 
 
 class ChipclassError(Exception):
-    """Base class of the errors chipclass reports to users."""
+    """Base class of the errors chipclass reports to users; ``option`` names the parameter an
+    error is about (``max_variants``, ``precision``), for the CLI to name its flag."""
+
+    option: str | None = None
+
+    def about(self, option: str) -> "ChipclassError":
+        """This error, marked as being about the parameter ``option``."""
+        self.option = option
+        return self
 
 
 class InputError(ChipclassError, ValueError):
@@ -55,9 +68,13 @@ class RuleDataError(ChipclassError, ValueError):
     """Malformed rule data (a TOML file under ``chipclass/rules``)."""
 
 
-class AsOfError(ChipclassError, ValueError):
+class AsOfError(InputError):
     """An as-of date outside what the rule data covers."""
 
 
 class UsageError(ChipclassError, ValueError):
     """A command used in a way it cannot honour (an option combination, a format)."""
+
+
+class ConfigError(ChipclassError, ValueError):
+    """A bad configuration file (``chipclass.toml``, ``[tool.chipclass]`` of ``pyproject.toml``)."""

@@ -14,7 +14,7 @@ from typing import Iterator
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from chipclass.core.catalogue import FLAGS, Catalogue, NameIndex, _vocabulary, check_headers, from_frame, from_table
+from chipclass.core.catalogue import FLAGS, Catalogue, NameIndex, vocabulary, check_headers, from_frame, from_table
 from chipclass.core.errors import InputError
 
 __all__ = ["load", "spec_catalogue", "read_table", "read_catalogue", "iter_catalogue", "DELIMITERS",
@@ -232,14 +232,14 @@ def iter_catalogue(path, batch_rows: int = 1 << 20) -> Iterator[Catalogue]:
             raise InputError(f"cannot read Parquet: {' '.join(str(exc).split())}", source=source) from None
         header = list(pf.schema_arrow.names)
         check_headers(header, source)
-        _vocabulary(header, source)
+        vocabulary(header, source)
         batches, src, delim = pf.iter_batches(batch_size=batch_rows), None, None
     else:
         src, source = _open(path)
         header, delim, has_rows = _peek_header(src, source)
         if not header:
             raise InputError("empty file: expected a header row", source=source)
-        _vocabulary(header, source)
+        vocabulary(header, source)
         batches = None
     seen = NameIndex(source)
     offset = 0

@@ -46,7 +46,7 @@ Text = Annotated[str, Meta(min_length=1, pattern=r"\S")]
 NonEmpty = Annotated[list[Text], Meta(min_length=1)]
 
 
-class _Rec(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+class Record(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     """Base: unknown keys are errors; records are immutable."""
 
 def _finite(value, what: str = "value") -> None:
@@ -54,7 +54,7 @@ def _finite(value, what: str = "value") -> None:
         raise ValueError(f"{what} must be a finite number, not {value!r}")
 
 
-class ConditionRec(_Rec, kw_only=True):
+class ConditionRec(Record, kw_only=True):
     """``{ metric = "tpp", op = ">=", value = 4800 }``; ``unit`` converts the threshold."""
     metric: Metric
     op: Op
@@ -68,7 +68,7 @@ class ConditionRec(_Rec, kw_only=True):
 Conditions = Annotated[list[ConditionRec], Meta(min_length=1)]
 
 
-class ClauseRec(_Rec, kw_only=True):
+class ClauseRec(Record, kw_only=True):
     id: Text
     eccn: Text
     text: Text
@@ -77,7 +77,7 @@ class ClauseRec(_Rec, kw_only=True):
     confidence: Confidence | None = None
 
 
-class ExclusionRec(_Rec, kw_only=True):
+class ExclusionRec(Record, kw_only=True):
     id: Text
     excludes: NonEmpty
     conditions: Conditions
@@ -85,7 +85,7 @@ class ExclusionRec(_Rec, kw_only=True):
     confidence: Confidence | None = None
 
 
-class SelectorRec(_Rec, kw_only=True):
+class SelectorRec(Record, kw_only=True):
     """A set of destinations: groups and countries, less exceptions; or AI Diffusion tiers."""
     worldwide: bool = False
     groups: list[Text] = []
@@ -103,7 +103,7 @@ class SelectorRec(_Rec, kw_only=True):
 Selector = Union[Literal["worldwide"], SelectorRec]
 
 
-class _LicenceBase(_Rec, kw_only=True):
+class _LicenceBase(Record, kw_only=True):
     id: Text
     to: Selector | None = None
     hq: Selector | None = None
@@ -132,7 +132,7 @@ class ReviewRec(_LicenceBase, kw_only=True):
     stance: Literal["approval", "denial", "case-by-case", "not determined"] = "not determined"
 
 
-class ItemRec(_Rec, kw_only=True):
+class ItemRec(Record, kw_only=True):
     eccn: Text
     datacenter: bool | None = None
 
@@ -146,13 +146,15 @@ class ExceptionRec(_LicenceBase, kw_only=True):
     notification: str = ""
 
 
-class TiersRec(_Rec, kw_only=True):
+class TiersRec(Record, kw_only=True):
     tier1: Annotated[list[Annotated[str, Meta(pattern=r"^[A-Z]{2}$")]], Meta(min_length=1)]
     tier3: Selector
+    #: Where the tiers are written and how they are read (shown beside each tier).
+    basis: str = ""
     confidence: Confidence | None = None
 
 
-class FigureRec(_Rec, kw_only=True):
+class FigureRec(Record, kw_only=True):
     """A figure of the AI Diffusion framework (a limit, share or threshold) with its citation."""
     value: float
     citation: Text
@@ -167,12 +169,14 @@ class FigureRec(_Rec, kw_only=True):
     #: The paragraph a figure is about, and who may attest it (foundry presumption).
     paragraph: str = ""
     attested_by: str = ""
+    #: How the regulation names the figure in a sentence ("16/14 nm node", "Note 1 a.(3)").
+    label: str = ""
 
     def __post_init__(self):
         _finite(self.value)
 
 
-class FallbackRec(_Rec, kw_only=True):
+class FallbackRec(Record, kw_only=True):
     """An entry for items outside 3A090 (n.e.s.), met when ANY condition holds (3A991.p, 4A994.l)."""
 
     id: Text
@@ -184,7 +188,7 @@ class FallbackRec(_Rec, kw_only=True):
     confidence: Confidence | None = None
 
 
-class SystemRec(_Rec, kw_only=True):
+class SystemRec(Record, kw_only=True):
     """Computers, assemblies and components containing an IC of the paragraph ``contains``."""
     eccn: Text
     contains: Text
@@ -192,7 +196,7 @@ class SystemRec(_Rec, kw_only=True):
     confidence: Confidence | None = None
 
 
-class ZRec(_Rec, kw_only=True):
+class ZRec(Record, kw_only=True):
     """A .z paragraph: a ``base`` item (``base_eccn`` column) that also meets a ``meets`` paragraph;
     licensed as the paragraph it meets, with only the listed licence exceptions."""
 
@@ -206,14 +210,14 @@ class ZRec(_Rec, kw_only=True):
     confidence: Confidence | None = None
 
 
-class ResidualRec(_Rec, kw_only=True):
+class ResidualRec(Record, kw_only=True):
     """What an item gets when no entry chipclass checks applies (EAR99, said plainly)."""
     eccn: Text
     text: Text
     confidence: Confidence | None = None
 
 
-class InstrumentFile(_Rec, kw_only=True):
+class InstrumentFile(Record, kw_only=True):
     """One rule file: a Federal Register instrument (or an enforcement announcement)."""
     id: Annotated[str, Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
     title: Text
@@ -257,13 +261,13 @@ class InstrumentFile(_Rec, kw_only=True):
             raise ValueError(f"duplicate clause id(s) {dupes}")
 
 
-class GroupRec(_Rec, kw_only=True):
+class GroupRec(Record, kw_only=True):
     title: Text
     members: list[Annotated[str, Meta(pattern=r"^[A-Z]{2}$")]]
     confidence: Confidence = "summary"
 
 
-class ChangeRec(_Rec, kw_only=True):
+class ChangeRec(Record, kw_only=True):
     """A dated change of Country Group membership: ``since`` first day in, ``until`` first out."""
     country: Annotated[str, Meta(pattern=r"^[A-Z]{2}$")]
     groups: NonEmpty
@@ -277,12 +281,12 @@ class ChangeRec(_Rec, kw_only=True):
             raise ValueError("a change needs 'since' or 'until'")
 
 
-class AliasRec(_Rec, kw_only=True):
+class AliasRec(Record, kw_only=True):
     as_: Annotated[str, Meta(pattern=r"^[A-Z]{2}$")] = field(name="as")
     note: Text
 
 
-class CountryGroupsFile(_Rec, kw_only=True):
+class CountryGroupsFile(Record, kw_only=True):
     source: Text
     groups: Annotated[dict[str, GroupRec], Meta(min_length=1)]
     change: list[ChangeRec] = []
@@ -295,7 +299,7 @@ class CountryGroupsFile(_Rec, kw_only=True):
                 raise ValueError(f"change[{k}].groups: unknown group(s) {unknown}")
 
 
-class NoteRec(_Rec, kw_only=True):
+class NoteRec(Record, kw_only=True):
     """A dated note that changes the answer for an exporter (not a rule): about named products
     (``names``, regular expressions) or, with ``general``, about every item; ``until`` is the
     first day it no longer applies; ``hq`` limits it to buyers headquartered there."""
@@ -325,16 +329,16 @@ class NoteRec(_Rec, kw_only=True):
                 raise ValueError(f"names: {n!r} is not a regular expression ({exc})") from None
 
 
-class ProductNotesFile(_Rec, kw_only=True):
+class ProductNotesFile(Record, kw_only=True):
     note: list[NoteRec] = []
 
 
-class FormatRec(_Rec, kw_only=True):
+class FormatRec(Record, kw_only=True):
     bits: Annotated[int, Meta(ge=1, le=64)]
     note: str = ""
 
 
-class FormatsFile(_Rec, kw_only=True):
+class FormatsFile(Record, kw_only=True):
     formats: Annotated[dict[str, FormatRec], Meta(min_length=1)]
 
 
@@ -362,19 +366,20 @@ def _table_fields(kind) -> dict[str, type]:
     return out
 
 
-def convert(data: dict, kind: type[T], source: str, prefix: str = "") -> T:
-    """Validate parsed TOML ``data`` as ``kind``; a :class:`RuleDataError` naming ``source``
-    and the key otherwise (``prefix`` is where ``data`` sits in the file: ``tool.chipclass``)."""
+def convert(data: dict, kind: type[T], source: str, prefix: str = "", error: type = RuleDataError) -> T:
+    """Validate parsed TOML ``data`` as ``kind``; an ``error`` (:class:`RuleDataError`, or
+    :class:`ConfigError` for a configuration file) naming ``source`` and the key otherwise
+    (``prefix`` is where ``data`` sits in the file: ``tool.chipclass``)."""
     where = f"{prefix}." if prefix else ""
     if isinstance(data, dict):  # tables keyed by name: validate each so the message names it
         for name, value_type in _table_fields(kind).items():
             if isinstance(data.get(name), dict):
                 for key, value in data[name].items():
-                    _convert(value, value_type, source, prefix=f"{where}{name}.{key}")
-    return _convert(data, kind, source, prefix)
+                    _convert(value, value_type, source, prefix=f"{where}{name}.{key}", error=error)
+    return _convert(data, kind, source, prefix, error)
 
 
-def _convert(data, kind, source: str, prefix: str = ""):
+def _convert(data, kind, source: str, prefix: str = "", error: type = RuleDataError):
     try:
         return msgspec.convert(data, kind, strict=True)
     except msgspec.ValidationError as exc:
@@ -393,7 +398,7 @@ def _convert(data, kind, source: str, prefix: str = ""):
             if field_name in _CHOICES:
                 message += f" (one of: {', '.join(_CHOICES[field_name])})"
         message = message.replace("Invalid RFC3339 encoded date", "expected a date (YYYY-MM-DD)")
-        raise RuleDataError(f"{source}: {key}: {message[:1].lower() + message[1:]}") from None
+        raise error(f"{source}: {key}: {message[:1].lower() + message[1:]}") from None
 
 
 def load(path, kind: type[T]) -> T:

@@ -45,6 +45,8 @@ import functools
 import os
 import re
 
+from chipclass.core.errors import InputError
+
 __all__ = ["ureg", "Quantity", "CANONICAL", "DIMENSIONS", "unit_factor", "to_canonical", "UnitError",
            "check_unit_text", "MAX_UNIT_LENGTH"]
 
@@ -130,7 +132,7 @@ FACTORS: dict[tuple[str, str], float] = {
 }
 
 
-class UnitError(ValueError):
+class UnitError(InputError):
     """A unit string that cannot be parsed, or has the wrong dimension."""
 
 

@@ -187,7 +187,10 @@ MAX_PER_COLUMN = 100
 
 
 def check_file(path) -> tuple[Catalogue | None, list[InputError]]:
-    """Every problem in a catalogue file: loading problems (headers, each column parsed on its
+    """Length: the loading steps of :func:`chipclass.core.readers.read_catalogue`, each kept
+    going past its first problem, in the reader's order (the catalogue work is reshaping it).
+
+    Every problem in a catalogue file: loading problems (headers, each column parsed on its
     own, every bad cell up to :data:`MAX_PER_COLUMN` per column, every empty or repeated name)
     and then :func:`validate`'s, on the catalogue with the bad cells left out.
 
@@ -198,7 +201,8 @@ def check_file(path) -> tuple[Catalogue | None, list[InputError]]:
     """
     import pyarrow as pa
 
-    from chipclass.core.catalogue import _text, _vocabulary, from_table
+    from chipclass.core.catalogue import from_table, vocabulary
+    from chipclass.core.cells import text_column as _text
     from chipclass.core.readers import read_table
 
     try:
@@ -211,14 +215,14 @@ def check_file(path) -> tuple[Catalogue | None, list[InputError]]:
     name_header = None
     while True:  # header problems: drop the offending header and look again
         try:
-            vocab = _vocabulary(usable, source)
+            vocab = vocabulary(usable, source)
             break
         except InputError as exc:
             problems.append(exc)
             if exc.column in usable:
                 usable.remove(exc.column)
                 continue
-            vocab = _vocabulary(usable + ["name"], source) if "name" not in usable else {}
+            vocab = vocabulary(usable + ["name"], source) if "name" not in usable else {}
             vocab.pop("name", None)
             break
     by_name = {name: h for h, (name, _) in vocab.items()}

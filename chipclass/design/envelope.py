@@ -44,10 +44,11 @@ import pandas as pd
 
 from chipclass.classification.engine import classify, compute_metrics
 from chipclass.classification.logic import selector_hits
-from chipclass.core.catalogue import DEVICE_TYPES, Catalogue
+from chipclass.core.catalogue import DEVICE_TYPES, FLAGS, Catalogue
 from chipclass.core.errors import InputError
 from chipclass.core.formats import BIT_LENGTH, FORMATS
 from chipclass.licensing.determine import decide
+from chipclass.rules.licences import records_in_force
 from chipclass.design.headroom import SPECS, UNITS, conditions, light, set_spec
 from chipclass.design.polytope import HAIR, Piece, equation, full, inward, nearest_point, split, vertices
 from chipclass.rules.instruments import RuleSet
@@ -76,7 +77,7 @@ def parse_target(text: str) -> Target:
                 raise InputError(f"target {text!r} needs a destination ({kind}:CN)")
             return Target(text, kind, dest)
     if not text:
-        raise InputError("give a target: a class ('not controlled', '3A090.b') or 'no-licence:CN', "
+        raise InputError("give a target: a status ('not controlled'), a paragraph or clause id, or 'no-licence:CN', "
                          "'licence:CN', 'case-by-case:CN'")
     return Target(text)
 
@@ -153,6 +154,154 @@ def _fmt(x: float) -> str:
     return f"{x:.6g}"
 
 
+class _Space:
+    """The free specs of an envelope as coordinates x: each metric's ingredients as affine
+    functions of x (a free spec is a variable, any other its base value)."""
+
+    def __init__(self, base: Catalogue, free: list, bit_lengths):
+        self.free, self.d = free, len(free)
+        self.idx = {s: k for k, s in enumerate(free)}
+        self.bits = {**BIT_LENGTH, **(bit_lengths or {})}
+        self.v = base.values
+        hbm = base.device_type[0] == DEVICE_TYPES.index("hbm")
+        has_pkg = "package_area" in self.idx or self.v["package_area"][0] == self.v["package_area"][0]
+        self.pkg_spec = "package_area" if has_pkg or not hbm else "die_area"
+        # fixed part of the TPP, from the base design with the free specs removed
+        fixed = light(base)
+        for s in free:
+            set_spec(fixed, s, np.array([np.nan]))
+        self.floor = float(np.nan_to_num(compute_metrics(fixed, bit_lengths)["tpp"][0], nan=0.0))
+
+    def affine(self, spec):
+        """(coef over x, const) of a spec: a variable, or its fixed value."""
+        a = np.zeros(self.d)
+        if spec in self.idx:
+            a[self.idx[spec]] = 1.0
+            return a, 0.0
+        return a, float(self.v[spec][0])
+
+    def metric_parts(self, metric, tpp):
+        """(numerator affine, denominator affine) of a metric in x (None, None: not affine here)."""
+        one = (np.zeros(self.d), 1.0)
+        if metric == "tpp":
+            return tpp, one
+        if metric == "performance_density":
+            return tpp, self.affine("die_area")
+        if metric == "memory_bandwidth_density":
+            return self.affine("memory_bandwidth"), self.affine(self.pkg_spec)
+        if metric in ("interconnect_bandwidth", "memory_bandwidth", "die_area", "package_area"):
+            return self.affine(metric), one
+        return None, None
+
+    def tpp_term(self, f):
+        a = np.zeros(self.d)
+        a[self.idx[f]] = self.bits[f]
+        return a
+
+    def cells(self) -> list:
+        """The cells where one format gives the TPP: (name, TPP affine, constraints (a, c, label))."""
+        free_formats = [s for s in self.free if s in FORMATS]
+        floor, out = self.floor, []
+        for f in free_formats:
+            a_t = self.tpp_term(f)
+            cons = [(self.tpp_term(g) - a_t, 0.0, f"TPP from {g} <= TPP from {f}") for g in free_formats if g != f]
+            if floor > 0:
+                cons.append((-a_t, floor, f"TPP of the fixed formats <= TPP from {f}"))
+            out.append((f"TPP from {f}", (a_t, 0.0), cons))
+        if floor > 0 or not free_formats:
+            cons = [(self.tpp_term(g), -floor, f"TPP from {g} <= TPP of the fixed formats") for g in free_formats]
+            out.append(("TPP of the fixed formats", (np.zeros(self.d), floor if floor > 0 else np.nan), cons))
+        return out
+
+
+def _base_point(base: Catalogue, free: list, bit_lengths) -> np.ndarray:
+    """The free specs' values at the base design (each must be positive)."""
+    bits = {**BIT_LENGTH, **(bit_lengths or {})}
+    m0 = compute_metrics(base, bit_lengths)
+    x0 = []
+    for s in free:
+        v = m0[f"tpp_{s}"][0] / bits[s] if s in FORMATS and f"tpp_{s}" in m0 else (
+            np.nan if s in FORMATS else base.values[s][0])
+        if not v == v or v <= 0:
+            raise InputError(f"the base design needs a positive {s} to free it (give it as a spec)", column=s)
+        x0.append(float(v))
+    return np.asarray(x0)
+
+
+def _box(free, x0, bounds) -> tuple[np.ndarray, np.ndarray]:
+    """(low, high) of each free spec: the given bounds, else 0 to 4x the base (areas a quarter)."""
+    bounds = dict(bounds or {})
+    lo = np.array([bounds.get(s, (x / 4 if s in AREAS else 0.0, x * 4))[0] for s, x in zip(free, x0)], dtype=float)
+    hi = np.array([bounds.get(s, (0.0, x * 4))[1] for s, x in zip(free, x0)], dtype=float)
+    if (hi <= lo).any():
+        raise InputError("each bound needs low < high")
+    return lo, hi
+
+
+def _planes(rules: RuleSet, tgt: Target, rules_dir) -> dict:
+    """(metric, threshold) -> ids of every condition on it, licence records included for a
+    licence target: the hyperplanes that cut the space."""
+    conds = conditions(rules)
+    if tgt.kind != "class":
+        for view in ("enforced", "written"):
+            for r in records_in_force(rules.as_of, view, rules_dir)[0]:
+                conds += [(r.id, c) for c in r.conditions if c.metric != "datacenter"]
+    planes: dict = {}
+    for cid, cond in conds:
+        planes.setdefault((cond.metric, cond.value), []).append(cid)
+    return planes
+
+
+def _cell_polytope(space: _Space, cell_name, cons, lo, hi, scale) -> Piece | None:
+    """A cell inside the box as a polytope in u = x / base (None when it is not full-dimensional)."""
+    A, c, labels, eqs = [], [], [], []
+
+    def add(a_x, c_x, label, eq):
+        a_u = a_x * scale
+        norm = np.linalg.norm(a_u)
+        if norm:
+            A.append(a_u / norm)
+            c.append(c_x / norm)
+            labels.append(label)
+            eqs.append(eq)
+    for k, s in enumerate(space.free):
+        e = np.zeros(space.d)
+        e[k] = 1.0
+        add(-e, lo[k], f"{s} >= {_fmt(lo[k])} (box)", f"{s} = {_fmt(lo[k])}")
+        add(e, -hi[k], f"{s} <= {_fmt(hi[k])} (box)", f"{s} = {_fmt(hi[k])}")
+    for a, c0, label in cons:
+        add(a, c0, label, equation(a, c0, space.free))
+    verts = vertices(np.array(A), np.array(c))
+    return Piece(np.array(A), np.array(c), labels, eqs, verts, cell_name) if full(verts, space.d) else None
+
+
+def _pieces(space: _Space, planes: dict, lo, hi, scale) -> list:
+    """Every cell cut by every hyperplane: pieces on which no condition changes truth."""
+    pieces: list[Piece] = []
+    for cell_name, tpp, cons in space.cells():
+        cell = _cell_polytope(space, cell_name, cons, lo, hi, scale)
+        if cell is None:
+            continue
+        cell_pieces = [cell]
+        for (metric, t), ids in planes.items():
+            num, den = space.metric_parts(metric, tpp)
+            if num is None or not (num[1] == num[1]) or not (den[1] == den[1]):
+                continue
+            a_x, c_x = num[0] - t * den[0], num[1] - t * den[1]
+            a_u = a_x * scale
+            nrm = np.linalg.norm(a_u)
+            if nrm == 0:
+                continue
+            why = f"[{', '.join(dict.fromkeys(ids))}] ({cell_name})"
+            label = (f"{metric} <= {t:g} {why}", f"{metric} >= {t:g} {why}")
+            eq = equation(a_x, c_x, space.free)
+            cell_pieces = [q for p in cell_pieces for q in split(p, a_u / nrm, c_x / nrm, label, eq)]
+        pieces += cell_pieces
+    if not pieces:
+        raise InputError("the box of allowed values is empty")
+    return pieces
+
+
 def envelope(base: Catalogue, free, target, rules: RuleSet, *, bounds: dict | None = None,
              maximise: str | None = None, bit_lengths: dict | None = None,
              rules_dir: str | None = None) -> Envelope:
@@ -166,138 +315,17 @@ def envelope(base: Catalogue, free, target, rules: RuleSet, *, bounds: dict | No
     tgt = target if isinstance(target, Target) else parse_target(str(target))
     free = list(dict.fromkeys(s.lower() for s in free))
     if not free or len(free) > 4:
-        raise InputError("give 1 to 4 free specs (--free fp8 --free die_area)")
+        raise InputError("give 1 to 4 free specs (fp8, die_area, ...)").about("free")
     for s in free:
         if s not in SPECS:
             raise InputError(f"cannot free {s!r} (one of: {', '.join(SPECS)})")
-    bits = {**BIT_LENGTH, **(bit_lengths or {})}
-    m0 = compute_metrics(base, bit_lengths)
-    x0 = []
-    for s in free:
-        v = m0[f"tpp_{s}"][0] / bits[s] if s in FORMATS and f"tpp_{s}" in m0 else (
-            np.nan if s in FORMATS else base.values[s][0])
-        if not v == v or v <= 0:
-            raise InputError(f"the base design needs a positive {s} to free it (give --spec {s}=...)")
-        x0.append(float(v))
-    x0 = np.asarray(x0)
-    d = len(free)
-    bounds = dict(bounds or {})
-    lo = np.array([bounds.get(s, (x / 4 if s in AREAS else 0.0, x * 4))[0] for s, x in zip(free, x0)], dtype=float)
-    hi = np.array([bounds.get(s, (0.0, x * 4))[1] for s, x in zip(free, x0)], dtype=float)
-    if (hi <= lo).any():
-        raise InputError("each bound needs low < high")
-    idx = {s: k for k, s in enumerate(free)}
-    # fixed part of every metric's ingredients, from the base design with the free specs removed
-    fixed = light(base)
-    for s in free:
-        set_spec(fixed, s, np.array([np.nan]))
-    mf = compute_metrics(fixed, bit_lengths)
-    floor = float(np.nan_to_num(mf["tpp"][0], nan=0.0))
-    v = base.values
-    hbm = base.device_type[0] == DEVICE_TYPES.index("hbm")
-
-    def affine(spec):  # (coef over x, const) of a spec: a variable, or its fixed value
-        a = np.zeros(d)
-        if spec in idx:
-            a[idx[spec]] = 1.0
-            return a, 0.0
-        return a, float(v[spec][0])
-
-    pkg_spec = "package_area" if ("package_area" in idx or v["package_area"][0] == v["package_area"][0]) or not hbm \
-        else "die_area"
-    # the hyperplanes: (metric, threshold, ids) of every condition, licence records included
-    conds = conditions(rules)
-    if tgt.kind != "class":
-        from chipclass.rules.licences import records_in_force
-
-        for view in ("enforced", "written"):
-            for r in records_in_force(rules.as_of, view, rules_dir)[0]:
-                conds += [(r.id, c) for c in r.conditions if c.metric != "datacenter"]
-    planes = {}
-    for cid, cond in conds:
-        planes.setdefault((cond.metric, cond.value), []).append(cid)
-    free_formats = [s for s in free if s in FORMATS]
-    cells = []  # (name, tpp affine, constraints [(a, c, label)])
-    for f in free_formats:
-        a_t = np.zeros(d)
-        a_t[idx[f]] = bits[f]
-        cons = []
-        for g in free_formats:
-            if g != f:
-                a = np.zeros(d)
-                a[idx[g]] = bits[g]
-                cons.append((a - a_t, 0.0, f"TPP from {g} <= TPP from {f}"))
-        if floor > 0:
-            cons.append((-a_t, floor, f"TPP of the fixed formats <= TPP from {f}"))
-        cells.append((f"TPP from {f}", (a_t, 0.0), cons))
-    if floor > 0 or not free_formats:
-        cons = []
-        for g in free_formats:
-            a = np.zeros(d)
-            a[idx[g]] = bits[g]
-            cons.append((a, -floor, f"TPP from {g} <= TPP of the fixed formats"))
-        cells.append(("TPP of the fixed formats", (np.zeros(d), floor if floor > 0 else np.nan), cons))
-
-    def metric_parts(metric, tpp):
-        """(numerator affine, denominator affine) of a metric in x."""
-        one = (np.zeros(d), 1.0)
-        if metric == "tpp":
-            return tpp, one
-        if metric == "performance_density":
-            return tpp, affine("die_area")
-        if metric == "memory_bandwidth_density":
-            return affine("memory_bandwidth"), affine(pkg_spec)
-        if metric in ("interconnect_bandwidth", "memory_bandwidth", "die_area", "package_area"):
-            return affine(metric), one
-        return None, None
-
-    scale = x0  # u = x / x0
-    pieces: list[Piece] = []
-    for cell_name, tpp, cons in cells:
-        A, c, labels, eqs = [], [], [], []
-
-        def add(a_x, c_x, label, eq):
-            a_u = a_x * scale
-            norm = np.linalg.norm(a_u)
-            if norm == 0:
-                return
-            A.append(a_u / norm)
-            c.append(c_x / norm)
-            labels.append(label)
-            eqs.append(eq)
-        for k, s in enumerate(free):
-            e = np.zeros(d)
-            e[k] = 1.0
-            add(-e, lo[k], f"{s} >= {_fmt(lo[k])} (box)", f"{s} = {_fmt(lo[k])}")
-            add(e, -hi[k], f"{s} <= {_fmt(hi[k])} (box)", f"{s} = {_fmt(hi[k])}")
-        for a, c0, label in cons:
-            add(a, c0, label, equation(a, c0, free))
-        verts = vertices(np.array(A), np.array(c))
-        if not full(verts, d):
-            continue
-        cell_pieces = [Piece(np.array(A), np.array(c), labels, eqs, verts, cell_name)]
-        for (metric, t), ids in planes.items():
-            num, den = metric_parts(metric, tpp)
-            if num is None or not (num[1] == num[1]) or not (den[1] == den[1]):
-                continue
-            a_x = num[0] - t * den[0]
-            c_x = num[1] - t * den[1]
-            a_u = a_x * scale
-            nrm = np.linalg.norm(a_u)
-            if nrm == 0:
-                continue
-            why = f"[{', '.join(dict.fromkeys(ids))}] ({cell_name})"
-            label = (f"{metric} <= {t:g} {why}", f"{metric} >= {t:g} {why}")
-            eq = equation(a_x, c_x, free)
-            cell_pieces = [q for p in cell_pieces for q in split(p, a_u / nrm, c_x / nrm, label, eq)]
-        pieces += cell_pieces
-    if not pieces:
-        raise InputError("the box of allowed values is empty")
+    x0 = _base_point(base, free, bit_lengths)
+    lo, hi = _box(free, x0, bounds)
+    pieces = _pieces(_Space(base, free, bit_lengths), _planes(rules, tgt, rules_dir), lo, hi, x0)
     # evaluate the outcome at each piece's centre: constant on a piece
-    centres = np.array([p.centre() for p in pieces])
-    ok = evaluate(base, free, centres * scale, tgt, rules, bit_lengths, rules_dir)
+    ok = evaluate(base, free, np.array([p.centre() for p in pieces]) * x0, tgt, rules, bit_lengths, rules_dir)
     inside = [p for p, k in zip(pieces, ok) if k]
-    return _report(base, free, x0, lo, hi, tgt, rules, inside, pieces, bit_lengths, rules_dir, maximise)
+    return _report(base, free, x0, lo, hi, tgt, rules, inside, bit_lengths, rules_dir, maximise)
 
 
 def evaluate(base, free, x: np.ndarray, tgt: Target, rules, bit_lengths, rules_dir) -> np.ndarray:
@@ -310,18 +338,15 @@ def evaluate(base, free, x: np.ndarray, tgt: Target, rules, bit_lengths, rules_d
     return _meets(tgt, probe, rules, bit_lengths, rules_dir)
 
 
-def _report(base, free, x0, lo, hi, tgt, rules, inside, pieces, bit_lengths, rules_dir, maximise) -> Envelope:
+def _vertex_table(inside, free, scale) -> pd.DataFrame:
+    rows = [{"piece": pi, "vertex": vi, **{s: float(vert[k] * scale[k]) + 0.0 for k, s in enumerate(free)}}
+            for pi, p in enumerate(inside) for vi, vert in enumerate(p.verts)]
+    return pd.DataFrame(rows, columns=["piece", "vertex", *free])
+
+
+def _face_table(inside, free, scale, ev) -> pd.DataFrame:
+    """Facets of each piece on the envelope's boundary, whether each belongs to it (``inclusive``)."""
     d = len(free)
-    scale = x0
-    u0 = np.ones(d)
-    ev = lambda u: evaluate(base, free, np.atleast_2d(u) * scale, tgt, rules, bit_lengths, rules_dir)  # noqa: E731
-    # vertices
-    vrows = []
-    for pi, p in enumerate(inside):
-        for vi, vert in enumerate(p.verts):
-            vrows.append({"piece": pi, "vertex": vi, **{s: float(vert[k] * scale[k]) + 0.0 for k, s in enumerate(free)}})
-    vertices = pd.DataFrame(vrows, columns=["piece", "vertex", *free])
-    # faces: facets of each piece, on the envelope's boundary
     frows, probes_at, probes_out = [], [], []
     for pi, p in enumerate(inside):
         on = np.abs(p.verts @ p.A.T + p.c) <= 1e-7
@@ -336,50 +361,55 @@ def _report(base, free, x0, lo, hi, tgt, rules, inside, pieces, bit_lengths, rul
             probes_out.append(ctr + p.A[j] * HAIR * 100 * max(1.0, np.linalg.norm(ctr)))
     faces = pd.DataFrame(frows)
     if len(faces):
-        at = ev(np.array(probes_at))
-        out = ev(np.array(probes_out))
-        faces["inclusive"] = at
-        faces["boundary"] = faces["_box"].to_numpy() | ~out
+        faces["inclusive"] = ev(np.array(probes_at))
+        faces["boundary"] = faces["_box"].to_numpy() | ~ev(np.array(probes_out))
         faces = faces[faces["boundary"]].drop(columns=["_box", "boundary"]).reset_index(drop=True)
         faces = faces.rename(columns={"face": "constraint_index"})
     else:
         faces = pd.DataFrame(columns=["piece", "constraint_index", "constraint", "equation", *free, "inclusive"])
-    faces = faces[["piece", "constraint_index", "constraint", "equation", "inclusive", *free]]
-    # nearest point: project the base onto every face / edge / vertex of every piece
-    nearest = None
-    best = nearest_point(inside, u0)
-    if best[1] is not None:
-        dist, u, p = best
-        attained = bool(ev(u)[0])
-        if not attained:  # the infimum is on a face the envelope excludes: a hair inside it
-            u = inward(p, u, lambda w: bool(ev(w)[0]))
-            dist = float(np.linalg.norm(u - u0))
-            confirmed = bool(ev(u)[0])
-        else:
-            confirmed = True
-        nearest = {"distance": dist, "attained": attained, "confirmed": confirmed,
-                   **{s: float(u[k] * scale[k]) for k, s in enumerate(free)},
-                   **{f"change_{s}": float(u[k] - 1.0) for k, s in enumerate(free)}}
-    # largest value of one spec
-    largest = None
+    return faces[["piece", "constraint_index", "constraint", "equation", "inclusive", *free]]
+
+
+def _nearest(inside, free, scale, ev) -> dict | None:
+    """The point of the envelope nearest the base: the base projected onto every face, edge and
+    vertex of every piece (a hair inside where the face itself is excluded)."""
+    u0 = np.ones(len(free))
+    dist, u, p = nearest_point(inside, u0)
+    if u is None:
+        return None
+    attained = confirmed = bool(ev(u)[0])
+    if not attained:  # the infimum is on a face the envelope excludes: a hair inside it
+        u = inward(p, u, lambda w: bool(ev(w)[0]))
+        dist = float(np.linalg.norm(u - u0))
+        confirmed = bool(ev(u)[0])
+    return {"distance": dist, "attained": attained, "confirmed": confirmed,
+            **{s: float(u[k] * scale[k]) for k, s in enumerate(free)},
+            **{f"change_{s}": float(u[k] - 1.0) for k, s in enumerate(free)}}
+
+
+def _largest(inside, free, scale, hi, ev, maximise) -> dict | None:
+    """The largest value of one free spec inside the envelope (a vertex)."""
     spec = (maximise or free[0]).lower()
     if spec not in free:
-        raise InputError(f"--maximise {spec}: not a free spec ({', '.join(free)})")
+        raise InputError(f"{spec} is not a free spec ({', '.join(free)})").about("maximise")
     k = free.index(spec)
-    if inside:
-        cands = [(float(v[k]), v, p) for p in inside for v in p.verts]
-        top, vert, p = max(cands, key=lambda t: t[0])
-        attained = bool(ev(vert)[0])
-        u = vert if attained else inward(p, vert, lambda w: bool(ev(w)[0]))
-        largest = {"spec": spec, "value": float(top * scale[k]), "attained": attained,
-                   "confirmed": bool(ev(u)[0]), "at_bound": bool(abs(top * scale[k] - hi[k]) <= 1e-9 * hi[k]),
-                   "unit": UNITS[spec], **{s: float(u[j] * scale[j]) for j, s in enumerate(free)}}
-    from chipclass.core.catalogue import FLAGS
+    if not inside:
+        return None
+    top, vert, p = max(((float(v[k]), v, p) for p in inside for v in p.verts), key=lambda t: t[0])
+    attained = bool(ev(vert)[0])
+    u = vert if attained else inward(p, vert, lambda w: bool(ev(w)[0]))
+    return {"spec": spec, "value": float(top * scale[k]), "attained": attained,
+            "confirmed": bool(ev(u)[0]), "at_bound": bool(abs(top * scale[k] - hi[k]) <= 1e-9 * hi[k]),
+            "unit": UNITS[spec], **{s: float(u[j] * scale[j]) for j, s in enumerate(free)}}
 
+
+def _report(base, free, x0, lo, hi, tgt, rules, inside, bit_lengths, rules_dir, maximise) -> Envelope:
+    ev = lambda u: evaluate(base, free, np.atleast_2d(u) * x0, tgt, rules, bit_lengths, rules_dir)  # noqa: E731
     specs = {k: (bool(v[0]) if k in FLAGS else float(v[0])) for k, v in base.values.items() if v[0] == v[0]}
     specs["datacenter"] = bool(base.datacenter[0])
     specs["device_type"] = DEVICE_TYPES[int(base.device_type[0])]
     return Envelope(base={s: float(x) for s, x in zip(free, x0)}, base_specs=specs, free=free, target=tgt.text,
-                    as_of=rules.as_of.isoformat(), rule_set=rules.id, vertices=vertices, faces=faces,
-                    nearest=nearest, largest=largest,
+                    as_of=rules.as_of.isoformat(), rule_set=rules.id, vertices=_vertex_table(inside, free, x0),
+                    faces=_face_table(inside, free, x0, ev), nearest=_nearest(inside, free, x0, ev),
+                    largest=_largest(inside, free, x0, hi, ev, maximise),
                     bounds={s: [float(lo[j]), float(hi[j])] for j, s in enumerate(free)}, pieces=inside)

@@ -274,7 +274,10 @@ def placement(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
 def render_map(data, fmt: str = "png", as_of=None, compare=None, sweep=None, rules_dir=None,
                bit_lengths: dict | None = None, envelope=None) -> bytes:
     """The map of a catalogue as the bytes of a PNG, SVG or PDF file (``fmt``); ``envelope`` is
-    a path to (or the dict of) ``chipclass envelope -f json``."""
+    a path to (or the dict of) ``chipclass envelope -f json``.
+
+    Length: the renderer is being moved to outputs/ and rebuilt by the map work (issue 19's map
+    part); it is split there."""
 
     import matplotlib
     matplotlib.use("Agg")

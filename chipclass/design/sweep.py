@@ -137,8 +137,8 @@ def expand(base: Catalogue, vary: dict[str, np.ndarray], method: str = "grid",
         raise InputError("a sweep expands exactly one base device")
     count = variant_count(vary, method, samples)
     if count > max_variants:
-        raise InputError(f"this sweep has {count:,} variants, more than --max-variants {max_variants:,}; "
-                         "narrow the ranges or raise --max-variants")
+        raise InputError(f"this sweep has {count:,} variants, more than the limit of {max_variants:,}; "
+                         "narrow the ranges or raise the limit").about("max_variants")
     keys = list(vary)
     if method == "grid":
         sizes = [len(vary[k]) for k in keys]
@@ -150,7 +150,7 @@ def expand(base: Catalogue, vary: dict[str, np.ndarray], method: str = "grid",
             cols[k] = np.broadcast_to(vary[k].reshape(shape), sizes).reshape(n)
     else:
         if not samples:
-            raise InputError(f"--method {method} needs --samples N")
+            raise InputError(f"a {method} sweep needs a sample count").about("samples")
         rng = np.random.default_rng(seed)
         n = int(samples)
         cols = {}

@@ -31,6 +31,7 @@ from chipclass.core.catalogue import Catalogue, from_table
 from chipclass.licensing.fleet_input import counts as _counts, countries as _countries, years as _years
 from chipclass.classification.engine import compute_metrics
 from chipclass.rules.countries import country_code
+from chipclass.core.formats import FORMATS
 from chipclass.core.errors import InputError, RuleDataError
 from chipclass.rules.licences import not_binding, records_in_force, tier_of
 from chipclass.rules.instruments import as_date, load_instruments
@@ -120,8 +121,7 @@ def tiers(countries, as_of=None, rules_dir: str | None = None) -> pd.DataFrame:
         code = country_code(c)
         tier, inst = tier_of(code, fw.as_of, rules_dir)
         rows.append({"country": code, "tier": tier, **fw.stamp(),
-                     "basis": ("Supplement No. 5 to part 740 (Tier 1 listed; Tier 3 = D:5 and Macau; "
-                               "Tier 2 = all others)") if tier else None})
+                     "basis": inst.file.tiers.basis if tier else None})
     out = pd.DataFrame(rows)
     out["tier"] = out["tier"].astype("Int64")
     return out
@@ -213,19 +213,21 @@ def model(*, operations: float | None = None, params: float | None = None, token
     else:
         raise InputError("give operations, params and tokens, or device, count, utilisation and days")
     meets = ops >= fig.value * (1 - 1e-12)
-    eccn = "4E091" if meets and not published_weights and fw.written else None
+    para = fig.raw.paragraph
+    eccn = para if meets and not published_weights and fw.written else None
     if not fw.written:
-        reason = "4E091 is not in force on this date"
+        reason = f"{para} is not in force on this date"
     elif published_weights:
-        reason = "published weights are not controlled (4E091 Exclusion Note 1)"
+        first = fig.raw.exemptions[0].rstrip(".") if fig.raw.exemptions else "Published weights are not controlled"
+        reason = first[:1].lower() + first[1:]
     elif meets:
-        reason = f"{ops:.3g} operations >= {fig.value:.0e}: closed weights are 4E091"
+        reason = f"{ops:.3g} operations >= {fig.value:.0e}: closed weights are {para}"
         if not fw.enforced:
             reason += f" in the written rules only ({fw.why_not})"
     else:
         reason = f"{ops:.3g} operations < {fig.value:.0e}"
     return {"operations": ops, "log10_operations": float(np.log10(ops)) if ops > 0 else None,
-            "threshold": fig.value, "margin": ops - fig.value, "eccn": eccn, "method": method,
+            "paragraph": para, "threshold": fig.value, "margin": ops - fig.value, "eccn": eccn, "method": method,
             "published_weights": published_weights, "reason": reason,
             "exemptions": list(fig.raw.exemptions), "threshold_citation": fig.citation,
             "counting": fig.raw.note,
@@ -301,6 +303,9 @@ def fleet(deployments, catalogue=None, as_of=None, rules_dir: str | None = None,
 
     Returns a dict with ``rows`` (per deployment row), ``by_country``, ``by_owner``, ``checks``
     (each with value, limit, margin, unit, passed, citation) and the rule-set stamp.
+
+    Length: one limit check after another, each a few lines around the shared ``check``
+    recorder, in the order the checks are reported.
     """
     from chipclass.core.readers import load
 
@@ -331,7 +336,9 @@ def fleet(deployments, catalogue=None, as_of=None, rules_dir: str | None = None,
     # Tier-2 country allocations (licensed shipments in the covered years)
     alloc = fw.fig("tier2_allocation")
     alloc2 = fw.fig("tier2_allocation_g2g")
-    y0, y1 = alloc.raw.years or (2025, 2027)
+    if not alloc.raw.years:
+        raise RuleDataError(f"{fw.instrument.path}: [diffusion.tier2_allocation] needs the years it covers")
+    y0, y1 = alloc.raw.years[0], alloc.raw.years[-1]
     in_years = rows["year"].isna() | rows["year"].between(y0, y1)
     counted = rows[(rows["tier"] == 2) & (rows["authorization"] == "license") & in_years.fillna(True)]
     for country, tpp in counted.groupby("country")["tpp"].sum().items():
@@ -394,6 +401,8 @@ def training_device(cat, name: str, fmt: str | None = None) -> dict:
     if not near:
         raise InputError(f"no device named {name!r} in the catalogue", source=cat.source, column="name")
     i = near[0]
+    if fmt is not None and fmt not in FORMATS:
+        raise InputError(f"{fmt!r} is not a number format (one of: {', '.join(FORMATS)})").about("precision")
     formats = [fmt] if fmt else ["bf16", "fp16", "tf32", "fp8"]
     for f in formats:
         t = float(dense_throughput(cat.values[f][i:i + 1], cat.values[f"{f}_sparse"][i:i + 1])[0])

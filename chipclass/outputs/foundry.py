@@ -32,7 +32,7 @@ def _words(res) -> dict:
     figs = res.figures
     return {**res.dates, "paragraph": figs["presumed"][0].paragraph,
             "supplement": figs["approved_designers"][0].citation,
-            "applicant_rule": figs["applicant_days"][0].citation}
+            "applicant_rule": figs["applicant_days"][0].label or figs["applicant_days"][0].citation}
 
 
 def _citations(res) -> str:
@@ -83,7 +83,7 @@ def foundry_lines(results) -> list[str]:
              "fabricator or OSAT only"]
     applies = first["applies"]
     block.append("  applies: " + ("cannot decide, needs " + str(first["needs"]) if pd.isna(applies)
-                                  else f"yes ({node.value:g} {node.unit} node or below, or non-planar)" if applies
+                                  else f"yes ({node.label or f'{node.value:g} {node.unit} node'} or below, or non-planar)" if applies
                                   else "no (not an applicable advanced logic IC)"))
     if pd.notna(first["count_bn"]):
         hbm = {1.0: "with HBM: no relaxation", 0.0: "without HBM"}.get(first.get("has_hbm"), "HBM unknown: the strict figure")

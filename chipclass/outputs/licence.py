@@ -234,7 +234,8 @@ def matrix_text(res) -> str:
     names = [safe(x) for x in cl.catalogue.names.astype(str)]
     clause = np.asarray(cl.clause_ids + [""], dtype=object)[cl.clause]
     final = np.asarray(cl.final_labels + [""], dtype=object)[cl.final]
-    head = ["device", "ECCN", "3A090"] + list(res.destinations)
+    family = cl.rules.clauses[0].eccn.split(".")[0] if cl.rules.clauses else "clause"  # the clauses' entry
+    head = ["device", "ECCN", family] + list(res.destinations)
     rows = []
     seen = {}
     for d in range(n):

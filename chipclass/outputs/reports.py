@@ -31,7 +31,8 @@ def fmt_number(x, signed: bool = False) -> str:
 def explanation_text(ex) -> str:
     """The text of an :class:`~chipclass.explanation.Explanation`."""
     f = fmt_number
-    lines = [f"{safe(ex.name)} — 3A090 as of {ex.as_of}", ""]
+    family = ex.clauses[0]["eccn"].split(".")[0] if ex.clauses else "classification"
+    lines = [f"{safe(ex.name)} — {family} as of {ex.as_of}", ""]
     lines.append("Per-format TPP (dense TOPS x bit length; sparse figures counted at half)")
     lines.append(f"  {'format':<7} {'dense TOPS':>12} {'from':<8} {'bits':>4} {'TPP':>12}")
     for r in ex.formats:
@@ -129,7 +130,7 @@ def tier_text(frame: pd.DataFrame) -> str:
 def model_text(result: dict) -> str:
     lines = [f"operations  {result['operations']:.3e}  ({result['method']})",
              f"threshold   {result['threshold']:.0e} or more  [{result['threshold_citation']}]",
-             f"eccn        {result['eccn'] or 'not 4E091'}: {result['reason']}"]
+             f"eccn        {result['eccn'] or 'not ' + result['paragraph']}: {result['reason']}"]
     lines += stamp_lines(result)
     lines += [f"exemption: {e}" for e in result["exemptions"]]
     if result.get("counting"):

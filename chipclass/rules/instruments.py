@@ -312,6 +312,6 @@ def rules_in_force(as_of=None, directory: str | None = None) -> RuleSet:
     day = as_date(as_of)
     first = first_effective(directory)
     if day < first:
-        raise AsOfError(f"as-of date {day.isoformat()} is before the first 3A090 rule "
+        raise AsOfError(f"as-of date {day.isoformat()} is before the first rule file "
                         f"(effective {first.isoformat()}); chipclass covers {first.isoformat()} on")
     return _compose(day, directory)

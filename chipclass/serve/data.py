@@ -35,6 +35,7 @@ __all__ = [
     "design_answer",
     "device_explanation",
     "envelope_answer",
+    "envelope_targets",
     "licence_matrix",
     "read_upload",
     "score_frame",
@@ -257,6 +258,16 @@ def _chart(env: dict) -> dict:
     near = env.get("nearest")
     return {"free": [a, b], "target": env["target"], "pieces": pieces, "base": [env["base"][a], env["base"][b]],
             "nearest": [near[a], near[b]] if near else None}
+
+
+def envelope_targets(as_of=None, rules_dir: str | None = None) -> list[str]:
+    """Targets the envelope takes, offered on the design form: the statuses, then the paragraphs
+    and clauses of the rule set in force (from the rule data), then licence answers for the
+    destinations given (``no-licence:CC``, ``licence:CC``; China as the example without any)."""
+    rules = rules_in_force(as_of, rules_dir)
+    paragraphs = list(dict.fromkeys(c.eccn for c in rules.clauses))
+    return ["not controlled", "controlled", *paragraphs, *(c.id for c in rules.clauses),
+            "no-licence:CN", "licence:CN"]
 
 
 def envelope_polygons(form: dict, rules_dir: str | None = None) -> list[list[list[float]]]:

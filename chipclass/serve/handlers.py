@@ -28,7 +28,6 @@ __all__ = ["Handlers"]
 
 SORTABLE = ("name", "tpp", "tpp_format", "performance_density", "memory_bandwidth_density", "eccn", "clause",
             "status", "vendor", "market", "launch_year")
-TARGETS = ("not controlled", "3A090.b", "3A090.a", "controlled", "no-licence:CN", "licence:CN")
 FREE = data.spec_fields()
 #: Largest form body accepted (the design form is a few hundred bytes).
 FORM_BYTES = 64 * 1024
@@ -100,7 +99,8 @@ class Handlers:
         has_spec = any(k not in data.DESIGN_CONTROLS for k, v in form.items() if v)
         ctx = await run_in_threadpool(self._design_context, form) if has_spec else {"answer": None, "envelope": None, "error": None,
                                                             "form": form}
-        return self.site.page("design", request, fields=FREE, targets=TARGETS, devices=names,
+        targets = data.envelope_targets(form.get("as_of") or None, self.rules_dir)
+        return self.site.page("design", request, fields=FREE, targets=targets, devices=names,
                               dataset=ds, **ctx)
 
     @guarded("fragment")

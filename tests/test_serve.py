@@ -102,6 +102,9 @@ def test_design_start_from_catalogue_device(client):
     # data/chips.csv: TPP 296 x 8 = 2,368 < 2,400; 8 TOPS or more -> 3A991.p (the ladder)
     got = fields(r.text)
     assert got["eccn"] == "3A991.p" and got["clause"] == "—" and got["tpp"] == "2,368"
+    # the envelope's targets: the paragraphs and clauses of the rules in force (88 FR 73458)
+    targets = re.search(r'<datalist id="targets">(.*?)</datalist>', r.text, re.S).group(1)
+    assert all(f'<option value="{t}">' in targets for t in ("not controlled", "3A090.b", "3A090.b.1", "licence:CN"))
 
 
 @pytest.mark.parametrize("fp8, clause, eccn, tpp", [

@@ -348,7 +348,8 @@ def test_download_shipped_catalogue_parquet_and_licences(client):
 def test_download_design_results(client):
     q = "&".join(f"{k}={v}" for k, v in H20.items()) + "&as_of=2025-06-01&free1=fp8&free2=die_area&target=3A090.b"
     assert client.get("/download/headroom.csv?" + q).text.startswith('"name","spec","direction"')
-    assert client.get("/download/explain.json?" + q).json()["result"]["eccn"] == "3A991.p"
+    explained = client.get("/download/explain.json?" + q).json()
+    assert explained["result"]["eccn"] == "3A991.p" and len(explained["foundry"]) == 4  # one per designer status
     assert client.get("/download/envelope.json?" + q).json()["target"] == "3A090.b"
     assert "no download called" in error_line(client.get("/download/nothing.csv").text)
     assert "csv, json or parquet" in error_line(client.get("/download/score.xlsx").text)

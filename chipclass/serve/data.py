@@ -189,9 +189,10 @@ def destinations(text: str | None) -> list[str]:
     return [d for d in (text or "").replace(",", " ").split() if d]
 
 
-def design_answer(form: dict, rules_dir: str | None = None) -> dict:
+def design_answer(form: dict, rules_dir: str | None = None, foundry_rows: bool = False) -> dict:
     """Everything the design page answers for a spec form: the explanation (dict and text), the
-    licences per destination and the foundry presumption (as ``explain --to ... --view foundry``)."""
+    licences per destination and the foundry presumption (as ``explain --to ... --view foundry``;
+    its rows go into the explanation's dict only with ``foundry_rows``: the page shows the text)."""
     from chipclass.licensing.determine import decide
     from chipclass.licensing.foundry import DESIGNERS, presumption
     from chipclass.outputs.foundry import foundry_frame, foundry_lines
@@ -218,7 +219,8 @@ def design_answer(form: dict, rules_dir: str | None = None) -> dict:
     except ChipclassError as exc:  # no foundry presumption in the rules of that date
         foundry = [" ".join(str(exc).split())]
     else:
-        ex.extra["foundry"] = [foundry_frame(r).iloc[0].to_dict() for r in results]
+        if foundry_rows:
+            ex.extra["foundry"] = [foundry_frame(r).iloc[0].to_dict() for r in results]
         foundry = foundry_lines(results)
         ex.extra.setdefault("text_blocks", []).append(foundry)
     return {"explanation": ex.to_dict(), "text": ex.to_text(), "licences": rows,

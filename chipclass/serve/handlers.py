@@ -281,7 +281,7 @@ class Handlers:
             info = data.device_explanation(self.site.store.get(q.get("data")), q["device"], q.get("date") or None,
                                            self.rules_dir)
         else:
-            info = data.design_answer(q, self.rules_dir)
+            info = data.design_answer(q, self.rules_dir, foundry_rows=True)
         return json_text(info["explanation"]).encode("utf-8"), "explanation"
 
     def _envelope_bytes(self, q: dict, fmt: str):

@@ -90,16 +90,6 @@ class Classification:
         """Each row's paragraph as text ('' where none), for prefix matching."""
         return np.asarray(self.eccns + [""], dtype=object)[self.eccn].astype(str)
 
-    def final_text(self) -> np.ndarray:
-        """Each row's final ECCN ('' where undecided): 3A090.x, a .z paragraph, 4A090.x, 3A991.p,
-        4A994.l, the given base ECCN or EAR99."""
-        return np.asarray(self.final_labels + [""], dtype=object)[self.final].astype(str)
-
-    def licence_paragraph(self) -> np.ndarray:
-        """The paragraph whose licence records apply to each row (a .z item follows the
-        3A090/4A090 paragraph it meets)."""
-        return np.asarray(self.final_labels + [""], dtype=object)[self.licensed_as].astype(str)
-
     def label(self) -> np.ndarray:
         """Clause id where a clause decided, else the status text: what reports show."""
         table = np.asarray(label_table(self.clause_ids), dtype=object)
@@ -112,14 +102,6 @@ class Classification:
     @property
     def indeterminate(self) -> np.ndarray:
         return self.status == STATUS.index("indeterminate")
-
-    def missing_text(self) -> np.ndarray:
-        """The inputs an undecided row needs, as text (None where nothing is missing)."""
-        out = np.full(len(self), None, dtype=object)
-        for b in np.unique(self.missing):
-            if b:
-                out[self.missing == b] = ", ".join(x for k, x in enumerate(INPUTS) if int(b) >> k & 1)
-        return out
 
     def metrics(self) -> dict[str, np.ndarray]:
         """Every metric column a condition may name, full length (no recomputation)."""

@@ -16,7 +16,7 @@ from chipclass.cli.options import HELP
 PKG = Path(__file__).resolve().parent.parent / "chipclass"
 #: The stages, bottom to top: a module may import its own stage or any stage below it.
 LAYERS = ["core", "rules", "classification", "licensing", "design", "outputs", "explanation", "api",
-          "dask", "cli"]
+          "dask", "serve", "cli"]
 
 
 def _modules():

@@ -13,7 +13,7 @@ plot); their shared options are in :mod:`.options`.
 """
 
 try:  # Ctrl-C while the command line is still being imported: one line, exit 130
-    from chipclass.cli import catalogue, design, licensing, rules  # noqa: F401  (they register their commands)
+    from chipclass.cli import catalogue, design, licensing, rules, serve  # noqa: F401  (they register their commands)
     from chipclass.cli.base import findings, main, run, with_horizon_notice
     from chipclass.cli.config import config_params
 except KeyboardInterrupt:  # pragma: no cover - exercised through a real process

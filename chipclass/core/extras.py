@@ -16,6 +16,10 @@ OPTIONAL = {
     "matplotlib": ("plot", "plot"),
     "dask": ("dask", "--engine dask"),
     "distributed": ("dask", "--engine dask"),
+    "starlette": ("serve", "serve"),
+    "uvicorn": ("serve", "serve"),
+    "jinja2": ("serve", "serve"),
+    "plotly": ("serve", "serve"),
 }
 
 

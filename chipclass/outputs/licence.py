@@ -16,7 +16,7 @@ from chipclass.classification.logic import INPUTS, NEEDS, STATUS, bit_names
 from chipclass.licensing.result import REASONS
 from chipclass.outputs.tables import safe
 
-__all__ = ["licence_frame", "licence_rows", "matrix_text", "licence_explain_lines", "exception_label",
+__all__ = ["licence_frame", "licence_rows", "matrix_text", "matrix_cells", "licence_explain_lines", "exception_label",
            "basis_texts", "not_enforced_text", "required_array"]
 
 _INDETERMINATE, _CANNOT, _NOT_EXPORT, _NO_ECCN = (REASONS.index(x) for x in
@@ -226,6 +226,12 @@ def _cell(res, i: int, differs) -> str:
     else:
         text = "-!" if res.note_requires_licence[i] else "-"
     return text + ("*" if differs is not None and differs[i] else "")
+
+
+def matrix_cells(res) -> list[str]:
+    """The matrix symbol of every device x destination row of ``res`` (the rows of
+    :func:`licence_frame`), as :func:`matrix_text` shows them (its legend explains them)."""
+    return [_cell(res, i, res.differs) for i in range(len(res))]
 
 
 def matrix_text(res) -> str:

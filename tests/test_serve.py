@@ -123,7 +123,7 @@ def test_design_answer_turns_3a090b1_at_tpp_2400(client, fp8, clause, eccn, tpp)
 def test_design_answer_has_margins_headroom_foundry(client):
     r = client.post("/api/design", data={**H20, "as_of": "2025-06-01"})
     assert "margin_tpp_2400" in r.text and 'id="r-headroom"' in r.text and 'id="r-foundry"' in r.text
-    assert "FP8 can rise to just under 300 TOPS" in html.unescape(r.text)
+    assert "FP8 can rise to just under 300 TFLOPS" in html.unescape(r.text)
     # no process node given: whether the presumption applies is unknown (this used to crash
     # foundry_lines, as it did `chipclass explain --spec ... --view foundry`)
     foundry = html.unescape(re.search(r'id="r-foundry">([^<]*)<', r.text).group(1))
@@ -268,7 +268,17 @@ def test_rules_page_lists_every_instrument(client):
 
     r = client.get("/rules")
     for inst in load_instruments():
-        assert f"({inst.id})" in r.text
+        assert f"instrument {inst.id} " in r.text and inst.citation.split(",")[0] in r.text
+
+
+def test_rules_page_names_the_knowledge_horizon(client):
+    import tomllib
+    from importlib.resources import files
+
+    # the horizon as the rule data states it (chipclass/data/rules/horizon.toml), not as the page computes it
+    reviewed = str(tomllib.loads(files("chipclass").joinpath("data/rules/horizon.toml").read_text())["horizon"]["reviewed_through"])
+    r = client.get("/rules")
+    assert f"reviewed through <b>{reviewed}</b>" in r.text
 
 
 # --- uploads and downloads ---------------------------------------------------------------

@@ -274,7 +274,7 @@ def envelope_targets(as_of=None, rules_dir: str | None = None) -> list[str]:
 
 def envelope_polygons(form: dict, rules_dir: str | None = None) -> list[list[list[float]]]:
     """The envelope's pieces as (TPP, PD) polygons for the map overlay."""
-    from chipclass.design.plot import envelope_polygons as polygons
+    from chipclass.design.regions import envelope_polygons as polygons
 
     env = envelope_answer(form, rules_dir)
     if env is None:
@@ -345,20 +345,15 @@ def figure_sources(catalogue_path: str | None, device: str) -> list[dict]:
             for r in _SOURCES[path] if r.device == device and (not r.file or r.file == here)]
 
 
-def timeline(rules_dir: str | None = None) -> dict:
-    """The instruments of the rule data, by effective date, and the knowledge horizon.
-
-    The one place the Rules page reads its data: switch it to the typed timeline API when the
-    rule data offers one.
+def timeline(rules_dir: str | None = None, as_of=None) -> dict:
+    """The rule data's timeline (every instrument, Country Group move and product note, with its
+    status on ``as_of`` and what it changed: :func:`chipclass.api.rules_timeline`) and the
+    knowledge horizon (:func:`chipclass.api.horizon`). The one place the Rules page reads its data.
     """
-    items = []
-    for inst in load_instruments(rules_dir):
-        items.append({"id": inst.id, "title": inst.title, "citation": inst.citation, "fr_doc": inst.fr_doc,
-                      "published": inst.published, "effective": inst.effective, "compliance": inst.compliance,
-                      "ends": inst.ends, "mode": inst.mode, "confidence": inst.confidence,
-                      "summary": inst.summary, "clauses": [c.id for c in inst.clauses],
-                      "removes": list(inst.remove)})
-    return {"instruments": items, "first": first_effective(rules_dir), "horizon": None}
+    from chipclass.api import horizon, rules_timeline
+
+    items = rules_timeline(as_of, rules_dir)
+    return {"instruments": items, "first": first_effective(rules_dir), "horizon": horizon(rules_dir)}
 
 
 def day(text):

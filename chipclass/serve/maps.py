@@ -2,7 +2,7 @@
 ``chipclass plot`` places them, and a sweep's variants as a density grid.
 
 As in :mod:`chipclass.serve.data`, nothing is decided here: the regions are the engine's answers
-on a grid (:func:`chipclass.design.plot.region_grid`) and the devices' classes come from
+on a grid (:func:`chipclass.design.regions.region_grid`) and the devices' classes come from
 :func:`chipclass.api.classify`.
 """
 
@@ -33,16 +33,18 @@ def _label(frame) -> np.ndarray:
 _REGIONS: dict = {}
 
 
-def _regions(rules, size: int) -> dict:
+def _regions(rules, size: int, rules_dir: str | None = None) -> dict:
     """The map's regions for a rule set (cached by rule-set id: they change only with the rules)."""
-    from chipclass.design.plot import COLOURS, region_grid
+    from chipclass.design.regions import region_grid
+    from chipclass.outputs.map import colours
 
-    key = (rules.id, size)
+    key = (rules.id, size, rules_dir)
     if key not in _REGIONS:
         t, p, dc, ndc = region_grid(rules, size)
-        names = list(COLOURS)
+        palette = colours(rules_dir)
+        names = list(palette)
         code = {n: k for k, n in enumerate(names)}
-        _REGIONS[key] = {"x": t.tolist(), "y": p.tolist(), "names": names, "colours": [COLOURS[n] for n in names],
+        _REGIONS[key] = {"x": t.tolist(), "y": p.tolist(), "names": names, "colours": [palette[n] for n in names],
                          "z": np.vectorize(code.get)(dc).tolist(),
                          "differs": (dc != ndc).astype(int).tolist()}
     return _REGIONS[key]
@@ -60,7 +62,7 @@ def map_payload(cat: Catalogue, as_of, size: int = 160, rules_dir: str | None = 
     """The map of a catalogue on a date: regions from the rule set in force, the devices placed
     as ``chipclass plot`` places them (map, TPP-only strip), and the HBM stacks on the memory
     bandwidth density axis with the rule set's threshold."""
-    from chipclass.design.plot import PD_RANGE, TPP_RANGE, placement, strip_grid
+    from chipclass.design.regions import PD_RANGE, TPP_RANGE, placement, strip_grid
 
     rules = rules_in_force(as_of, rules_dir)
     from chipclass.outputs.table import score_frame
@@ -69,12 +71,12 @@ def map_payload(cat: Catalogue, as_of, size: int = 160, rules_dir: str | None = 
     on_map, only_tpp = placement(frame)
     hbm = (frame["device_type"].astype(str) == "hbm") & frame["memory_bandwidth_density"].gt(0)
     strip_x = np.geomspace(*TPP_RANGE, 200)
-    names = _regions(rules, size)["names"]
+    names = _regions(rules, size, rules_dir)["names"]
     strip = [names.index(x) for x in strip_grid(rules, strip_x)]
     mbd = [v for m, v, _g in rules.thresholds() if m == "memory_bandwidth_density"]
     rest = frame[~(on_map | only_tpp | hbm)]["name"].astype(str).tolist()
     return {"as_of": rules.as_of.isoformat(), "rule_set": rules.id, "citation": rules.citation,
-            "regions": _regions(rules, size), "tpp_range": TPP_RANGE, "pd_range": PD_RANGE,
+            "regions": _regions(rules, size, rules_dir), "tpp_range": TPP_RANGE, "pd_range": PD_RANGE,
             "strip": {"x": strip_x.tolist(), "z": strip},
             "devices": _points(frame, on_map), "tpp_only": _points(frame, only_tpp),
             "hbm": _points(frame, hbm),
@@ -107,7 +109,7 @@ def sweep_overlay(ds: Dataset, base: str, vary: list[str], as_of, max_points: in
 def density(tpp: np.ndarray, pd_: np.ndarray, n: int, bins: int = 120) -> dict:
     """Variants per cell of a log-spaced grid over the map's axes (as the density layer of
     ``chipclass plot --sweep``): a few kilobytes whatever the sweep's size, drawn as a heatmap."""
-    from chipclass.design.plot import PD_RANGE, TPP_RANGE
+    from chipclass.design.regions import PD_RANGE, TPP_RANGE
 
     xe, ye = np.geomspace(*TPP_RANGE, bins + 1), np.geomspace(*PD_RANGE, bins + 1)
     counts, _, _ = np.histogram2d(pd_, tpp, bins=[ye, xe])

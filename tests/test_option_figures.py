@@ -155,7 +155,7 @@ def test_config_keys_equal_after_case_folding_are_refused(tmp_path):
     conf = tmp_path / "chipclass.toml"
     conf.write_text('[columns]\n"FP8 Dense" = "fp8"\n"fp8 DENSE" = "fp8 [PFLOPS]"\n')
     r = run("--config", conf, "score", ROOT / "chipclass" / "data" / "chips.csv", "-f", "csv")
-    assert r.exit_code == 2 and "'FP8 Dense' and 'fp8 DENSE'" in r.stderr and str(conf) in r.stderr
+    assert r.exit_code == 2 and "'FP8 Dense'" in r.stderr and "'fp8 DENSE'" in r.stderr and str(conf) in r.stderr
 
 
 def test_deeply_nested_toml_is_one_line(tmp_path):

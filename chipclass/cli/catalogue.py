@@ -106,15 +106,7 @@ def score(file, fmt, output, as_of, fail_on, tf32_bits, stream, batch_rows, engi
     if scheduler is not None and engine != "dask":
         raise UsageError("--scheduler applies to --engine dask only")
     if engine == "dask":
-        if fmt in (Format.SARIF, Format.JUNIT):
-            raise UsageError("--engine dask writes table, csv, json, jsonl or parquet, not sarif or junit")
-        from chipclass.dask import score_files
-        from chipclass.rules.instruments import rules_in_force
-
-        hit = score_files(file, fmt, output, as_of=as_of, bit_lengths=bits, fail_on=fail_on, rules_dir=rules_dir,
-                          meta=audit_for(fmt, file, rules_in_force(as_of, rules_dir)),
-                          scheduler=scheduler, block_bytes=env_int("CHIPCLASS_BLOCK_BYTES", 32 << 20))
-        findings(hit, fail_on)
+        findings(_score_dask(file, fmt, output, as_of, bits, fail_on, rules_dir, scheduler), fail_on)
         return
     if stream is None:
         limit = env_int("CHIPCLASS_STREAM_BYTES", 256 * 2**20)
@@ -155,6 +147,18 @@ def score(file, fmt, output, as_of, fail_on, tf32_bits, stream, batch_rows, engi
     for s in fail_on:
         found.add(s, result.hits([s]), cat.names_arrow)
     findings(found, fail_on)
+
+
+def _score_dask(file, fmt, output, as_of, bits, fail_on, rules_dir, scheduler) -> Matches:
+    """``score --engine dask``: the files (a large one in blocks) as Dask tasks."""
+    if fmt in (Format.SARIF, Format.JUNIT):
+        raise UsageError("--engine dask writes table, csv, json, jsonl or parquet, not sarif or junit")
+    from chipclass.dask import score_files
+    from chipclass.rules.instruments import rules_in_force
+
+    return score_files(file, fmt, output, as_of=as_of, bit_lengths=bits, fail_on=fail_on, rules_dir=rules_dir,
+                       meta=audit_for(fmt, file, rules_in_force(as_of, rules_dir)),
+                       scheduler=scheduler, block_bytes=env_int("CHIPCLASS_BLOCK_BYTES", 32 << 20))
 
 
 def _score_stream(file, fmt, output, meta, as_of, batch_rows, bits, rules_dir, fail_on, quiet) -> Matches:

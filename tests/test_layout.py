@@ -183,3 +183,15 @@ def test_no_long_function_without_a_reason():
                 if n > MAX_FUNCTION_LINES and "Length:" not in (ast.get_docstring(node) or ""):
                     long.append(f"{path.relative_to(PKG)}:{node.lineno} {node.name} ({n} lines)")
     assert not long, long
+
+
+def test_layout_page_lists_every_module():
+    """docs/layout.md names every module of the package (and none that is gone)."""
+    import re
+
+    root = Path(__file__).resolve().parents[1]
+    page = (root / "docs" / "layout.md").read_text(encoding="utf-8")
+    listed = set(re.findall(r"`chipclass/([\w/]+\.py)`", page))
+    modules = {p.relative_to(root / "chipclass").as_posix() for p in (root / "chipclass").rglob("*.py")}
+    assert modules - listed == set(), f"docs/layout.md lacks {sorted(modules - listed)}"
+    assert listed - modules == set(), f"docs/layout.md lists modules that are gone: {sorted(listed - modules)}"

@@ -17,6 +17,7 @@ __all__ = ["GroupRec", "ChangeRec", "AliasRec", "CountryGroupsFile", "ProductRec
 
 
 class GroupRec(Record, kw_only=True):
+    """A Country Group: its ``title``, its ``members`` (ISO 3166 alpha-2 codes) and the confidence of the list."""
     title: Text
     members: list[Annotated[str, Meta(pattern=r"^[A-Z]{2}$")]]
     confidence: Confidence = "summary"
@@ -48,6 +49,13 @@ class AliasRec(Record, kw_only=True):
 
 
 class CountryGroupsFile(Record, kw_only=True):
+    """``country_groups.toml``: the groups by name, dated membership changes and country aliases.
+
+    Raises
+    ------
+    ValueError
+        If a change names a group not defined in ``groups``.
+    """
     source: Text
     groups: Annotated[dict[str, GroupRec], Meta(min_length=1)]
     change: list[ChangeRec] = []
@@ -105,6 +113,7 @@ class NoteRec(Record, kw_only=True):
 
 
 class ProductNotesFile(Record, kw_only=True):
+    """``product_notes.toml``: the list of dated product notes."""
     note: list[NoteRec] = []
 
 
@@ -118,4 +127,5 @@ class HorizonRec(Record, kw_only=True):
 
 
 class HorizonFile(Record, kw_only=True):
+    """``horizon.toml``: the one ``[horizon]`` table (how far the rule data was reviewed)."""
     horizon: HorizonRec

@@ -34,6 +34,14 @@ def csv_options(header: list[str], delimiter: str = ","
 
 
 def open_input(path) -> tuple[object, str]:
+    """What to read and its name for messages: a pyarrow buffer for ``-`` (stdin), bytes or a
+    readable object, else the path itself.
+
+    Raises
+    ------
+    InputError
+        If the path does not exist or is a directory.
+    """
     if isinstance(path, (str, os.PathLike)) and str(path) == "-":
         return pa.BufferReader(sys.stdin.buffer.read()), "<stdin>"
     if isinstance(path, (bytes, bytearray)):
@@ -99,6 +107,7 @@ def peek_header(src, source: str = "<csv>") -> tuple[list[str], str, bool]:
 
 
 def is_parquet(path) -> bool:
+    """Whether ``path`` is a path whose name ends in ``.parquet`` or ``.pq`` (case ignored)."""
     return isinstance(path, (str, os.PathLike)) and str(path).lower().endswith((".parquet", ".pq"))
 
 
@@ -166,6 +175,7 @@ def structure_error(src, header: list[str], delim: str, source: str, start: int 
 
 
 def empty_table(header: list[str]) -> pa.Table:
+    """A table with no rows and a text column for each name of ``header``."""
     return pa.table({h: pa.array([], pa.string()) for h in header})
 
 

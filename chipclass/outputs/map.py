@@ -72,6 +72,7 @@ class MapFigure:
     off_axes: dict[str, list[str]]
 
     def save(self, fmt: str = "png") -> bytes:
+        """The figure as the bytes of a ``fmt`` (png, svg or pdf) file, with no creation date in it."""
         import io
 
         import matplotlib

@@ -42,10 +42,12 @@ class TextMetrics:
         self._font = _font_path(family)
 
     def width(self, text: str) -> float:
+        """Estimated width of ``text`` on one line [px], never narrower than rendered."""
         adv = _advances(self._font)
         return 1.04 * self._scale * sum(adv.get(c) or _advance(self._font, c) for c in text) + 1.0
 
     def height(self) -> float:
+        """Height of one line of text [px] (1.2 times the font size)."""
         return 1.2 * self._scale
 
 
@@ -99,9 +101,11 @@ class Layout:
     keyed: list[tuple[str, ...]] = field(default_factory=list)  # groups shown by number
 
     def names(self) -> set[str]:
+        """Every device name shown by a placed label."""
         return {n for p in self.placed for n in p.names}
 
     def names_placed(self) -> set[tuple[str, ...]]:
+        """The name groups of the placed labels (one tuple per label)."""
         return {p.names for p in self.placed}
 
 

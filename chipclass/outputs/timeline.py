@@ -65,6 +65,8 @@ def timeline_text(entries, day: dt.date, h) -> str:
 
 
 def diff_frame(diffs):
+    """One row per difference between two dates (csv, json lines, parquet): kind, id, citation,
+    status before and after in words (``absent`` where there was none), and what changed."""
     import pandas as pd
 
     return pd.DataFrame([{"kind": d.kind, "id": d.id, "citation": d.citation or None,
@@ -75,6 +77,8 @@ def diff_frame(diffs):
 
 
 def diff_text(diffs, before: dt.date, after: dt.date, h) -> str:
+    """The table view of ``--diff``: one line per difference between ``before`` and ``after``
+    (at most three changes each), then the knowledge horizon footer."""
     from chipclass.outputs.tables import render_table
 
     head = f"Rule data changes between {before.isoformat()} and {after.isoformat()}\n\n"

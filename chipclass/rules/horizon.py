@@ -20,6 +20,7 @@ FILE = "horizon.toml"
 
 @dataclass(frozen=True)
 class Horizon:
+    """The knowledge horizon as read: last day reviewed, basis, spot checks, confidence and the file it came from."""
     reviewed_through: dt.date
     basis: str
     spot_checks: tuple[str, ...]
@@ -27,6 +28,7 @@ class Horizon:
     path: str
 
     def to_dict(self) -> dict:
+        """The horizon as plain JSON types (date as ISO text; no path)."""
         return {"reviewed_through": self.reviewed_through.isoformat(), "basis": self.basis,
                 "spot_checks": list(self.spot_checks), "confidence": self.confidence}
 

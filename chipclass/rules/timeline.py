@@ -61,6 +61,7 @@ class Entry:
     changes: tuple[Change, ...]
 
     def to_dict(self) -> dict:
+        """The entry as plain JSON types (dates as ISO text, changes as dicts)."""
         def iso(d):
             return d.isoformat() if d else None
         return {"kind": self.kind, "id": self.id, "title": self.title, "citation": self.citation,

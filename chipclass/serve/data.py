@@ -80,6 +80,7 @@ class DatasetStore:
         self._lock = threading.Lock()
 
     def add(self, label: str, cat: Catalogue, sha256: str | None = None) -> Dataset:
+        """Hold ``cat`` under a new random token and return it; the oldest uploads go past the limit."""
         ds = Dataset(secrets.token_urlsafe(12), label, cat, sha256=sha256)
         with self._lock:
             self._items[ds.token] = ds
@@ -88,6 +89,13 @@ class DatasetStore:
         return ds
 
     def get(self, token: str | None) -> Dataset:
+        """The dataset of ``token`` (the default one when ``token`` is empty or the default's).
+
+        Raises
+        ------
+        InputError
+            If the upload of ``token`` is no longer held.
+        """
         if not token or token == self.default.token:
             return self.default
         with self._lock:

@@ -68,12 +68,21 @@ class Handlers:
 
     @property
     def rules_dir(self):
+        """The --rules directory of the site (None: the shipped rules)."""
         return self.site.rules_dir
 
     def dataset(self, request: Request):
+        """The dataset named by the ``data`` query parameter (the default one without it).
+
+        Raises
+        ------
+        InputError
+            If that upload is no longer held.
+        """
         return self.site.store.get(request.query_params.get("data"))
 
     async def not_found(self, request: Request, exc):
+        """Any unknown path: the error page with status 404."""
         return self.site.page("error", request, status=404, title="Not found",
                               message=f"chipclass: error: no page at {request.url.path}")
 
@@ -89,6 +98,7 @@ class Handlers:
 
     @guarded()
     async def design(self, request: Request) -> Response:
+        """``GET /design``: the design page, with the answer and envelope when the query gives specs."""
         form = _query(request)
         ds = self.dataset(request)
         start = form.get("start")
@@ -105,12 +115,14 @@ class Handlers:
 
     @guarded("fragment")
     async def design_answer(self, request: Request) -> Response:
+        """``POST /api/design``: the HTML fragment of the answer (and envelope) for the posted form."""
         form = await form_fields(request)
         ctx = await run_in_threadpool(self._design_context, form)
         return HTMLResponse(self.site.env.get_template("answer.html").render(**ctx))
 
     @guarded()
     async def map_page(self, request: Request) -> Response:
+        """``GET /map``: the map page, with the slider dates and the dataset's device names."""
         ds = self.dataset(request)
         first = data.timeline(self.rules_dir)["first"]
         return self.site.page("map", request, dataset=ds, first=first.isoformat(),
@@ -119,6 +131,7 @@ class Handlers:
 
     @guarded("json")
     async def map_data(self, request: Request) -> Response:
+        """``GET /api/map``: JSON of the dataset's map as of ``date`` (regions, placed devices, HBM stacks, label)."""
         ds = self.dataset(request)
         payload = await run_in_threadpool(maps.map_payload, ds.catalogue, request.query_params.get("date") or None,
                                           rules_dir=self.rules_dir)
@@ -127,6 +140,7 @@ class Handlers:
 
     @guarded("json")
     async def sweep(self, request: Request) -> Response:
+        """``GET /api/sweep``: JSON of the sweep overlay of ``base`` varied by each ``vary`` (SPEC=LOW:HIGH:N)."""
         q = request.query_params
         vary = [v for v in q.getlist("vary") if v.strip()]
         if not q.get("base") or not vary:
@@ -137,6 +151,7 @@ class Handlers:
 
     @guarded("json")
     async def envelope_overlay(self, request: Request) -> Response:
+        """``POST /api/envelope``: JSON ``{"polygons": ...}`` of the envelope for the posted design form."""
         form = await form_fields(request)
         if form.get("start"):
             form = {**data.start_values(self.dataset(request), form["start"]), **form}
@@ -144,6 +159,7 @@ class Handlers:
 
     @guarded()
     async def catalogue(self, request: Request) -> Response:
+        """``GET /catalogue``: the catalogue page, the scored rows filtered by text, ECCN and status, sorted."""
         q = _query(request)
         ds = self.dataset(request)
         frame = await run_in_threadpool(data.score_frame, ds.catalogue, q.get("date") or None)
@@ -169,6 +185,7 @@ class Handlers:
 
     @guarded()
     async def device(self, request: Request) -> Response:
+        """``GET /device?name=...``: the page explaining one device's classification."""
         q = _query(request)
         ds = self.dataset(request)
         if not q.get("name"):
@@ -178,6 +195,7 @@ class Handlers:
 
     @guarded()
     async def licences(self, request: Request) -> Response:
+        """``GET /licences``: the page of the licence matrix for the destinations ``to`` (enforced or written)."""
         q = _query(request)
         q.setdefault("to", "CN AE")
         q.setdefault("view", "enforced")
@@ -194,10 +212,13 @@ class Handlers:
 
     @guarded()
     async def rules(self, request: Request) -> Response:
+        """``GET /rules``: the page of the rule timeline."""
         return self.site.page("rules", request, timeline=data.timeline(self.rules_dir))
 
     @guarded("json")
     async def upload(self, request: Request) -> Response:
+        """``POST /upload``: read the body (named in X-Filename) as a catalogue and hold it; JSON of its
+        token, label, row count and warnings."""
         if "x-filename" not in request.headers:  # a custom header: another site's page cannot send one
             raise InputError("an upload names its file in the X-Filename header", source="upload")
         name = urllib.parse.unquote(request.headers["x-filename"])
@@ -211,6 +232,8 @@ class Handlers:
 
     @guarded()
     async def download(self, request: Request) -> Response:
+        """``GET /download/{kind}.{fmt}``: a csv, json or parquet attachment of a score, licences,
+        headroom, explain or envelope result, as the command line writes it."""
         kind, fmt = request.path_params["kind"], request.path_params["fmt"]
         if fmt not in ("csv", "json", "parquet"):
             raise InputError(f"format {fmt!r}: csv, json or parquet", source="download")

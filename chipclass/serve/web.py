@@ -101,11 +101,13 @@ class Site:
         self.env = _templates()
 
     def page(self, name: str, request: Request, status: int = 200, **ctx) -> HTMLResponse:
+        """The HTML response of the template ``name`` rendered with ``ctx`` and the navigation."""
         ctx.setdefault("title", dict(PAGES).get(name, "chipclass"))
         tpl = self.env.get_template(f"{name}.html")
         return HTMLResponse(tpl.render(pages=PAGES, current=name, request=request, **ctx), status_code=status)
 
     def error(self, request: Request, exc: BaseException, fragment: bool = False) -> HTMLResponse:
+        """``exc`` as one line: an error page, or an HTML fragment; status 400 for a user's error, else 500."""
         status = 400 if isinstance(exc, (ChipclassError, ValueError)) else 500
         if fragment:
             return HTMLResponse(self.env.get_template("error_line.html").render(message=one_line(exc)),

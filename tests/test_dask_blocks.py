@@ -13,7 +13,7 @@ from click.testing import CliRunner  # noqa: E402
 from chipclass.cli import main  # noqa: E402
 from chipclass.dask import blocks  # noqa: E402
 
-from .test_streaming import AGREE  # noqa: E402
+from .core.test_streaming import AGREE  # noqa: E402
 
 AS_OF = "2025-06-01"
 

@@ -110,7 +110,7 @@ CANONICAL = {
 }
 
 
-#: Factors of the common units, precomputed with pint (the authority: ``tests/test_units.py``
+#: Factors of the common units, precomputed with pint (the authority: ``tests/core/test_units.py``
 #: recomputes every entry through the registry). ``(unit as normalise_spelling gives it, kind)``
 #: -> factor to the canonical unit; a unit not listed is parsed by pint on first use, so pint
 #: (and the registry, about 0.2 s) is imported only when a catalogue or rule uses another unit.

@@ -10,7 +10,7 @@ from chipclass.cli import main
 from chipclass.core.readers import read_catalogue
 from chipclass.core.sources import check_sources, read_sources, weak_figures
 
-from .conftest import CHIPS, ROOT, write
+from ..conftest import CHIPS, ROOT, write
 
 CAT = "name,fp16,fp16_sparse,memory,die_area,source\nA,100,200,80,,https://a.example/datasheet.pdf\nB,50,,,300,x\n"
 SRC = ("device,column,source,quote,kind,derivation,value\n"

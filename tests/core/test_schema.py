@@ -23,7 +23,7 @@ from chipclass.cli import main
 from chipclass.core import schema
 from chipclass.core.errors import RuleDataError
 
-from .conftest import CHIPS
+from ..conftest import CHIPS
 
 RULES = resources.files("chipclass").joinpath("data/rules")
 FILES = sorted(p.name for p in RULES.iterdir() if p.name.endswith(".toml"))

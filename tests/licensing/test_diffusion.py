@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from chipclass.cli import main
 from chipclass.licensing.diffusion import fleet, framework, model, tiers
 
-from .conftest import CHIPS, write
+from ..conftest import CHIPS, write
 
 
 def test_lpp_limit_is_about_1699_h100():

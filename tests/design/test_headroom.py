@@ -8,7 +8,7 @@ from chipclass.core.readers import load, spec_catalogue
 from chipclass.design.headroom import headroom
 from chipclass.rules.instruments import rules_in_force
 
-from .conftest import CHIPS
+from ..conftest import CHIPS
 
 AS_OF = "2025-06-01"
 

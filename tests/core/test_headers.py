@@ -14,7 +14,7 @@ from chipclass.core.catalogue import NUMERIC, TEXT, from_table
 from chipclass.core.errors import InputError
 from chipclass.core.headers import SYNONYMS, read_header, words_of
 
-from .conftest import write
+from ..conftest import write
 
 # The issue's spec sheet (issue 20). By hand from the thresholds (88 FR 73458, 3A090):
 # TPP = max(FP8 270 x 8, BF16 135 x 16, INT8 270 x 8, FP32 20 x 32) = 2160 (the dense FP8 figure

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from chipclass.cli import main
 from chipclass.core.extras import OPTIONAL
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _block(monkeypatch, top: str) -> None:

@@ -10,7 +10,7 @@ from chipclass.core.catalogue import DEVICE_TYPES, from_frame
 from chipclass.core.readers import iter_catalogue, read_catalogue
 from chipclass.core.errors import InputError
 
-from .conftest import write
+from ..conftest import write
 
 
 def test_headers_are_case_insensitive_with_units(tmp_path):

@@ -66,7 +66,7 @@ def test_cell_messages_a_person_can_act_on(tmp_path):
 
     from chipclass.cli import main
 
-    from .conftest import write
+    from ..conftest import write
 
     p = write(tmp_path, "name,fp8,memory_bandwidth,die_area\nA,1.2k,4.8 TB/S,800\n")
     r = CliRunner().invoke(main, ["--no-config", "check", p])

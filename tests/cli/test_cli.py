@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from chipclass.cli import main
 
-from .conftest import write
+from ..conftest import write
 
 
 @pytest.fixture
@@ -229,7 +229,7 @@ def test_pre_commit_hooks_file():
 
     import yaml
 
-    hooks = yaml.safe_load((Path(__file__).parent.parent / ".pre-commit-hooks.yaml").read_text())
+    hooks = yaml.safe_load((Path(__file__).resolve().parents[2] / ".pre-commit-hooks.yaml").read_text())
     by_id = {h["id"]: h for h in hooks}
     assert set(by_id) == {"chipclass-check", "chipclass-score"}
     for h in hooks:

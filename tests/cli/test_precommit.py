@@ -24,7 +24,7 @@ import yaml
 
 import chipclass
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PAGE = ROOT / "docs" / "pipelines.md"
 
 

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from chipclass.cli import main
 
-CHIPS = Path(__file__).resolve().parent.parent / "chipclass" / "data" / "chips.csv"
+CHIPS = Path(__file__).resolve().parents[2] / "chipclass" / "data" / "chips.csv"
 #: The notification wording of licence exception NAC (15 CFR 740.8) in the shipped rule data.
 OLD = "prior notification to BIS, 25-day review [summary]"
 NEW = "REWORDED: notify BIS first and wait out its review"

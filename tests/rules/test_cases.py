@@ -9,7 +9,7 @@ import yaml
 import chipclass
 from chipclass.rules.instruments import load_instruments
 
-CASES = Path(__file__).parent / "cases"
+CASES = Path(__file__).resolve().parents[1] / "cases"
 
 
 def _load():

@@ -8,7 +8,7 @@ from chipclass.api import load
 from chipclass.core.catalogue import DEVICE_TYPES
 from chipclass.core.validate import validate
 
-from .conftest import CHIPS, ROOT, write
+from ..conftest import CHIPS, ROOT, write
 
 SYSTEMS = ROOT / "data" / "systems.csv"
 

@@ -13,7 +13,7 @@ from chipclass.cli import main
 from chipclass.api import sweep
 from chipclass.design.sweep import expand, parse_range
 
-from .conftest import CHIPS
+from ..conftest import CHIPS
 
 RESULT = ["tpp", "performance_density", "eccn", "clause", "status"]
 

@@ -15,7 +15,7 @@ from chipclass.design.regions import paragraphs, placement, region_grid, strip_g
 from chipclass.outputs.maplayout import overlapping_pairs  # noqa: E402
 from chipclass.rules.instruments import rules_in_force  # noqa: E402
 
-from .conftest import CHIPS  # noqa: E402
+from ..conftest import CHIPS  # noqa: E402
 
 #: A small catalogue for rendering tests: a crowd of twelve near one point (names must give way
 #: to numbers), two coincident parts, parts far apart, two without a die area, one HBM stack,

@@ -15,9 +15,9 @@ import chipclass
 from chipclass.cli import main
 from chipclass.outputs.table import score_arrow, score_frame
 
-from .conftest import write
+from ..conftest import write
 
-SCHEMAS = Path(__file__).parent / "data" / "schemas"
+SCHEMAS = Path(__file__).resolve().parents[1] / "data" / "schemas"
 # H100 SXM: 1979 TFLOPS FP8 dense on 814 mm**2 (NVIDIA H100 datasheet) -> TPP 15832, 3A090.a.1.
 # H20: 296 TFLOPS FP8 dense (NVIDIA H20 figures as in tests/test_metrics.py) -> TPP 2368, below 4800
 # and PD 2.9 < 3.2 on 814 mm**2: not controlled under the 2023-11 rules.

@@ -14,7 +14,7 @@ from chipclass.cli import main
 from chipclass.core.errors import UsageError
 from chipclass.outputs.formats import Format, choose
 
-from .conftest import CHIPS
+from ..conftest import CHIPS
 
 ALL = list(Format)
 

@@ -12,7 +12,7 @@ import chipclass
 from chipclass.classification.logic import ROUNDING
 from chipclass.core.formats import BIT_LENGTH, FORMATS
 from chipclass.rules.instruments import rules_in_force
-from .conftest import CHIPS
+from ..conftest import CHIPS
 
 DATES = ["2023-01-01", "2024-06-01", "2025-06-01"]
 RANK = {"3A090.a": 2, "3A090.b": 1}

@@ -10,7 +10,7 @@ from chipclass.cli import main
 from chipclass.core import metric_table
 from chipclass.core.formats import FORMATS, KIND, label
 
-from .conftest import write
+from ..conftest import write
 
 
 def cli(*args):

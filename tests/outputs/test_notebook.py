@@ -8,7 +8,7 @@ from pathlib import Path
 
 import chipclass
 
-CHIPS = Path(__file__).resolve().parent.parent / "data" / "chips.csv"
+CHIPS = Path(__file__).resolve().parents[2] / "data" / "chips.csv"
 
 
 def _one_pre(markup: str) -> tuple[str, str]:

@@ -21,7 +21,7 @@ import pytest
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "serve"
 HOSTILE = "<img src=x onerror=alert(1)>"
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")

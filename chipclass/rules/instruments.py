@@ -280,7 +280,7 @@ def _ladder(day: dt.date, directory: str | None) -> dict:
             zs[r.eccn] = r
             origin[r.eccn] = inst.id
         allowed.update({k: tuple(v) for k, v in f.exceptions_allowed.items()})
-        if f.foundry:  # figures merged by key: a later instrument moves a date (91 FR 17851)
+        if f.foundry:  # figures merged by key: a later instrument may move a date
             foundry = {**(foundry or {}), **{k: (rec, inst) for k, rec in f.foundry.items()}}
         if f.residual is not None:
             residual = f.residual

@@ -194,7 +194,7 @@ def tpp(bit_lengths: dict[str, int] | None = None, **throughputs) -> float:
     Returns
     -------
     float
-        The highest per-format TPP (dense TOPS x bit length). [dimensionless]
+        The highest per-format TPP (dense TOPS or TFLOPS x bit length). [dimensionless]
 
     Raises
     ------

@@ -204,7 +204,7 @@ def _axes_style(ax, strip, rules, ranges) -> None:
     strip.set_ylim(0, 1)
     strip.set_yticks([])
     strip.set_ylabel("no die area\n(TPP only)", fontsize=7)
-    strip.set_xlabel("Total Processing Performance (TPP = dense TOPS × bit length)")
+    strip.set_xlabel("Total Processing Performance (TPP = dense TOPS or TFLOPS × bit length)")
 
 
 def _draw_regions(panel: Panel, pal: dict, metrics: TextMetrics):

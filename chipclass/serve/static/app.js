@@ -155,7 +155,7 @@ function setupMap() {
     const decades = (lo, hi) => [Math.log10(lo), Math.log10(hi)];
     return {margin: {l: 70, r: 20, t: 40, b: 40}, height: 700, dragmode: "zoom", hovermode: "closest",
       title: {text: plain("Regions as of " + p.as_of + " — rule set " + p.rule_set), font: {size: 14}},
-      xaxis: {type: "log", range: decades(...p.tpp_range), anchor: "y2", title: {text: "TPP (dense TOPS × bit length)"}},
+      xaxis: {type: "log", range: decades(...p.tpp_range), anchor: "y2", title: {text: "TPP (dense TOPS or TFLOPS × bit length)"}},
       yaxis: {type: "log", range: decades(...p.pd_range), domain: [0.2, 1], title: {text: "performance density (TPP per mm²)"}},
       yaxis2: {domain: [0, 0.13], range: [0, 1], showticklabels: false, title: {text: "TPP only", font: {size: 11}}},
       legend: {orientation: "h", y: -0.1, yanchor: "top"}, uirevision: "keep"};

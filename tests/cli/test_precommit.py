@@ -78,7 +78,7 @@ def test_real_pre_commit_runs_the_documented_hooks(tmp_path):
     assert r.returncode == 1, r.stdout + r.stderr
     assert re.search(r"chipclass check\.+Passed", r.stdout), r.stdout
     assert re.search(r"chipclass score --fail-on\.+Failed", r.stdout), r.stdout
-    assert "1 row(s) matched 3A090.a" in r.stdout and "catalogue/chips.csv: rows matched --fail-on" in r.stdout
+    assert "3A090.a matched 1 device: 'H100 SXM'" in r.stdout and "catalogue/chips.csv: devices matched --fail-on" in r.stdout
 
     r = run([h20])
     assert r.returncode == 0, r.stdout + r.stderr

@@ -50,6 +50,15 @@ def _interrupt(signum, frame):  # pragma: no cover - exercised through a real pr
     raise Interrupted()
 
 
+def _unraisable(info) -> None:  # pragma: no cover - exercised through a real process
+    """Ctrl-C that lands in a finalizer or weakref callback, where Python can only print it
+    ("Exception ignored in ..."): say nothing here; the interrupt is noted, so the run still
+    ends with one line and exit 130 (:func:`run`) and no output is made final."""
+    if isinstance(info.exc_value, (Interrupted, KeyboardInterrupt)):
+        return
+    sys.__unraisablehook__(info)
+
+
 def interrupted() -> None:
     """Say so and exit 130, at once (threads of a pool are not waited for)."""
     import os
@@ -181,6 +190,7 @@ def run() -> None:
         signal.signal(signal.SIGINT, _interrupt)
     except ValueError:  # not the main thread
         pass
+    sys.unraisablehook = _unraisable
     from chipclass.core.interrupt import seen
 
     try:

@@ -1,6 +1,14 @@
+import signal
 from pathlib import Path
 
 import pytest
+
+# A shell starts a background job (`cmd &` in a script) with SIGINT ignored, and an ignored
+# signal stays ignored across exec: the Ctrl-C tests' child processes would then never see
+# their SIGINT. Catching it here makes the children start with the default disposition, as
+# they do under a terminal.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 ROOT = Path(__file__).resolve().parent.parent
 CHIPS = ROOT / "data" / "chips.csv"

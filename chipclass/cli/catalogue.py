@@ -162,17 +162,27 @@ def _score_dask(file, fmt, output, as_of, bits, fail_on, rules_dir, scheduler) -
 
 
 def _score_stream(file, fmt, output, meta, as_of, batch_rows, bits, rules_dir, fail_on, quiet) -> Matches:
-    """Score a file batch by batch, each written as it comes; the devices matching ``--fail-on``."""
-    from chipclass import api
+    """Score a file batch by batch, each written as it comes; the devices matching ``--fail-on``.
+    Each batch goes codes -> Arrow -> writer as in memory (no pandas), so a streamed file and an
+    in-memory one are written by the same encoder."""
+    from chipclass.classification.engine import classify
+    from chipclass.core.lazy import defer_pandas
+    from chipclass.core.readers import iter_catalogue
     from chipclass.outputs.progress import progress
+    from chipclass.outputs.table import score_arrow
     from chipclass.outputs.write import StreamWriter
+    from chipclass.rules.instruments import rules_in_force
 
+    defer_pandas()
+    rules = rules_in_force(as_of, rules_dir)
     show, rows, counts = progress(quiet), 0, Matches(fail_on)
     with StreamWriter(fmt, output, meta) as writer:
-        for frame in api.score_stream(file, as_of, batch_rows=batch_rows, bit_lengths=bits, rules_dir=rules_dir):
-            writer.write(frame)
-            counts.merge(match_counts(frame, fail_on))
-            rows += len(frame)
+        for cat in iter_catalogue(file, batch_rows=batch_rows):
+            result = classify(cat, rules, bits)
+            writer.write_table(score_arrow(result))
+            for s in fail_on:
+                counts.add(s, result.hits([s]), cat.names_arrow)
+            rows += len(cat)
             show(rows)
     show(rows, done=True)
     return counts

@@ -328,12 +328,7 @@ def string_hashes(arr, chunk: int = 1 << 16) -> np.ndarray:
         for a in range(0, n, chunk):
             o = offs[a:min(a + chunk, n) + 1]
             lo, m = int(o[0]), int(o[-1] - o[0])
-            pw = np.empty(m + 1, np.uint64)
-            pw[0] = 1
-            pw[1:] = np.cumprod(np.full(m, _BASE, np.uint64))
-            ipw = np.empty(m + 1, np.uint64)
-            ipw[0] = 1
-            ipw[1:] = np.cumprod(np.full(m, _BASE_INV, np.uint64))
+            pw, ipw = _powers(m + 1)
             pref = np.zeros(m + 1, np.uint64)
             np.cumsum(data[lo:lo + m].astype(np.uint64) * pw[:m], out=pref[1:])
             start, end = o[:-1] - lo, o[1:] - lo
@@ -341,6 +336,23 @@ def string_hashes(arr, chunk: int = 1 << 16) -> np.ndarray:
             h ^= (end - start).astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
             out[a:a + len(h)] = _splitmix64(h)
     return out
+
+
+_POWERS: list = [np.ones(1, np.uint64), np.ones(1, np.uint64)]
+
+
+def _powers(k: int) -> tuple[np.ndarray, np.ndarray]:
+    """(B**j, B**-j mod 2**64) for j < k, from a cache grown by doubling (the chunks of one
+    file have similar byte lengths: computed once, not once per chunk)."""
+    if len(_POWERS[0]) < k:
+        size = max(k, 2 * len(_POWERS[0]))
+        with np.errstate(over="ignore"):
+            for i, base in enumerate((_BASE, _BASE_INV)):
+                p = np.empty(size, np.uint64)
+                p[0] = 1
+                p[1:] = np.cumprod(np.full(size - 1, base, np.uint64))
+                _POWERS[i] = p
+    return _POWERS[0][:k], _POWERS[1][:k]
 
 
 def _splitmix64(x: np.ndarray) -> np.ndarray:
@@ -388,12 +400,14 @@ class NameIndex:
         repeat_in_batch[order[same]] = True
         first_pos = np.empty(n, np.int64)
         first_pos[order] = order[start]
-        prior_row = np.full(n, -1, np.int64)
-        for run_h, run_rows in self.runs:
-            k = np.searchsorted(run_h, h)
-            k = np.minimum(k, len(run_h) - 1)
-            hit = run_h[k] == h
-            prior_row = np.where(hit & ((prior_row < 0) | (run_rows[k] < prior_row)), run_rows[k], prior_row)
+        prior_sorted = np.full(n, -1, np.int64)
+        for run_h, run_rows in self.runs:  # sorted queries: searchsorted walks the run in order
+            k = np.minimum(np.searchsorted(run_h, hs), len(run_h) - 1)
+            hit = run_h[k] == hs
+            prior_sorted = np.where(hit & ((prior_sorted < 0) | (run_rows[k] < prior_sorted)), run_rows[k],
+                                    prior_sorted)
+        prior_row = np.empty(n, np.int64)
+        prior_row[order] = prior_sorted
         bad = repeat_in_batch | (prior_row >= 0)
         if bad.any():
             i = first_true(bad)

@@ -302,14 +302,23 @@ class StreamWriter:
     def write(self, frame: "pd.DataFrame") -> None:
         """Append one batch of result rows (the first batch opens the writer and, for JSON Lines, writes the meta line)."""
         if self.fmt is Format.JSONL:
-            if self._sink is None:
-                self._sink = (open(self._path, "wb") if isinstance(self._path, str) else
-                              self._path if self._path is not None else sys.stdout.buffer)
-                if self.meta is not None:
-                    self._sink.write(meta_line(self.meta))
+            self._open_jsonl()
             self._sink.write(b"".join(table_json(frame, lines=True)))
             return
-        table = _csv_table(frame) if self.fmt is Format.CSV else to_arrow(frame)
+        self._append(_csv_table(frame) if self.fmt is Format.CSV else to_arrow(frame))
+
+    def write_table(self, table: pa.Table) -> None:
+        """Append one batch of result rows given as an Arrow table (the ``score`` path: no
+        pandas), written as :func:`write_table` writes a whole one."""
+        if self.fmt is Format.JSONL:
+            self._open_jsonl()
+            for chunk in table_json(table, lines=True):
+                self._sink.write(chunk)
+            return
+        table = _plain(table)
+        self._append(guard_csv(table) if self.fmt is Format.CSV and CSV_GUARD else table)
+
+    def _append(self, table: pa.Table) -> None:
         if self._writer is None:
             import pyarrow.csv as pacsv
             import pyarrow.parquet as pq
@@ -323,6 +332,14 @@ class StreamWriter:
         elif table.schema != self._schema:
             table = table.cast(self._schema)
         self._writer.write_table(table)
+
+    def _open_jsonl(self) -> None:
+        """Open the JSON Lines sink on the first batch, writing the meta line first."""
+        if self._sink is None:
+            self._sink = (open(self._path, "wb") if isinstance(self._path, str) else
+                          self._path if self._path is not None else sys.stdout.buffer)
+            if self.meta is not None:
+                self._sink.write(meta_line(self.meta))
 
     def close(self, ok: bool = True) -> None:
         """Finish the output: on ``ok`` the temporary file replaces the target, else it is removed."""

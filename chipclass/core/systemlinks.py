@@ -73,6 +73,9 @@ def _link_raw(raw: Raw, source: str, part_raw: Raw | None = None) -> tuple[np.nd
 def links_for_table(table: pa.Table, source: str) -> Links:
     """The :class:`~chipclass.core.systems.Links` of a whole table linked with itself (None when
     its columns cannot be read as text: the reader then reports why)."""
+    headers = [str(h) for h in table.column_names]
+    if find_column(headers, "ic") is None and find_column(headers, "ic_count") is None:
+        return Links()  # no system columns: nothing to link (and no text to make of the names)
     try:
         raw = raw_columns(table)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, InputError):

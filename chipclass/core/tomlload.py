@@ -9,6 +9,7 @@ reachable as ``chipclass.core.schema.load`` and ``.convert``.
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 import typing
@@ -29,6 +30,7 @@ def _where(path: str) -> str:
     return path.removeprefix("$").lstrip(".") or "top level"
 
 
+@functools.lru_cache(maxsize=None)
 def _table_fields(kind) -> dict[str, type]:
     """Fields of ``kind`` that are tables keyed by name (``[diffusion.lpp_limit]``) -> value type."""
     out = {}

@@ -126,9 +126,9 @@ def frame_bytes(frame: "pd.DataFrame", fmt: Format, table_text: Callable | None 
     if fmt in (Format.CSV, Format.PARQUET):
         buf = io.BytesIO()
         if fmt is Format.CSV:
-            import pyarrow.csv as pacsv
+            from chipclass.outputs.csvbytes import write_csv
 
-            pacsv.write_csv(_csv_table(frame), buf)
+            write_csv(_csv_table(frame), buf)
         else:
             import pyarrow.parquet as pq
 
@@ -160,9 +160,9 @@ def write_frame(frame: "pd.DataFrame", fmt: Format = Format.TABLE, output: str |
     if fmt in (Format.CSV, Format.PARQUET) and output not in (None, "-"):
         with atomic_path(output) as tmp:  # large tables: write straight to the file
             if fmt is Format.CSV:
-                import pyarrow.csv as pacsv
+                from chipclass.outputs.csvbytes import write_csv
 
-                pacsv.write_csv(_csv_table(frame), tmp)
+                write_csv(_csv_table(frame), tmp)
             else:
                 import pyarrow.parquet as pq
 
@@ -185,9 +185,9 @@ def write_table(table: pa.Table, fmt: Format, output: str | None = None, meta: d
             table = with_meta(table, meta)
         with atomic_output(output) if output in (None, "-") else atomic_path(output) as target:
             if fmt is Format.CSV:
-                import pyarrow.csv as pacsv
+                from chipclass.outputs.csvbytes import write_csv
 
-                pacsv.write_csv(table, target)
+                write_csv(table, target)
             else:
                 import pyarrow.parquet as pq
 
@@ -319,25 +319,35 @@ class StreamWriter:
         self._append(guard_csv(table) if self.fmt is Format.CSV and CSV_GUARD else table)
 
     def _append(self, table: pa.Table) -> None:
-        if self._writer is None:
-            import pyarrow.csv as pacsv
-            import pyarrow.parquet as pq
-
+        first = self._schema is None
+        if first:
             if self.fmt is Format.PARQUET:
                 table = with_meta(table, self.meta)
             self._schema = table.schema
-            target = self._path if self._path is not None else sys.stdout.buffer
-            self._writer = (pacsv.CSVWriter(target, self._schema) if self.fmt is Format.CSV
-                            else pq.ParquetWriter(target, self._schema))
         elif table.schema != self._schema:
             table = table.cast(self._schema)
+        if self.fmt is Format.CSV:  # the threaded encoder; the header with the first batch only
+            from chipclass.outputs.csvbytes import write_csv
+
+            self._open_sink()
+            write_csv(table, self._sink, header=first)
+            return
+        if self._writer is None:
+            import pyarrow.parquet as pq
+
+            self._writer = pq.ParquetWriter(self._path if self._path is not None else sys.stdout.buffer,
+                                            self._schema)
         self._writer.write_table(table)
+
+    def _open_sink(self) -> None:
+        if self._sink is None:
+            self._sink = (open(self._path, "wb") if isinstance(self._path, str) else
+                          self._path if self._path is not None else sys.stdout.buffer)
 
     def _open_jsonl(self) -> None:
         """Open the JSON Lines sink on the first batch, writing the meta line first."""
         if self._sink is None:
-            self._sink = (open(self._path, "wb") if isinstance(self._path, str) else
-                          self._path if self._path is not None else sys.stdout.buffer)
+            self._open_sink()
             if self.meta is not None:
                 self._sink.write(meta_line(self.meta))
 
@@ -345,8 +355,8 @@ class StreamWriter:
         """Finish the output: on ``ok`` the temporary file replaces the target, else it is removed."""
         if self._writer is not None:
             self._writer.close()
-        if self._sink is not None and isinstance(self._path, str):
-            self._sink.close()
+        if self._sink is not None:
+            self._sink.close() if isinstance(self._path, str) else self._sink.flush()
         if self._ctx is not None:
             if ok:
                 self._ctx.__exit__(None, None, None)

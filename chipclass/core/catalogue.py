@@ -39,6 +39,7 @@ columns are converted with pyarrow compute kernels and numpy, never a Python loo
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -236,19 +237,49 @@ def check_headers(headers: list[str], source: str) -> None:
         exact.add(h)
 
 
-def _errors_in_order(checks) -> None:
+#: Rows from which :func:`_errors_in_order` runs the column checks on threads (pyarrow's
+#: kernels and numpy release the GIL); below it, threads cost more than they save.
+THREADED_ROWS = 1 << 16
+
+
+def _errors_in_order(checks, rows: int = 0) -> None:
     """Run ``checks`` (callables) and raise the error of the earliest row, ties by check order,
-    so every engine and batch size reports the same first error for a file."""
+    so every engine and batch size reports the same first error for a file.
+
+    An error without a row (a whole-column fault) is raised as soon as its check is reached in
+    order, before any row error. From :data:`THREADED_ROWS` rows the checks run concurrently
+    and their outcomes are then read in the same order, so the error raised is the same.
+    """
+    if rows >= THREADED_ROWS and len(checks) > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(min(len(checks), os.cpu_count() or 1, 4), thread_name_prefix="chipclass-check") as pool:
+            futures = [pool.submit(_outcome, check) for check in checks]
+            _raise_first((f.result() for f in futures))  # other exceptions too, in check order
+    else:
+        _raise_first(_outcome(check) for check in checks)
+
+
+def _raise_first(outcomes) -> None:
+    """Raise from the outcomes (None or an InputError per check, taken in check order): the
+    first error without a row as soon as it is reached, else the earliest row's."""
     found = []
-    for k, check in enumerate(checks):
-        try:
-            check()
-        except InputError as exc:
-            if exc.row is None:
-                raise
-            found.append((exc.row, k, exc))
+    for k, exc in enumerate(outcomes):
+        if exc is None:
+            continue
+        if exc.row is None:
+            raise exc
+        found.append((exc.row, k, exc))
     if found:
         raise min(found, key=lambda t: t[:2])[2]
+
+
+def _outcome(check) -> InputError | None:
+    try:
+        check()
+    except InputError as exc:
+        return exc
+    return None
 
 
 def from_table(table: pa.Table, source: str = "<table>", offset: int = 0,
@@ -328,7 +359,7 @@ def from_table(table: pa.Table, source: str = "<table>", offset: int = 0,
             if exc is not None:
                 raise exc
         checks.append(linked)
-    _errors_in_order(checks)
+    _errors_in_order(checks, n)
 
     for name in NUMERIC:
         if name not in values:

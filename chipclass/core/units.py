@@ -44,6 +44,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+import threading
 
 from chipclass.core.errors import InputError
 
@@ -76,11 +77,19 @@ def _make_registry():
     return reg
 
 
+_BUILDING = threading.RLock()
+
+
 def __getattr__(name: str):
     """``ureg`` (the package-wide registry: nothing else in chipclass creates one),
     ``Quantity`` and ``DIMENSIONS``, built on first use: pint is not imported before."""
     if name == "ureg":
-        value = _make_registry()
+        with _BUILDING:  # once, even when columns are read on several threads
+            if "ureg" in globals():
+                return globals()["ureg"]
+            value = _make_registry()
+            globals()[name] = value
+            return value
     elif name == "Quantity":
         value = _registry().Quantity
     elif name == "DIMENSIONS":

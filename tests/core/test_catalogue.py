@@ -383,3 +383,38 @@ def _fast_paths_agree_with_the_grammar(cells, kind):
         np.testing.assert_allclose(fast[1], slow[1], rtol=1e-15, equal_nan=True)
     else:
         assert fast == slow, (cells, fast, slow)
+
+
+# --- the column checks on threads report the same first error as one by one ---------------
+
+def _faulty(n, faults):
+    """A catalogue table of ``n`` rows with each (column, row, text) fault written in."""
+    import pyarrow as pa
+
+    cols = {"name": [f"d{i}" for i in range(n)], "fp8 [TFLOPS]": ["100"] * n, "int8 [TOPS]": ["50"] * n,
+            "die_area [mm^2]": ["300"] * n, "datacenter": ["yes"] * n}
+    for col, row, text in faults:
+        cols[col][row] = text
+    return pa.table({k: pa.array(v, pa.string()) for k, v in cols.items()})
+
+
+@pytest.mark.parametrize("faults", [
+    [("fp8 [TFLOPS]", 900, "1 000"), ("die_area [mm^2]", 400, "-3"), ("name", 2000, "d5")],
+    [("datacenter", 10, "maybe"), ("int8 [TOPS]", 10, "0x10")],   # same row: check order decides
+    [("int8 [TOPS]", 70_000, "12 furlongs"), ("name", 69_999, "")],
+    [],
+])
+def test_threaded_checks_raise_the_same_error(monkeypatch, faults):
+    import chipclass.core.catalogue as catalogue
+
+    table = _faulty(80_000, faults)
+    seen = []
+    for threshold in (1, 10**9):  # threaded, then one by one
+        monkeypatch.setattr(catalogue, "THREADED_ROWS", threshold)
+        try:
+            cat = catalogue.from_table(table, source="f.csv")
+            seen.append(("ok", float(np.nansum(cat.values["fp8"]))))
+        except InputError as exc:
+            seen.append(("error", str(exc), exc.row, exc.column))
+    assert seen[0] == seen[1]
+    assert (seen[0][0] == "ok") == (not faults)

@@ -167,7 +167,7 @@ def _score_stream(file, fmt, output, meta, as_of, batch_rows, bits, rules_dir, f
     in-memory one are written by the same encoder."""
     from chipclass.classification.engine import classify
     from chipclass.core.lazy import defer_pandas
-    from chipclass.core.readers import iter_catalogue
+    from chipclass.core.readers import iter_catalogue, read_ahead
     from chipclass.outputs.progress import progress
     from chipclass.outputs.table import score_arrow
     from chipclass.outputs.write import StreamWriter
@@ -177,7 +177,7 @@ def _score_stream(file, fmt, output, meta, as_of, batch_rows, bits, rules_dir, f
     rules = rules_in_force(as_of, rules_dir)
     show, rows, counts = progress(quiet), 0, Matches(fail_on)
     with StreamWriter(fmt, output, meta) as writer:
-        for cat in iter_catalogue(file, batch_rows=batch_rows):
+        for cat in read_ahead(iter_catalogue(file, batch_rows=batch_rows)):
             result = classify(cat, rules, bits)
             writer.write_table(score_arrow(result))
             for s in fail_on:

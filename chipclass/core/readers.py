@@ -19,7 +19,7 @@ from chipclass.core.systemlinks import Links, links_for_table, resolve, scan_lin
 from chipclass.core.textfiles import (DELIMITERS, MAX_ROW_BYTES, csv_options, empty_table, is_parquet,  # noqa: F401
                                       open_input, peek_header, read_table, structure_error)
 
-__all__ = ["load", "spec_catalogue", "read_table", "read_catalogue", "iter_catalogue", "DELIMITERS",
+__all__ = ["load", "spec_catalogue", "read_table", "read_catalogue", "iter_catalogue", "read_ahead", "DELIMITERS",
            "MAX_ROW_BYTES", "resolve"]
 
 
@@ -81,6 +81,46 @@ def iter_catalogue(path, batch_rows: int = 1 << 20) -> Iterator[Catalogue]:
                or InputError(f"cannot read CSV: {' '.join(str(exc).split())}", source=source)) from None
     if offset == 0:
         yield from_table(empty_table(header), source=source, systems=Links())
+
+
+def read_ahead(items: Iterator) -> Iterator:
+    """The items of ``items``, the next one made on a thread while the caller works on the
+    current one (streaming: the next batch is read and its cells checked while this one is
+    scored and written). Items and errors come in the same order as from ``items`` itself: an
+    error is raised where its item would have come. One item is made ahead, no more."""
+    import queue
+    import threading
+
+    box: queue.Queue = queue.Queue(maxsize=1)
+    stop = threading.Event()
+    done = object()
+
+    def make():
+        try:
+            for item in items:
+                box.put((item, None))
+                if stop.is_set():
+                    return
+            box.put((done, None))
+        except BaseException as exc:  # noqa: BLE001 (raised in the caller, in order)
+            box.put((None, exc))
+
+    thread = threading.Thread(target=make, name="chipclass-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item, exc = box.get()
+            if exc is not None:
+                raise exc
+            if item is done:
+                return
+            yield item
+    finally:  # stopped early (an error, Ctrl-C): the maker ends after its current item, unwaited
+        stop.set()
+        try:
+            box.get_nowait()  # free the slot its next put may be waiting on
+        except queue.Empty:
+            pass
 
 
 def load(data) -> Catalogue:

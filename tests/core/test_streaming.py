@@ -189,3 +189,40 @@ def test_streamed_names_unique_across_batches(tmp_path):
     with pytest.raises(chipclass.core.errors.InputError, match=r"duplicate name \(also at row 8\)") as e:
         list(chipclass.api.score_stream(str(p), batch_rows=4))
     assert e.value.row == 51
+
+
+# --- read_ahead: the same items and errors, in the same order ----------------------------
+
+def test_read_ahead_gives_the_items_then_the_error_in_place():
+    from chipclass.core.readers import read_ahead
+
+    def items():
+        yield from range(5)
+        raise ValueError("after 4")
+
+    got = []
+    with pytest.raises(ValueError, match="after 4"):
+        for x in read_ahead(items()):
+            got.append(x)
+    assert got == [0, 1, 2, 3, 4]
+    assert list(read_ahead(iter(range(100)))) == list(range(100))
+    assert list(read_ahead(iter(()))) == []
+
+
+def test_read_ahead_stopped_early_makes_at_most_one_more():
+    import time
+
+    from chipclass.core.readers import read_ahead
+
+    made = []
+
+    def items():
+        for i in range(1000):
+            made.append(i)
+            yield i
+
+    for x in read_ahead(items()):
+        if x == 3:
+            break
+    time.sleep(0.2)  # give the maker time to go on if it (wrongly) would
+    assert len(made) <= 6, made

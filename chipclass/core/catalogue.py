@@ -148,11 +148,19 @@ class Catalogue:
 
     @property
     def names_arrow(self) -> pa.Array:
-        """The names as an Arrow string array (no pandas)."""
+        """The names as an Arrow string array (no pandas; a sweep's dictionary-encoded names decoded)."""
         raw = self.__dict__["_names"]
         if isinstance(raw, (pa.Array, pa.ChunkedArray)):
-            return raw.combine_chunks() if isinstance(raw, pa.ChunkedArray) else raw
+            raw = raw.combine_chunks() if isinstance(raw, pa.ChunkedArray) else raw
+            return raw.cast(raw.type.value_type) if pa.types.is_dictionary(raw.type) else raw
         return pa.array(raw.astype(object).to_numpy(), pa.string())
+
+    def name_at(self, i: int) -> str:
+        """The name of row ``i`` (no pandas, nothing decoded but that row)."""
+        raw = self.__dict__["_names"]
+        if isinstance(raw, (pa.Array, pa.ChunkedArray)):
+            return str(raw[i].as_py())
+        return str(raw.iloc[i])
 
     def slice(self, start: int, stop: int) -> "Catalogue":
         """Rows ``start:stop`` as views (no copies)."""

@@ -23,7 +23,6 @@ dictionary-encoded (codes, not strings): that is what makes 10^7 variants to Par
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 
 from chipclass.core.catalogue import NUMERIC, Catalogue
@@ -162,13 +161,14 @@ def expand(base: Catalogue, vary: dict[str, np.ndarray], method: str = "grid",
             values[k] = np.broadcast_to(v[0], n)
     headers = dict(base.headers)
     headers.update({k: k for k in keys})
-    name = str(base.names.iloc[0])
+    name = base.name_at(0)
     extra = {"variant": pa.array(np.arange(n)), **{k: pa.array(values[k]) for k in keys}}
     kept = find_column(base.extra.column_names, "base_eccn")  # the ladder reads it (.z, base entry)
     if kept is not None and kept not in extra:
         first = base.extra.column(kept).combine_chunks().cast(pa.string())
         extra[kept] = pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, np.int8)), first.slice(0, 1))
-    return Catalogue(names=pd.Series(pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), [name])),
+    names = pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, dtype=np.int8)), pa.array([name], pa.string()))
+    return Catalogue(names=names,
                      values=values, datacenter=np.broadcast_to(base.datacenter[0], n),
                      device_type=np.broadcast_to(base.device_type[0], n), extra=pa.table(extra),
                      source=f"sweep of {name}", headers=headers, systems_resolved=True)
@@ -176,6 +176,8 @@ def expand(base: Catalogue, vary: dict[str, np.ndarray], method: str = "grid",
 
 def summarise(frame: pd.DataFrame) -> pd.DataFrame:
     """How many variants land in each paragraph / clause / status."""
+    import pandas as pd
+
     counts = pd.Series(labels(frame)).value_counts(sort=False)
     out = counts.rename_axis("result").reset_index(name="count")
     out["share"] = out["count"] / len(frame)

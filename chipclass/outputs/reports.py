@@ -6,12 +6,17 @@ Machine formats (CSV, JSON, Parquet) are written from the same frames by
 
 from __future__ import annotations
 
+import sys
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
 
 from chipclass.core.formats import label
 from chipclass.outputs.tables import render_table, safe
 from chipclass.outputs.write import to_records
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["fleet_json", "sweep_summary_line", "explanation_text", "fmt_number", 
            "headroom_text", "describe_headroom", "fleet_text", "tier_text", "model_text", "diff_text",
@@ -161,9 +166,14 @@ def fleet_text(res: dict) -> str:
     return text + "\n"
 
 
+def _is_frame(v) -> bool:
+    pd = sys.modules.get("pandas")  # a DataFrame means pandas is imported already
+    return pd is not None and isinstance(v, pd.DataFrame)
+
+
 def fleet_json(res: dict) -> dict:
     """The fleet result with its tables as lists of records (for ``fleet -f json``)."""
-    return {k: (to_records(v) if isinstance(v, pd.DataFrame) else v) for k, v in res.items()}
+    return {k: (to_records(v) if _is_frame(v) else v) for k, v in res.items()}
 
 
 def diff_text(frame: pd.DataFrame, from_date, to_date) -> str:
@@ -187,9 +197,11 @@ def sweep_text(frame: pd.DataFrame, summary: pd.DataFrame, keys, base_name: str,
     return text
 
 
-def sweep_summary_line(summary: pd.DataFrame) -> str:
-    """One line of counts per result (``3A090.a.1: 3; not controlled: 2``), for stderr."""
-    return "; ".join(f"{r.result}: {r.count:,}" for r in summary.itertuples())
+def sweep_summary_line(summary) -> str:
+    """One line of counts per result (``3A090.a.1: 3; not controlled: 2``), for stderr;
+    ``summary`` an Arrow table (:func:`chipclass.outputs.sweep.summary_table`) or a DataFrame."""
+    rows = summary.to_pylist() if hasattr(summary, "to_pylist") else summary.to_dict("records")
+    return "; ".join(f"{r['result']}: {r['count']:,}" for r in rows)
 
 
 def envelope_text(env) -> str:

@@ -7,7 +7,6 @@ written to Parquet while the next slice is scored.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 
 from chipclass.classification.engine import classify
@@ -16,7 +15,7 @@ from chipclass.core.catalogue import Catalogue
 from chipclass.licensing.determine import licences
 from chipclass.outputs.table import sweep_columns
 
-__all__ = ["run", "slice_columns", "parquet_options", "write_parquet", "run_to_parquet", "SLICE"]
+__all__ = ["run", "summary_table", "slice_columns", "parquet_options", "write_parquet", "run_to_parquet", "SLICE"]
 
 #: Variants scored per slice (progress is reported after each).
 SLICE = 1 << 20
@@ -35,10 +34,10 @@ def slice_columns(cl, destinations, day, headquarters, rules_dir) -> dict[str, p
 
 
 def run(variants: Catalogue, rules, bit_lengths=None, destinations=(), headquarters=None, rules_dir=None,
-        show=None, sink=None) -> tuple[pa.Table | None, pd.DataFrame]:
+        show=None, sink=None) -> tuple[pa.Table | None, pa.Table]:
     """Score every variant, :data:`SLICE` at a time, with licences per destination.
 
-    Returns (the result as one Arrow table, the summary: result, count, share). ``show`` is
+    Returns (the result as one Arrow table, the summary: :func:`summary_table`). ``show`` is
     called with the number of variants done after each slice (progress). With ``sink``, each
     slice's record batch is handed to it instead of kept (the table is then None): a writer
     can write one slice while the next is scored.
@@ -65,11 +64,17 @@ def run(variants: Catalogue, rules, bit_lengths=None, destinations=(), headquart
         if show is not None:
             show(min(n, start + SLICE))
     table = pa.Table.from_batches(batches) if sink is None else None
-    summary = pd.DataFrame({"result": labels, "count": counts, "_first": first})
-    summary = summary[summary["count"] > 0].sort_values(["count", "_first"], ascending=[False, True],
-                                                        ignore_index=True).drop(columns="_first")
-    summary["share"] = summary["count"] / max(n, 1)
-    return table, summary
+    return table, summary_table(labels, counts, first, n)
+
+
+def summary_table(labels, counts: np.ndarray, first: np.ndarray, n: int) -> pa.Table:
+    """Results that occur (``result``, ``count``, ``share``), most frequent first, ties in order
+    of first appearance: an Arrow table, so writing a sweep to a file needs no pandas."""
+    seen = np.flatnonzero(counts > 0)
+    order = seen[np.lexsort((first[seen], -counts[seen]))]
+    return pa.table({"result": pa.array([labels[i] for i in order], pa.string()),
+                     "count": pa.array(counts[order], pa.int64()),
+                     "share": pa.array(counts[order] / max(n, 1), pa.float64())})
 
 
 def parquet_options(schema: pa.Schema) -> dict:
@@ -89,7 +94,7 @@ def write_parquet(table: pa.Table, path: str) -> None:
     pq.write_table(table, path, **parquet_options(table.schema))
 
 
-def run_to_parquet(path: str, variants: Catalogue, rules, **kw) -> pd.DataFrame:
+def run_to_parquet(path: str, variants: Catalogue, rules, **kw) -> pa.Table:
     """:func:`run` writing straight to Parquet at ``path``: a thread writes each slice while the
     next is scored (numpy and the Parquet encoder both release the GIL), and the whole result
     is never held in memory. Returns the summary."""

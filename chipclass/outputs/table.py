@@ -147,7 +147,7 @@ class _Dictionary(_Arrow):
         return self.text(missing_labels()[1:], bits.astype(np.int16) - 1)
 
     def names(self, cat):  # a sweep's variants all carry the base device's name
-        return self.text([str(cat.names.iloc[0])] if self.n else [], np.zeros(self.n, dtype=np.int8))
+        return self.text([cat.name_at(0)] if self.n else [], np.zeros(self.n, dtype=np.int8))
 
     def extra(self, cat):
         return [(name, col.combine_chunks()) for name, col in zip(cat.extra.column_names, cat.extra.columns)]

@@ -186,18 +186,18 @@ def _figure(sets, ranges):
 def _axes_style(ax, strip, rules, ranges) -> None:
     """Log axes with plain tick labels (1,000 rather than mathtext powers: easier to read, and
     mathtext parsing was a fifth of the drawing time)."""
-    from matplotlib.ticker import FuncFormatter, NullFormatter
+    from matplotlib.ticker import FuncFormatter
 
     plain = FuncFormatter(lambda v, _: f"{v:,.10g}")
     for a in (ax, strip):
         a.set_xscale("log")
         a.set_xlim(*ranges[0])
         a.xaxis.set_major_formatter(plain)
-        a.xaxis.set_minor_formatter(NullFormatter())
+        _marks_between(a, "x")
     ax.set_yscale("log")
     ax.set_ylim(*ranges[1])
     ax.yaxis.set_major_formatter(plain)
-    ax.yaxis.set_minor_formatter(NullFormatter())
+    _marks_between(ax, "y")
     ax.set_ylabel("Performance density (TPP per mm² of die)")
     ax.set_title(f"As of {rules.as_of.isoformat()}: rule set {rules.id}", fontsize=10, y=1.005)
     ax.grid(True, which="major", alpha=0.3, zorder=1)
@@ -205,6 +205,29 @@ def _axes_style(ax, strip, rules, ranges) -> None:
     strip.set_yticks([])
     strip.set_ylabel("no die area\n(TPP only)", fontsize=7)
     strip.set_xlabel("Total Processing Performance (TPP = dense TOPS or TFLOPS × bit length)")
+
+
+def _marks_between(ax, which: str) -> None:
+    """Unlabelled minor marks at 2..9 x each power of ten, outside the ``which`` ("x"/"y") axis,
+    drawn as one line collection instead of matplotlib's minor Tick artists (a line and a text
+    object each: a fifth of the map's drawing time for marks without labels)."""
+    from matplotlib.collections import LineCollection
+    from matplotlib.ticker import NullLocator
+
+    axis = ax.xaxis if which == "x" else ax.yaxis
+    axis.set_minor_locator(NullLocator())
+    lo, hi = ax.get_xlim() if which == "x" else ax.get_ylim()
+    powers = 10.0 ** np.arange(np.floor(np.log10(lo)), np.ceil(np.log10(hi)) + 1)
+    at = (np.arange(2, 10)[None, :] * powers[:, None]).ravel()
+    at = at[(at > lo) & (at < hi)]
+    width, height = ax.get_position().size * ax.figure.get_size_inches()
+    out = 2.0 / 72  # matplotlib's minor tick length, 2 points, outwards
+    if which == "x":
+        segments, transform = [((v, 0.0), (v, -out / height)) for v in at], ax.get_xaxis_transform()
+    else:
+        segments, transform = [((0.0, v), (-out / width, v)) for v in at], ax.get_yaxis_transform()
+    ax.add_collection(LineCollection(segments, transform=transform, colors="black", linewidths=0.6,
+                                     clip_on=False), autolim=False)
 
 
 def _draw_regions(panel: Panel, pal: dict, metrics: TextMetrics):

@@ -1,7 +1,13 @@
+import os
 import signal
+import tempfile
 from pathlib import Path
 
 import pytest
+
+# The rule-record cache (chipclass.core.recordcache) of this run's own, never the user's; child
+# processes inherit it.
+os.environ.setdefault("CHIPCLASS_CACHE_DIR", tempfile.mkdtemp(prefix="chipclass-test-cache-"))
 
 # A shell starts a background job (`cmd &` in a script) with SIGINT ignored, and an ignored
 # signal stays ignored across exec: the Ctrl-C tests' child processes would then never see

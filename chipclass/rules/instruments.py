@@ -217,7 +217,7 @@ def load_instruments(directory: str | None = None) -> tuple[Instrument, ...]:
         paths = sorted(p for p in root.iterdir() if p.name.endswith(".toml") and p.name not in DATA_FILES)
     else:
         paths = sorted(p for p in Path(directory).glob("*.toml") if p.name not in DATA_FILES)
-    instruments = [load_file(p) for p in paths]
+    instruments = _load_files(paths)
     if not instruments:
         raise RuleDataError(f"{directory}: no rule files (*.toml) in this rules directory")
     ids = [i.id for i in instruments]
@@ -225,6 +225,23 @@ def load_instruments(directory: str | None = None) -> tuple[Instrument, ...]:
     if dupes:
         raise RuleDataError(f"{directory or 'chipclass/rules'}: duplicate instrument id(s) {sorted(dupes)}")
     return tuple(sorted(instruments, key=lambda i: (i.effective, i.id)))
+
+
+def _load_files(paths) -> list[Instrument]:
+    """The instruments of ``paths``, each file read and checked in turn (so the first file in
+    order with a fault is the one reported); the validated records come from the cache
+    (:mod:`chipclass.core.recordcache`) when nothing they depend on changed."""
+    from chipclass.core.recordcache import lookup, store
+
+    cached, entry = lookup(paths, schema.InstrumentFile)
+    if cached is not None:
+        return [from_record(rec, str(p)) for rec, p in zip(cached, paths)]
+    recs, out = [], []
+    for p in paths:
+        recs.append(schema.load(p, schema.InstrumentFile))
+        out.append(from_record(recs[-1], str(p)))
+    store(entry, recs)
+    return out
 
 
 def first_effective(directory: str | None = None) -> dt.date:

@@ -80,7 +80,7 @@ def _as_text(col: pa.ChunkedArray, header: str, source: str, offset: int) -> pa.
 
 def _exact_integers(col: pa.ChunkedArray, header: str, source: str, offset: int) -> None:
     import numpy as np
-    import pyarrow.compute as pc
+    from chipclass.core import arrowcompute as pc
 
     if pa.types.is_unsigned_integer(col.type):
         big = pc.greater(col, pa.scalar(EXACT_INTEGER, col.type)) if col.type.bit_width == 64 else None

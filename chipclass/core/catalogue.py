@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
+from chipclass.core import arrowcompute as pc
 
 from chipclass.core.cells import (MAX_CELL_BYTES, MISSING, NameIndex, first_true, cell_hint, cell_shape,  # noqa: F401
                                   choice_column, numeric_column, text_column)

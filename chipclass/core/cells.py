@@ -17,7 +17,7 @@ import re
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
+from chipclass.core import arrowcompute as pc
 
 from chipclass.core.errors import InputError
 from chipclass.core.units import BarePrefixError, UnitError, unit_factor
@@ -214,14 +214,14 @@ def _cells(raw, original, kind: str, header_factor: float, *, source: str, colum
             factors[j] = unit_factor(u, kind)
         except UnitError as exc:
             factors[j] = np.nan
-            i = first_true(np.asarray(pc.equal(units, u).fill_null(False)))
+            i = first_true(np.asarray(pc.fill_null(pc.equal(units, u), False)))
             why = str(exc)
             if isinstance(exc, BarePrefixError):  # '1.2k': say the number to write
                 why = f"{u!r} is an SI prefix written alone, not a unit: write {values[i] * exc.factor:g}"
             errors.append((i, _refuse_cell(original[i].as_py(), source=source, row=offset + i + 1,
                                            column=column, why=why)))
     idx = 0 if len(distinct) == 1 else np.asarray(
-        pc.index_in(units, value_set=pa.array(distinct, pa.string())).fill_null(0))
+        pc.fill_null(pc.index_in(units, value_set=pa.array(distinct, pa.string())), 0))
     with np.errstate(over="ignore", invalid="ignore"):
         return values * factors[idx], (min(errors, key=lambda e: e[0])[1] if errors else None)
 
@@ -245,7 +245,7 @@ def choice_column(arr: pa.ChunkedArray, choices: tuple[str, ...], *, source: str
         i = first_true(unknown)
         raise InputError(f"is not {what} (one of: {', '.join(choices)})", source=source,
                          row=offset + i + 1, column=column, value=arr[i].as_py())
-    return np.asarray(idx.fill_null(-1), dtype=np.int64)
+    return np.asarray(pc.fill_null(idx, -1), dtype=np.int64)
 
 
 def _scan(col) -> tuple[bool, bool]:
@@ -277,8 +277,8 @@ def cell_shape(table: pa.Table, source: str, offset: int) -> None:
         too_long, has_break = _scan(col)
         if not (too_long or has_break):
             continue
-        long = np.asarray(pc.greater(pc.binary_length(col), MAX_CELL_BYTES).fill_null(False))
-        broken = np.asarray(pc.match_substring_regex(col, "[\r\n]").fill_null(False))
+        long = np.asarray(pc.fill_null(pc.greater(pc.binary_length(col), MAX_CELL_BYTES), False))
+        broken = np.asarray(pc.fill_null(pc.match_substring_regex(col, "[\r\n]"), False))
         for kind, mask in ((0, long), (1, broken)):
             if mask.any():
                 i = first_true(mask)
@@ -315,7 +315,7 @@ def string_hashes(arr, chunk: int = 1 << 16) -> np.ndarray:
     if pa.types.is_large_string(arr.type):
         otype = np.int64
     else:
-        arr = arr.cast(pa.string()) if not pa.types.is_string(arr.type) else arr
+        arr = pc.cast(arr, pa.string()) if not pa.types.is_string(arr.type) else arr
         otype = np.int32
     n = len(arr)
     if n == 0:

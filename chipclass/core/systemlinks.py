@@ -57,7 +57,7 @@ def _reference() -> tuple[Catalogue, Raw]:
 
 def _link_raw(raw: Raw, source: str, part_raw: Raw | None = None) -> tuple[np.ndarray, np.ndarray, InputError | None, object]:
     """(system rows, their universe targets, first fault, reference or None) of one input."""
-    import pyarrow.compute as pc
+    from chipclass.core import arrowcompute as pc
 
     errors = [e for e in (count_error(raw, source, 0),) if e is not None]
     rows = np.flatnonzero(raw.system & np.asarray(pc.is_valid(raw.ic)))
@@ -135,7 +135,7 @@ def scan_links(inputs, batch_rows: int = 1 << 20) -> Links | None:
     reads the ``name``, ``device_type``, ``ic`` and ``ic_count`` columns only; when some system
     names an IC, a second pass keeps the full rows of the devices named (the universe's input
     part). None when the input cannot be read this way (the main pass then reports why)."""
-    import pyarrow.compute as pc
+    from chipclass.core import arrowcompute as pc
 
     raws, wanted = [], set()
     try:
@@ -179,7 +179,7 @@ def _referenced(inputs, wanted: set, batch_rows: int) -> tuple[Catalogue, Raw]:
     """The full rows of the devices named by some system's ``ic`` (normalised), and their
     :class:`Raw` columns. A bad cell among them leaves their figures unknown: the main pass
     reports it at its row (or an earlier fault) before any result is kept."""
-    import pyarrow.compute as pc
+    from chipclass.core import arrowcompute as pc
 
     value_set = pa.array(sorted(wanted), pa.string())
     parts = []
@@ -233,7 +233,7 @@ def figures_of(cat: Catalogue) -> list[str | None]:
     """Per row, the name of the device whose figures the row carries: the IC at the end of a
     system's chain (:mod:`chipclass.core.systems`), else None (its own). For reports that must say
     that a system's specs are its IC's (headroom)."""
-    import pyarrow.compute as pc
+    from chipclass.core import arrowcompute as pc
 
     out: list[str | None] = [None] * len(cat)
     if find_column(cat.extra.column_names, "ic") is None:

@@ -32,7 +32,7 @@ from typing import Callable
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
+from chipclass.core import arrowcompute as pc
 
 from chipclass.core.cells import numeric_column, text_column
 from chipclass.core.errors import InputError
@@ -68,7 +68,7 @@ def text(col) -> pa.Array:
     """A column as trimmed ``string`` text, missing spellings null (one Arrow array)."""
     out = text_column(col if isinstance(col, pa.ChunkedArray) else pa.chunked_array([col]))
     out = out.combine_chunks() if isinstance(out, pa.ChunkedArray) else out
-    return out if out.type == pa.string() else out.cast(pa.string())
+    return out if out.type == pa.string() else pc.cast(out, pa.string())
 
 
 def raw_columns(table: pa.Table, name_header: str | None = None) -> Raw:
@@ -80,7 +80,7 @@ def raw_columns(table: pa.Table, name_header: str | None = None) -> Raw:
     names = text(table.column(name_h)) if name_h else pa.nulls(n, pa.string())
     if type_h is not None:
         kind = pc.utf8_lower(text(table.column(type_h)))
-        system = np.asarray(pc.equal(kind, "system").fill_null(False))
+        system = np.asarray(pc.fill_null(pc.equal(kind, "system"), False))
     else:
         system = np.zeros(n, dtype=bool)
     ic = text(table.column(ic_h)) if ic_h else pa.nulls(n, pa.string())
@@ -152,7 +152,7 @@ def _universe(part: Raw, ref: Raw | None) -> tuple[pa.Array, np.ndarray, pa.Arra
 
 def _lookup(names: pa.Array, universe: pa.Array) -> np.ndarray:
     idx = pc.index_in(names, value_set=universe)
-    return np.asarray(idx.fill_null(-1), dtype=np.int64)
+    return np.asarray(pc.fill_null(idx, -1), dtype=np.int64)
 
 
 def link(part: Raw, sys_rows: np.ndarray, sys_ic: pa.Array, reference: Callable, *, source: str,

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
+from chipclass.core import arrowcompute as pc
 
 from chipclass.core.catalogue import Catalogue
 from chipclass.core.errors import InputError

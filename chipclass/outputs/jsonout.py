@@ -21,6 +21,8 @@ import sys
 import numpy as np
 import pyarrow as pa
 
+from chipclass.core.arrowcompute import cast
+
 __all__ = ["strict", "json_text", "table_json", "meta_line", "to_records", "json_default", "to_arrow"]
 
 
@@ -70,9 +72,9 @@ def to_arrow(frame: "pd.DataFrame") -> pa.Table:
     cols = []
     for name, col in zip(table.column_names, table.columns):
         if pa.types.is_dictionary(col.type):
-            col = col.cast(col.type.value_type)
+            col = cast(col, col.type.value_type)
         if pa.types.is_null(col.type) or pa.types.is_large_string(col.type):
-            col = col.cast(pa.string())  # one schema whatever a batch holds
+            col = cast(col, pa.string())  # one schema whatever a batch holds
         cols.append(col)
     return pa.table(cols, names=table.column_names)
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from chipclass.classification.logic import INPUTS, STATUS, bit_names
 from chipclass.classification.result import DISPLAY
+from chipclass.core.arrowcompute import take
 from chipclass.core.catalogue import DEVICE_TYPES
 from chipclass.core.names import passthrough_names
 from chipclass.outputs.words import ladder_note_text
@@ -109,7 +110,7 @@ class _Arrow:
         codes = np.asarray(codes)
         if not len(labels):
             return pa.nulls(self.n, pa.string())
-        return pa.array(list(labels), pa.string()).take(pa.array(codes.astype(np.int32), mask=codes < 0))
+        return take(pa.array(list(labels), pa.string()), pa.array(codes.astype(np.int32), mask=codes < 0))
 
     def none(self, codes):
         return self.text([], codes)
@@ -122,7 +123,7 @@ class _Arrow:
 
     def missing(self, bits):
         pa = self.pa
-        return pa.array(missing_labels(), pa.string()).take(pa.array(bits.astype(np.int32)))
+        return take(pa.array(missing_labels(), pa.string()), pa.array(bits.astype(np.int32)))
 
     def names(self, cat):
         return cat.names_arrow

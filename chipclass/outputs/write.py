@@ -23,6 +23,7 @@ from typing import Callable
 import numpy as np
 import pyarrow as pa
 
+from chipclass.core.arrowcompute import cast as pc_cast
 from chipclass.core.interrupt import seen
 from chipclass.outputs.formats import Format
 from chipclass.outputs.jsonout import json_text, meta_line, strict, table_json, to_arrow, to_records  # noqa: F401
@@ -205,9 +206,9 @@ def _plain(table: pa.Table) -> pa.Table:
     cols = []
     for col in table.columns:
         if pa.types.is_dictionary(col.type):
-            col = col.cast(col.type.value_type)
+            col = pc_cast(col, col.type.value_type)
         if pa.types.is_null(col.type) or pa.types.is_large_string(col.type):
-            col = col.cast(pa.string())
+            col = pc_cast(col, pa.string())
         cols.append(col)
     return pa.table(cols, names=table.column_names)
 
@@ -267,7 +268,7 @@ def guard_csv(table: pa.Table) -> pa.Table:
     >>> guard_csv(pa.table({"a": ["=1+1", "-5", "ok", "@SUM(A1)"]})).column(0).to_pylist()
     ["'=1+1", '-5', 'ok', "'@SUM(A1)"]
     """
-    import pyarrow.compute as pc
+    from chipclass.core import arrowcompute as pc
 
     cols = []
     for col in table.columns:

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from chipclass.classification.engine import classify, compute_metrics
+from chipclass.classification.engine import class_codes, compute_metrics
 from chipclass.core.catalogue import DEVICE_TYPES, Catalogue
 from chipclass.core.formats import BIT_LENGTH, FORMATS, label
 from chipclass.core.systemlinks import figures_of
@@ -69,18 +69,20 @@ def _thresholds(conds) -> list[tuple[str, float]]:
     return list(dict.fromkeys((cond.metric, cond.value) for _cid, cond in conds))
 
 
-def _critical(spec: str, m: dict, cat: Catalogue, thresholds, bits: dict) -> np.ndarray:
-    """(n, T) critical values of ``spec`` for each distinct threshold (NaN: it cannot be crossed)."""
-    n = len(cat)
-    v = cat.values
-    out = np.full((n, len(thresholds)), np.nan)
-    area, tpp = v["die_area"], m["tpp"]
-    hbm_no_pkg = (cat.device_type == DEVICE_TYPES.index("hbm")) & np.isnan(v["package_area"])
+def _critical(spec: str, m: dict, v: dict, device_type: np.ndarray, thresholds, bits: dict):
+    """Critical values of ``spec`` (rows: devices; ``m`` metrics and ``v`` values of those rows)
+    for each threshold it can cross, as (threshold indices, (n, k) values; NaN: that row cannot
+    cross it). Thresholds ``spec`` never moves are left out: they hold no critical value."""
+    n = len(device_type)
+    cols, out = [], []
+    area, tpp = v.get("die_area"), m.get("tpp")
     if spec in FORMATS:
         others = [m[f"tpp_{f}"] for f in FORMATS if f != spec and f"tpp_{f}" in m]
         floor = np.fmax.reduce(others) if others else np.zeros(n)
         floor = np.nan_to_num(floor, nan=0.0)
         b = bits[spec]
+    elif spec == "die_area":
+        hbm_no_pkg = (device_type == DEVICE_TYPES.index("hbm")) & np.isnan(v["package_area"])
     with np.errstate(divide="ignore", invalid="ignore"):
         for k, (metric, t) in enumerate(thresholds):
             col = None
@@ -107,8 +109,13 @@ def _critical(spec: str, m: dict, cat: Catalogue, thresholds, bits: dict) -> np.
             elif spec == "interconnect_bandwidth" and metric == "interconnect_bandwidth":
                 col = np.full(n, t)
             if col is not None:
-                out[:, k] = np.where(col > 0, col, np.nan)
-    return out
+                cols.append(k)
+                out.append(np.where(col > 0, col, np.nan))
+    return cols, (np.column_stack(out) if out else np.empty((n, 0)))
+
+
+#: What :func:`_critical` reads of a spec's metrics and values (the rest is not gathered).
+_CRITICAL_READS = {"m": ("tpp", "package_area"), "v": ("die_area", "memory_bandwidth", "package_area")}
 
 
 def _current(spec: str, m: dict, cat: Catalogue, bits: dict) -> np.ndarray:
@@ -118,25 +125,39 @@ def _current(spec: str, m: dict, cat: Catalogue, bits: dict) -> np.ndarray:
     return np.asarray(cat.values[spec], dtype=np.float64)
 
 
+#: Rows of critical values ordered at a time (temporaries stay in cache).
+ORDER_ROWS = 1 << 15
+
+
 def _ordered(crit: np.ndarray, cur: np.ndarray, up: bool) -> np.ndarray:
     """Distinct critical values in the direction of travel from ``cur`` (one on it included),
-    NaN-padded on the right; a value within :data:`SAME` of ``cur`` becomes ``cur`` itself."""
-    c = crit.copy()
-    near = np.abs(c - cur[:, None]) <= SAME * np.abs(cur[:, None])
-    c = np.where(near, cur[:, None], c)
-    keep = (c >= cur[:, None]) if up else (c <= cur[:, None])
-    c = np.where(keep, c, np.nan)
-    c = np.sort(c if up else -c, axis=1)   # NaN last either way
-    c = c if up else -c
+    NaN-padded on the right; a value within :data:`SAME` of ``cur`` becomes ``cur`` itself.
+    Done :data:`ORDER_ROWS` rows at a time; a column NaN in every row changes nothing."""
+    out = np.empty_like(crit)
+    used = np.zeros(crit.shape[1], dtype=bool)  # columns some row has a value in (NaNs are last in a row)
+    for a in range(0, len(crit), ORDER_ROWS):
+        _order_rows(crit[a:a + ORDER_ROWS], cur[a:a + ORDER_ROWS], up, out[a:a + ORDER_ROWS])
+        used |= ~np.isnan(out[a:a + ORDER_ROWS]).all(axis=0)
+    return out[:, :int(used.sum())]
+
+
+def _order_rows(crit, cur, up, c):
+    """:func:`_ordered` of some rows, into ``c`` (descending travel sorts the negated values:
+    NaN last either way)."""
+    cc = cur[:, None]
+    np.copyto(c, crit)
+    np.copyto(c, cc, where=np.abs(c - cc) <= SAME * np.abs(cc))
+    np.copyto(c, np.nan, where=~((c >= cc) if up else (c <= cc)))
+    if not up:
+        np.negative(c, out=c)
+    c.sort(axis=1)
     if c.shape[1] > 1:  # drop repeats (then sort them to the end)
-        dup = np.zeros_like(c, dtype=bool)
-        dup[:, 1:] = np.abs(c[:, 1:] - c[:, :-1]) <= SAME * np.abs(c[:, :-1])
+        dup = np.abs(c[:, 1:] - c[:, :-1]) <= SAME * np.abs(c[:, :-1])
         if dup.any():
-            c = np.where(dup, np.nan, c)
-            c = np.sort(c if up else -c, axis=1)
-            c = c if up else -c
-    width = int((~np.isnan(c)).sum(axis=1).max()) if len(c) else 0
-    return c[:, :width]
+            np.copyto(c[:, 1:], np.nan, where=dup)
+            c.sort(axis=1)
+    if not up:
+        np.negative(c, out=c)
 
 
 def light(cat: Catalogue, rows=None) -> Catalogue:
@@ -145,19 +166,18 @@ def light(cat: Catalogue, rows=None) -> Catalogue:
     read-only NaN broadcast (no memory); :func:`set_spec` replaces a column, never writes into
     one, so a probe of 2 x 10^6 rows costs only the columns given."""
     idx = np.arange(len(cat)) if rows is None else np.asarray(rows)
+    return _numeric(cat, idx, pd.Series(pd.Categorical.from_codes(np.zeros(len(idx), dtype=np.int8), ["probe"])))
+
+
+def _numeric(cat: Catalogue, idx: np.ndarray, names) -> Catalogue:
+    """:func:`light` with the given ``names`` (headroom's probes take an Arrow column of nulls:
+    the engine reads no name, and a pandas column per probe would cost more than the probe)."""
     n = len(idx)
     nan = np.broadcast_to(np.nan, n)
     values = {k: (v[idx] if k in cat.headers else nan) for k, v in cat.values.items()}
-    return Catalogue(names=pd.Series(pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), ["probe"])),
-                     values=values,
+    return Catalogue(names=names, values=values,
                      datacenter=np.asarray(cat.datacenter)[idx], device_type=np.asarray(cat.device_type)[idx],
                      extra=pa.table({}), source=cat.source, headers={**cat.headers, **{s: s for s in SPECS}})
-
-
-def class_codes(probe: Catalogue, rules: RuleSet, bit_lengths) -> np.ndarray:
-    """Clause index where a clause decided, else ``len(clauses) + status``."""
-    cl = classify(probe, rules, bit_lengths)
-    return np.where(cl.clause >= 0, cl.clause, len(rules.clauses) + cl.status).astype(np.int32)
 
 
 def class_names(rules: RuleSet) -> np.ndarray:
@@ -177,8 +197,26 @@ def set_spec(probe: Catalogue, spec: str, at: np.ndarray) -> Catalogue:
     return probe
 
 
-def _walk(cat, rules, bit_lengths, spec, cand, base_code, up):
-    """(found, limit, inclusive, becomes code) walking outwards through the candidates."""
+#: Probe points evaluated at a time: one gather of the devices' columns serves the point at a
+#: critical value and the point inside the interval beyond it, and both stay in cache.
+PROBE_ROWS = 1 << 15
+
+
+def _probe_codes(dev: Catalogue, rows, spec, at, past, rules, bit_lengths):
+    """Class codes of devices ``rows`` of ``dev`` with ``spec`` set to ``at`` and to ``past``."""
+    code_at = np.empty(len(rows), dtype=np.int32)
+    code_past = np.empty(len(rows), dtype=np.int32)
+    for a in range(0, len(rows), PROBE_ROWS):
+        part = slice(a, a + PROBE_ROWS)
+        probe = _numeric(dev, rows[part], pa.nulls(len(rows[part]), pa.string()))
+        code_at[part] = class_codes(set_spec(probe, spec, at[part]), rules, bit_lengths)
+        code_past[part] = class_codes(set_spec(probe, spec, past[part]), rules, bit_lengths)
+    return code_at, code_past
+
+
+def _walk(dev, rules, bit_lengths, spec, rows, cand, base_code, up):
+    """(found, limit, inclusive, becomes code) of devices ``rows`` of ``dev``, walking outwards
+    through their candidates ``cand`` (one round per column: every row still undecided)."""
     n, width = cand.shape
     found = np.zeros(n, dtype=bool)
     limit = np.full(n, np.nan)
@@ -191,18 +229,111 @@ def _walk(cat, rules, bit_lengths, spec, cand, base_code, up):
         v = cand[active, k]
         nxt = cand[active, k + 1] if k + 1 < width else np.full(len(active), np.nan)
         inside = np.where(np.isnan(nxt), v * 2.0 if up else v / 2.0, (v + nxt) / 2.0)
-        probe = set_spec(light(cat, np.concatenate([active, active])), spec, np.concatenate([v, inside]))
-        codes = class_codes(probe, rules, bit_lengths)
-        at, past = codes[:len(active)], codes[len(active):]
+        at, past = _probe_codes(dev, rows[active], spec, v, inside, rules, bit_lengths)
         b = base_code[active]
         at_differs, past_differs = at != b, past != b
         hit = at_differs | past_differs
-        rows = active[hit]
-        found[rows] = True
-        limit[rows] = v[hit]
-        inclusive[rows] = ~at_differs[hit]
-        becomes[rows] = np.where(at_differs, at, past)[hit]
+        hit_rows = active[hit]
+        found[hit_rows] = True
+        limit[hit_rows] = v[hit]
+        inclusive[hit_rows] = ~at_differs[hit]
+        becomes[hit_rows] = np.where(at_differs, at, past)[hit]
     return found, limit, inclusive, becomes
+
+
+def _distinct(cat: Catalogue, base_code: np.ndarray):
+    """(one row of each distinct device, each row's device), or None when every row is its own:
+    rows equal bit for bit in every numeric input (each column that varies, datacenter, device
+    type) and in current class have the same headroom. Rows are grouped by a 64-bit hash of
+    their inputs and each row is then compared with its group's first row, column by column: a
+    row that differs (a hash collision) is a device of its own, so equal hashes never merge
+    different devices."""
+    from chipclass.core.cells import _splitmix64
+
+    cols = [np.asarray(v, dtype=np.float64).view(np.uint64) for v in cat.values.values() if v.strides != (0,)]
+    cols += [np.asarray(cat.datacenter, dtype=np.float64).view(np.uint64),
+             np.asarray(cat.device_type).astype(np.uint64), np.asarray(base_code).astype(np.uint64)]
+    h = np.zeros(len(cat), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for c in cols:  # xor, then an odd multiplier (a bijection): rows differing in one column never collide
+            h ^= c
+            h *= np.uint64(0x9E3779B97F4A7C15)
+    group, firsts = pd.factorize(_splitmix64(h))  # groups numbered in order of first appearance
+    if len(firsts) == len(cat):
+        return None
+    seen = np.maximum.accumulate(group)
+    first = np.flatnonzero(np.concatenate([[True], group[1:] > seen[:-1]]))
+    later = np.flatnonzero(first[group] != np.arange(len(cat)))  # rows that repeat an earlier one
+    differs = np.zeros(len(later), dtype=bool)
+    for c in cols:
+        differs |= c[later] != c[first[group[later]]]
+    if differs.any():  # a collision: those rows are devices of their own
+        extra = later[differs]
+        group[extra] = len(first) + np.arange(len(extra))
+        first = np.concatenate([first, extra])
+    return first, group
+
+
+def _devices(cat: Catalogue, rows: np.ndarray) -> Catalogue:
+    """The numeric part of ``cat`` at ``rows`` (headers as they are; absent columns stay broadcasts)."""
+    values = {k: (v[rows] if v.strides != (0,) else np.broadcast_to(v[:1], len(rows)))
+              for k, v in cat.values.items()}
+    return Catalogue(names=pa.nulls(len(rows), pa.string()), values=values,
+                     datacenter=np.asarray(cat.datacenter)[rows], device_type=np.asarray(cat.device_type)[rows],
+                     extra=pa.table({}), source=cat.source, headers=cat.headers,
+                     systems_resolved=True)
+
+
+def _room(dev: Catalogue, base: np.ndarray, rules, bit_lengths, specs, thresholds, bits) -> dict:
+    """Headroom of each device of ``dev`` as arrays in output order (device, spec, up then down):
+    ``pair_dev`` / ``pair_spec`` per (device, spec given) pair, and per output row ``current``,
+    ``limit``, ``found``, ``inclusive``, ``becomes`` and ``key`` (the thresholds the limit is, as
+    bits, or packed bytes past 40 thresholds)."""
+    m = compute_metrics(dev, bit_lengths)
+    currents = [_current(spec, m, dev, bits) for spec in specs]
+    given = np.column_stack([~np.isnan(c) for c in currents]) if specs else np.zeros((len(dev), 0), bool)
+    pair_dev, pair_spec = np.nonzero(given)
+    n_out = 2 * len(pair_dev)
+    width = len(thresholds)
+    r = {"pair_dev": pair_dev, "pair_spec": pair_spec, "current": np.empty(n_out), "limit": np.empty(n_out),
+         "found": np.empty(n_out, bool), "inclusive": np.empty(n_out, bool),
+         "becomes": np.empty(n_out, np.int32),
+         "key": np.zeros(n_out, np.int64) if width <= 40 else np.zeros((n_out, (width + 7) // 8), np.uint8)}
+    for s_order, spec in enumerate(specs):
+        pair = np.flatnonzero(pair_spec == s_order)
+        if not len(pair):
+            continue
+        rows = pair_dev[pair]
+        sub_m = {k: m[k][rows] for k in _CRITICAL_READS["m"]}
+        if spec in FORMATS:
+            sub_m.update({f"tpp_{f}": m[f"tpp_{f}"][rows] for f in FORMATS if f"tpp_{f}" in m})
+        sub_v = {k: dev.values[k][rows] for k in _CRITICAL_READS["v"]}
+        cols, crit = _critical(spec, sub_m, sub_v, dev.device_type[rows], thresholds, bits)
+        c = currents[s_order][rows]
+        for d, up in ((0, True), (1, False)):
+            cand = _ordered(crit, c, up)
+            found, limit, incl, becomes = _walk(dev, rules, bit_lengths, spec, rows, cand, base[rows], up)
+            at = 2 * pair + d
+            r["current"][at], r["limit"][at], r["found"][at] = c, limit, found
+            r["inclusive"][at], r["becomes"][at] = incl, becomes
+            r["key"][at] = _match_key(crit, cols, limit, found, width)
+    return r
+
+
+def _match_key(crit, cols, limit, found, width):
+    """The thresholds (columns ``cols`` of ``width``) whose critical value is the limit, per row:
+    bit k for threshold k (up to 40), else the rows of the match matrix packed to bytes."""
+    rows = np.flatnonzero(found)  # a row with no limit matches nothing
+    lim = limit[rows, None]
+    match = np.abs(crit[rows] - lim) <= SAME * np.abs(lim)
+    if width > 40:
+        full = np.zeros((len(limit), width), dtype=bool)
+        full[rows[:, None], cols] = match
+        return np.packbits(full, axis=1)
+    key = np.zeros(len(limit), dtype=np.int64)
+    for j, k in enumerate(cols):
+        key[rows] |= match[:, j].astype(np.int64) << k
+    return key
 
 
 def headroom(cat: Catalogue, rules: RuleSet, specs=None, bit_lengths: dict | None = None) -> pd.DataFrame:
@@ -212,59 +343,72 @@ def headroom(cat: Catalogue, rules: RuleSet, specs=None, bit_lengths: dict | Non
     class; ``becomes`` is the class just past the limit (or at it when ``limit_inclusive`` is
     false); ``binding`` names the conditions whose threshold the limit is; ``line`` the first
     of them as ``metric threshold``; ``on_line`` that the device sits on that line now;
-    ``figures_of`` the IC whose figures (and so whose headroom) a system row has."""
+    ``figures_of`` the IC whose figures (and so whose headroom) a system row has.
+
+    Rows equal in every numeric input are walked once (:func:`_distinct`) and their result rows
+    repeated: catalogues and sweeps often repeat a device."""
     bits = {**BIT_LENGTH, **(bit_lengths or {})}
-    m = compute_metrics(cat, bit_lengths)
-    base_code = class_codes(cat, rules, bit_lengths) if len(cat) else np.zeros(0, np.int32)
+    specs = list(specs or SPECS)
+    if not len(cat):
+        return pd.DataFrame(columns=COLUMNS)
+    base_code = class_codes(cat, rules, bit_lengths)
     names = class_names(rules)
     conds = conditions(rules)
     thresholds = _thresholds(conds)
-    specs = list(specs or SPECS)
-    cols: dict[str, list] = {k: [] for k in ("row", "s", "d", "current", "limit", "found", "inclusive",
-                                             "on_line", "becomes", "match")}
-    for s_order, spec in enumerate(specs):
-        cur = _current(spec, m, cat, bits)
-        given = np.flatnonzero(~np.isnan(cur))
-        if not len(given):
-            continue
-        sub = light(cat, given)
-        sub_m = {k: v[given] for k, v in m.items() if k in ("tpp", "package_area") or k.startswith("tpp_")
-                 and k != "tpp_format"}
-        crit = _critical(spec, sub_m, sub, thresholds, bits)
-        c = cur[given]
-        for d_order, up in ((0, True), (1, False)):
-            cand = _ordered(crit, c, up)
-            found, limit, incl, becomes = _walk(sub, rules, bit_lengths, spec, cand, base_code[given], up)
-            match = np.abs(crit - limit[:, None]) <= SAME * np.abs(limit[:, None])
-            for k, x in (("row", given), ("s", np.full(len(given), s_order, np.int16)),
-                         ("d", np.full(len(given), d_order, np.int8)), ("current", c), ("limit", limit),
-                         ("found", found), ("inclusive", incl), ("on_line", found & incl & (limit == c)),
-                         ("becomes", becomes), ("match", match & found[:, None])):
-                cols[k].append(x)
-    if not cols["row"]:
+    same = _distinct(cat, base_code)
+    dev = cat if same is None else _devices(cat, same[0])
+    r = _room(dev, base_code if same is None else base_code[same[0]], rules, bit_lengths, specs, thresholds, bits)
+    if not len(r["pair_dev"]):
         return pd.DataFrame(columns=COLUMNS)
-    a = {k: np.concatenate(v) for k, v in cols.items()}
-    order = np.lexsort((a["d"], a["s"], a["row"]))
-    a = {k: v[order] for k, v in a.items()}
-    base = base_code[a["row"]]
-    binding, line = _binding(a["match"], a["becomes"], base, conds, thresholds, names)
+    dev_base = np.repeat(base_code[r["pair_dev"]] if same is None else base_code[same[0]][r["pair_dev"]], 2)
+    (b_code, b_cats), (l_code, l_cats) = _binding(r["key"], r["becomes"], dev_base, conds, thresholds, names)
+    # result rows of each catalogue row: its device's, in order
+    per_dev = 2 * np.bincount(r["pair_dev"], minlength=len(dev))
+    row_len = per_dev if same is None else per_dev[same[1]]
+    row = np.repeat(np.arange(len(cat)), row_len)
+    if same is None:
+        src = slice(None)
+    else:
+        dev_start = np.cumsum(per_dev) - per_dev
+        row_start = np.cumsum(row_len) - row_len
+        src = np.arange(len(row)) + np.repeat(dev_start[same[1]] - row_start, row_len)
+    found, limit, current = r["found"][src], r["limit"][src], r["current"][src]
+    inclusive = r["inclusive"][src]
+    spec_code = np.repeat(r["pair_spec"].astype(np.int8), 2)[src]
+    direction = np.zeros(len(row), dtype=np.int8)
+    direction[1::2] = 1  # every catalogue row's rows start at an even position: up, down, up, down ...
     units = list(dict.fromkeys(UNITS[s] for s in specs))
     name_codes, name_list = pd.factorize(cat.names.reset_index(drop=True), sort=False)
+    fig = figures_of(cat)
+    inclusive_words, which = np.array([False, True, None], dtype=object), np.where(found, inclusive, 2)
     return pd.DataFrame({
-        "name": pd.Categorical.from_codes(name_codes[a["row"]], categories=pd.Index(name_list).astype(str)),
-        "spec": pd.Categorical.from_codes(a["s"], categories=specs),
-        "direction": pd.Categorical.from_codes(a["d"], categories=["up", "down"]),
-        "current": a["current"],
-        "limit": a["limit"],
-        "limit_inclusive": np.array([False, True, None], dtype=object)[np.where(a["found"], a["inclusive"], 2)],
-        "on_line": a["on_line"],
-        "becomes": pd.Categorical.from_codes(np.where(a["found"], a["becomes"], -1), categories=list(names)),
-        "binding": binding, "line": line,
-        "current_class": pd.Categorical.from_codes(base, categories=list(names)),
-        "unit": pd.Categorical.from_codes(
-            np.asarray([units.index(UNITS[s]) for s in specs], dtype=np.int8)[a["s"]], categories=units),
-        "figures_of": np.asarray(figures_of(cat), dtype=object)[a["row"]],
-    })[COLUMNS]
+        "name": _categorical(name_codes[row], pd.Index(name_list).astype(str)),
+        "spec": _categorical(spec_code, specs),
+        "direction": _categorical(direction, ["up", "down"]),
+        "current": current,
+        "limit": limit,
+        "limit_inclusive": _object_column(inclusive_words[which], list(inclusive_words[np.bincount(which, minlength=3) > 0])),
+        "on_line": found & inclusive & (limit == current),
+        "becomes": _categorical(np.where(r["found"], r["becomes"], -1)[src], list(names)),
+        "binding": _categorical(b_code[src], b_cats),
+        "line": _categorical(l_code[src], l_cats),
+        "current_class": _categorical(base_code[row], list(names)),
+        "unit": _categorical(np.asarray([units.index(UNITS[s]) for s in specs], dtype=np.int8)[spec_code], units),
+        "figures_of": _object_column(np.asarray(fig, dtype=object)[row], list(set(fig))),
+    }, copy=False)
+
+
+def _categorical(codes: np.ndarray, categories) -> pd.Categorical:
+    """A categorical of codes already checked to index ``categories`` (-1: missing)."""
+    return pd.Categorical.from_codes(codes, categories=categories, validate=False)
+
+
+def _object_column(values: np.ndarray, present: list):
+    """An object column typed as the DataFrame constructor types it (text becomes ``str``), the
+    type read from the distinct values ``present`` rather than from every row when it is object."""
+    if pd.DataFrame({"x": np.array(present, dtype=object)}).dtypes.iloc[0] == object:
+        return pd.Series(values, dtype=object, copy=False)
+    return values
 
 
 def headroom_batches(cat: Catalogue, rules: RuleSet, specs=None, bit_lengths: dict | None = None,
@@ -285,29 +429,35 @@ def headroom_batches(cat: Catalogue, rules: RuleSet, specs=None, bit_lengths: di
         yield headroom(cat.slice(0, 0), rules, specs, bit_lengths)
 
 
-def _binding(match, becomes, base, conds, thresholds, names):
-    """Text of the binding conditions per row (categoricals), built once per distinct
-    (thresholds crossed, class it becomes, class it leaves)."""
-    n, width = match.shape
-    if width <= 40:  # the row's bits as one integer: packed 8 to a byte, read as little-endian int64
-        packed = np.zeros((n, 8), dtype=np.uint8)
-        packed[:, :(width + 7) // 8] = np.packbits(match, axis=1, bitorder="little")
-        key = packed.view("<i8").reshape(-1)
-    else:
-        key = np.unique(np.packbits(match, axis=1), axis=0, return_inverse=True)[1].reshape(-1).astype(np.int64)
-    key = (key * 256 + becomes.astype(np.int64) % 256) * 256 + base.astype(np.int64)
-    uniq, first, inv = np.unique(key, return_index=True, return_inverse=True)
+def _binding(key, becomes, base, conds, thresholds, names):
+    """(codes, categories) of the binding conditions' text and of the line, per row, built once
+    per distinct (thresholds crossed, class it becomes, class it leaves); categories in the
+    order of the sorted keys. ``key``: bit k for threshold k per row (or, past 40 thresholds,
+    the match rows packed to bytes)."""
+    width = len(thresholds)
+    packed = key if key.ndim == 2 else None
+    if packed is not None:
+        key = np.unique(packed, axis=0, return_inverse=True)[1].reshape(-1).astype(np.int64)
+    full = (key * 256 + becomes.astype(np.int64) % 256) * 256 + base.astype(np.int64)
+    code, uniq = pd.factorize(full)  # hashed: a few distinct keys need no sort of every row
+    seen = np.maximum.accumulate(code)
+    first = np.flatnonzero(np.concatenate([[True], code[1:] > seen[:-1]]))  # where each code first appears
+    order = np.argsort(np.asarray(uniq), kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
     b_text, l_text = [], []
-    for j in first:
-        hit = {thresholds[k] for k in np.flatnonzero(match[j])}
+    for j in first[order]:
+        crossed = (np.flatnonzero(np.unpackbits(packed[j])[:width]) if packed is not None
+                   else [k for k in range(width) if int(key[j]) >> k & 1])
+        hit = {thresholds[k] for k in crossed}
         same = [(cid, cond) for cid, cond in conds if (cond.metric, cond.value) in hit]
         own = [(cid, cond) for cid, cond in same if cid in (names[becomes[j]], names[base[j]])]
         chosen = own or same
         b_text.append("; ".join(dict.fromkeys(f"{cid}: {cond.describe()}" for cid, cond in chosen)) or None)
         l_text.append(f"{chosen[0][1].metric} {chosen[0][1].given}" if chosen else None)
 
-    def cat(texts):
+    def coded(texts):
         cats = list(dict.fromkeys(t for t in texts if t is not None))
         lookup = np.array([cats.index(t) if t is not None else -1 for t in texts], dtype=np.int32)
-        return pd.Categorical.from_codes(lookup[np.asarray(inv).reshape(-1)], categories=cats)
-    return cat(b_text), cat(l_text)
+        return lookup[rank][code], cats
+    return coded(b_text), coded(l_text)

@@ -35,10 +35,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from chipclass.classification.engine import class_codes, compute_metrics
-from chipclass.core.catalogue import DEVICE_TYPES, Catalogue
-from chipclass.core.formats import BIT_LENGTH, FORMATS, label
+from chipclass.classification.engine import class_codes
+from chipclass.core.catalogue import Catalogue
+from chipclass.core.formats import BIT_LENGTH, label
 from chipclass.core.systemlinks import figures_of
+from chipclass.design.walk import SPECS, SPECS_OTHER, light, room, set_spec  # noqa: F401  (light, set_spec: envelope, regions)
 from chipclass.rules.instruments import RuleSet
 
 __all__ = ["headroom", "headroom_batches", "SPECS", "UNITS", "conditions", "COLUMNS", "BATCH_ROWS"]
@@ -46,15 +47,10 @@ __all__ = ["headroom", "headroom_batches", "SPECS", "UNITS", "conditions", "COLU
 #: Catalogue rows per batch of :func:`headroom_batches` (about 20 result rows each).
 BATCH_ROWS = 1 << 16
 
-SPECS_OTHER = ("die_area", "memory_bandwidth", "package_area", "interconnect_bandwidth")
-SPECS = FORMATS + SPECS_OTHER
 #: Unit label of each spec (TFLOPS for floating-point formats, TOPS for integer ones; data/metrics.toml).
 UNITS = {s: label(s) for s in SPECS}
 COLUMNS = ["name", "spec", "direction", "current", "limit", "limit_inclusive", "on_line", "becomes",
            "binding", "line", "current_class", "unit", "figures_of"]
-#: Relative distance under which two critical values (or a critical value and the current
-#: value) are the same point; above float rounding, below any step a user could mean.
-SAME = 1e-11
 
 
 def conditions(rules: RuleSet) -> list[tuple[str, object]]:
@@ -69,176 +65,11 @@ def _thresholds(conds) -> list[tuple[str, float]]:
     return list(dict.fromkeys((cond.metric, cond.value) for _cid, cond in conds))
 
 
-def _critical(spec: str, m: dict, v: dict, device_type: np.ndarray, thresholds, bits: dict):
-    """Critical values of ``spec`` (rows: devices; ``m`` metrics and ``v`` values of those rows)
-    for each threshold it can cross, as (threshold indices, (n, k) values; NaN: that row cannot
-    cross it). Thresholds ``spec`` never moves are left out: they hold no critical value."""
-    n = len(device_type)
-    cols, out = [], []
-    area, tpp = v.get("die_area"), m.get("tpp")
-    if spec in FORMATS:
-        others = [m[f"tpp_{f}"] for f in FORMATS if f != spec and f"tpp_{f}" in m]
-        floor = np.fmax.reduce(others) if others else np.zeros(n)
-        floor = np.nan_to_num(floor, nan=0.0)
-        b = bits[spec]
-    elif spec == "die_area":
-        hbm_no_pkg = (device_type == DEVICE_TYPES.index("hbm")) & np.isnan(v["package_area"])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        for k, (metric, t) in enumerate(thresholds):
-            col = None
-            if spec in FORMATS:
-                if metric == "tpp":
-                    col = np.where(t > floor, t / b, np.nan)
-                elif metric == "performance_density":
-                    col = np.where(t * area > floor, t * area / b, np.nan)
-            elif spec == "die_area":
-                if metric == "performance_density" and t > 0:
-                    col = tpp / t
-                elif metric == "memory_bandwidth_density" and t > 0:
-                    col = np.where(hbm_no_pkg, v["memory_bandwidth"] / t, np.nan)
-                elif metric == "die_area":
-                    col = np.full(n, t)
-            elif spec == "memory_bandwidth":
-                if metric == "memory_bandwidth_density":
-                    col = t * m["package_area"]
-                elif metric == "memory_bandwidth":
-                    col = np.full(n, t)
-            elif spec == "package_area":
-                if metric == "memory_bandwidth_density" and t > 0:
-                    col = v["memory_bandwidth"] / t
-            elif spec == "interconnect_bandwidth" and metric == "interconnect_bandwidth":
-                col = np.full(n, t)
-            if col is not None:
-                cols.append(k)
-                out.append(np.where(col > 0, col, np.nan))
-    return cols, (np.column_stack(out) if out else np.empty((n, 0)))
-
-
-#: What :func:`_critical` reads of a spec's metrics and values (the rest is not gathered).
-_CRITICAL_READS = {"m": ("tpp", "package_area"), "v": ("die_area", "memory_bandwidth", "package_area")}
-
-
-def _current(spec: str, m: dict, cat: Catalogue, bits: dict) -> np.ndarray:
-    if spec in FORMATS:
-        col = m.get(f"tpp_{spec}")
-        return np.full(len(cat), np.nan) if col is None else col / bits[spec]
-    return np.asarray(cat.values[spec], dtype=np.float64)
-
-
-#: Rows of critical values ordered at a time (temporaries stay in cache).
-ORDER_ROWS = 1 << 15
-
-
-def _ordered(crit: np.ndarray, cur: np.ndarray, up: bool) -> np.ndarray:
-    """Distinct critical values in the direction of travel from ``cur`` (one on it included),
-    NaN-padded on the right; a value within :data:`SAME` of ``cur`` becomes ``cur`` itself.
-    Done :data:`ORDER_ROWS` rows at a time; a column NaN in every row changes nothing."""
-    out = np.empty_like(crit)
-    used = np.zeros(crit.shape[1], dtype=bool)  # columns some row has a value in (NaNs are last in a row)
-    for a in range(0, len(crit), ORDER_ROWS):
-        _order_rows(crit[a:a + ORDER_ROWS], cur[a:a + ORDER_ROWS], up, out[a:a + ORDER_ROWS])
-        used |= ~np.isnan(out[a:a + ORDER_ROWS]).all(axis=0)
-    return out[:, :int(used.sum())]
-
-
-def _order_rows(crit, cur, up, c):
-    """:func:`_ordered` of some rows, into ``c`` (descending travel sorts the negated values:
-    NaN last either way)."""
-    cc = cur[:, None]
-    np.copyto(c, crit)
-    np.copyto(c, cc, where=np.abs(c - cc) <= SAME * np.abs(cc))
-    np.copyto(c, np.nan, where=~((c >= cc) if up else (c <= cc)))
-    if not up:
-        np.negative(c, out=c)
-    c.sort(axis=1)
-    if c.shape[1] > 1:  # drop repeats (then sort them to the end)
-        dup = np.abs(c[:, 1:] - c[:, :-1]) <= SAME * np.abs(c[:, :-1])
-        if dup.any():
-            np.copyto(c[:, 1:], np.nan, where=dup)
-            c.sort(axis=1)
-    if not up:
-        np.negative(c, out=c)
-
-
-def light(cat: Catalogue, rows=None) -> Catalogue:
-    """The numeric part of ``cat`` (rows ``rows``), no names or pass-through columns: what the
-    engine needs to evaluate probe points. Columns the catalogue does not give stay one
-    read-only NaN broadcast (no memory); :func:`set_spec` replaces a column, never writes into
-    one, so a probe of 2 x 10^6 rows costs only the columns given."""
-    idx = np.arange(len(cat)) if rows is None else np.asarray(rows)
-    return _numeric(cat, idx, pd.Series(pd.Categorical.from_codes(np.zeros(len(idx), dtype=np.int8), ["probe"])))
-
-
-def _numeric(cat: Catalogue, idx: np.ndarray, names) -> Catalogue:
-    """:func:`light` with the given ``names`` (headroom's probes take an Arrow column of nulls:
-    the engine reads no name, and a pandas column per probe would cost more than the probe)."""
-    n = len(idx)
-    nan = np.broadcast_to(np.nan, n)
-    values = {k: (v[idx] if k in cat.headers else nan) for k, v in cat.values.items()}
-    return Catalogue(names=names, values=values,
-                     datacenter=np.asarray(cat.datacenter)[idx], device_type=np.asarray(cat.device_type)[idx],
-                     extra=pa.table({}), source=cat.source, headers={**cat.headers, **{s: s for s in SPECS}})
-
-
 def class_names(rules: RuleSet) -> np.ndarray:
     """The text of each :func:`class_codes` code."""
     from chipclass.classification.result import STATUS
 
     return np.asarray([c.id for c in rules.clauses] + list(STATUS), dtype=object)
-
-
-def set_spec(probe: Catalogue, spec: str, at: np.ndarray) -> Catalogue:
-    """``probe`` with ``spec`` set to ``at`` (a format's sparse figure cleared): the column is
-    replaced by a new array, never written into (columns may be shared or read-only)."""
-    n = len(probe.datacenter)
-    probe.values[spec] = np.array(np.broadcast_to(np.asarray(at, dtype=np.float64), n))
-    if spec in FORMATS:
-        probe.values[f"{spec}_sparse"] = np.broadcast_to(np.nan, n)
-    return probe
-
-
-#: Probe points evaluated at a time: one gather of the devices' columns serves the point at a
-#: critical value and the point inside the interval beyond it, and both stay in cache.
-PROBE_ROWS = 1 << 15
-
-
-def _probe_codes(dev: Catalogue, rows, spec, at, past, rules, bit_lengths):
-    """Class codes of devices ``rows`` of ``dev`` with ``spec`` set to ``at`` and to ``past``."""
-    code_at = np.empty(len(rows), dtype=np.int32)
-    code_past = np.empty(len(rows), dtype=np.int32)
-    for a in range(0, len(rows), PROBE_ROWS):
-        part = slice(a, a + PROBE_ROWS)
-        probe = _numeric(dev, rows[part], pa.nulls(len(rows[part]), pa.string()))
-        code_at[part] = class_codes(set_spec(probe, spec, at[part]), rules, bit_lengths)
-        code_past[part] = class_codes(set_spec(probe, spec, past[part]), rules, bit_lengths)
-    return code_at, code_past
-
-
-def _walk(dev, rules, bit_lengths, spec, rows, cand, base_code, up):
-    """(found, limit, inclusive, becomes code) of devices ``rows`` of ``dev``, walking outwards
-    through their candidates ``cand`` (one round per column: every row still undecided)."""
-    n, width = cand.shape
-    found = np.zeros(n, dtype=bool)
-    limit = np.full(n, np.nan)
-    inclusive = np.zeros(n, dtype=bool)
-    becomes = np.full(n, -1, dtype=np.int32)
-    for k in range(width):
-        active = np.flatnonzero(~found & ~np.isnan(cand[:, k]))
-        if not len(active):
-            continue
-        v = cand[active, k]
-        nxt = cand[active, k + 1] if k + 1 < width else np.full(len(active), np.nan)
-        inside = np.where(np.isnan(nxt), v * 2.0 if up else v / 2.0, (v + nxt) / 2.0)
-        at, past = _probe_codes(dev, rows[active], spec, v, inside, rules, bit_lengths)
-        b = base_code[active]
-        at_differs, past_differs = at != b, past != b
-        hit = at_differs | past_differs
-        hit_rows = active[hit]
-        found[hit_rows] = True
-        limit[hit_rows] = v[hit]
-        inclusive[hit_rows] = ~at_differs[hit]
-        becomes[hit_rows] = np.where(at_differs, at, past)[hit]
-    return found, limit, inclusive, becomes
 
 
 def _distinct(cat: Catalogue, base_code: np.ndarray):
@@ -284,58 +115,6 @@ def _devices(cat: Catalogue, rows: np.ndarray) -> Catalogue:
                      systems_resolved=True)
 
 
-def _room(dev: Catalogue, base: np.ndarray, rules, bit_lengths, specs, thresholds, bits) -> dict:
-    """Headroom of each device of ``dev`` as arrays in output order (device, spec, up then down):
-    ``pair_dev`` / ``pair_spec`` per (device, spec given) pair, and per output row ``current``,
-    ``limit``, ``found``, ``inclusive``, ``becomes`` and ``key`` (the thresholds the limit is, as
-    bits, or packed bytes past 40 thresholds)."""
-    m = compute_metrics(dev, bit_lengths)
-    currents = [_current(spec, m, dev, bits) for spec in specs]
-    given = np.column_stack([~np.isnan(c) for c in currents]) if specs else np.zeros((len(dev), 0), bool)
-    pair_dev, pair_spec = np.nonzero(given)
-    n_out = 2 * len(pair_dev)
-    width = len(thresholds)
-    r = {"pair_dev": pair_dev, "pair_spec": pair_spec, "current": np.empty(n_out), "limit": np.empty(n_out),
-         "found": np.empty(n_out, bool), "inclusive": np.empty(n_out, bool),
-         "becomes": np.empty(n_out, np.int32),
-         "key": np.zeros(n_out, np.int64) if width <= 40 else np.zeros((n_out, (width + 7) // 8), np.uint8)}
-    for s_order, spec in enumerate(specs):
-        pair = np.flatnonzero(pair_spec == s_order)
-        if not len(pair):
-            continue
-        rows = pair_dev[pair]
-        sub_m = {k: m[k][rows] for k in _CRITICAL_READS["m"]}
-        if spec in FORMATS:
-            sub_m.update({f"tpp_{f}": m[f"tpp_{f}"][rows] for f in FORMATS if f"tpp_{f}" in m})
-        sub_v = {k: dev.values[k][rows] for k in _CRITICAL_READS["v"]}
-        cols, crit = _critical(spec, sub_m, sub_v, dev.device_type[rows], thresholds, bits)
-        c = currents[s_order][rows]
-        for d, up in ((0, True), (1, False)):
-            cand = _ordered(crit, c, up)
-            found, limit, incl, becomes = _walk(dev, rules, bit_lengths, spec, rows, cand, base[rows], up)
-            at = 2 * pair + d
-            r["current"][at], r["limit"][at], r["found"][at] = c, limit, found
-            r["inclusive"][at], r["becomes"][at] = incl, becomes
-            r["key"][at] = _match_key(crit, cols, limit, found, width)
-    return r
-
-
-def _match_key(crit, cols, limit, found, width):
-    """The thresholds (columns ``cols`` of ``width``) whose critical value is the limit, per row:
-    bit k for threshold k (up to 40), else the rows of the match matrix packed to bytes."""
-    rows = np.flatnonzero(found)  # a row with no limit matches nothing
-    lim = limit[rows, None]
-    match = np.abs(crit[rows] - lim) <= SAME * np.abs(lim)
-    if width > 40:
-        full = np.zeros((len(limit), width), dtype=bool)
-        full[rows[:, None], cols] = match
-        return np.packbits(full, axis=1)
-    key = np.zeros(len(limit), dtype=np.int64)
-    for j, k in enumerate(cols):
-        key[rows] |= match[:, j].astype(np.int64) << k
-    return key
-
-
 def headroom(cat: Catalogue, rules: RuleSet, specs=None, bit_lengths: dict | None = None) -> pd.DataFrame:
     """One row per device x spec x direction (up, then down) for every spec the device gives.
 
@@ -357,7 +136,7 @@ def headroom(cat: Catalogue, rules: RuleSet, specs=None, bit_lengths: dict | Non
     thresholds = _thresholds(conds)
     same = _distinct(cat, base_code)
     dev = cat if same is None else _devices(cat, same[0])
-    r = _room(dev, base_code if same is None else base_code[same[0]], rules, bit_lengths, specs, thresholds, bits)
+    r = room(dev, base_code if same is None else base_code[same[0]], rules, bit_lengths, specs, thresholds, bits)
     if not len(r["pair_dev"]):
         return pd.DataFrame(columns=COLUMNS)
     dev_base = np.repeat(base_code[r["pair_dev"]] if same is None else base_code[same[0]][r["pair_dev"]], 2)

@@ -126,6 +126,12 @@ def headroom(cat: Catalogue, rules: RuleSet, specs=None, bit_lengths: dict | Non
 
     Rows equal in every numeric input are walked once (:func:`_distinct`) and their result rows
     repeated: catalogues and sweeps often repeat a device."""
+    return _headroom(cat, rules, specs, bit_lengths)
+
+
+def _headroom(cat: Catalogue, rules: RuleSet, specs, bit_lengths, nullable: bool = False) -> pd.DataFrame:
+    """:func:`headroom`; ``nullable``: ``limit_inclusive`` as pandas' nullable boolean (what
+    :func:`headroom_batches` writes), made from the arrays rather than from Python objects."""
     bits = {**BIT_LENGTH, **(bit_lengths or {})}
     specs = list(specs or SPECS)
     if not len(cat):
@@ -159,22 +165,30 @@ def headroom(cat: Catalogue, rules: RuleSet, specs=None, bit_lengths: dict | Non
     units = list(dict.fromkeys(UNITS[s] for s in specs))
     name_codes, name_list = pd.factorize(cat.names.reset_index(drop=True), sort=False)
     fig = figures_of(cat)
-    inclusive_words, which = np.array([False, True, None], dtype=object), np.where(found, inclusive, 2)
+    which = np.where(found, inclusive.view(np.int8), np.int8(2))  # False, True, None
+    words = np.array([False, True, None], dtype=object)
     return pd.DataFrame({
-        "name": _categorical(name_codes[row], pd.Index(name_list).astype(str)),
+        "name": _categorical(_small(name_codes, len(name_list))[row], pd.Index(name_list).astype(str)),
         "spec": _categorical(spec_code, specs),
         "direction": _categorical(direction, ["up", "down"]),
         "current": current,
         "limit": limit,
-        "limit_inclusive": _object_column(inclusive_words[which], list(inclusive_words[np.bincount(which, minlength=3) > 0])),
+        "limit_inclusive": (pd.arrays.BooleanArray(found & inclusive, ~found) if nullable else
+                            _object_column(words[which], list(words[np.bincount(which, minlength=3) > 0]))),
         "on_line": found & inclusive & (limit == current),
-        "becomes": _categorical(np.where(r["found"], r["becomes"], -1)[src], list(names)),
-        "binding": _categorical(b_code[src], b_cats),
-        "line": _categorical(l_code[src], l_cats),
-        "current_class": _categorical(base_code[row], list(names)),
+        "becomes": _categorical(_small(np.where(r["found"], r["becomes"], -1), len(names))[src], list(names)),
+        "binding": _categorical(_small(b_code, len(b_cats))[src], b_cats),
+        "line": _categorical(_small(l_code, len(l_cats))[src], l_cats),
+        "current_class": _categorical(_small(base_code, len(names))[row], list(names)),
         "unit": _categorical(np.asarray([units.index(UNITS[s]) for s in specs], dtype=np.int8)[spec_code], units),
         "figures_of": _object_column(np.asarray(fig, dtype=object)[row], list(set(fig))),
     }, copy=False)
+
+
+def _small(codes: np.ndarray, n: int) -> np.ndarray:
+    """Codes into ``n`` categories in the integer type pandas keeps them in (so the rows gathered
+    next are not cast again)."""
+    return codes.astype(np.int8 if n < 127 else np.int16 if n < 32767 else np.int32, copy=False)
 
 
 def _categorical(codes: np.ndarray, categories) -> pd.Categorical:
@@ -198,10 +212,10 @@ def headroom_batches(cat: Catalogue, rules: RuleSet, specs=None, bit_lengths: di
     ``limit_inclusive`` is a nullable boolean here, so every batch has the same column types."""
     wrote = False
     for start in range(0, max(len(cat), 1), batch_rows):
-        frame = headroom(cat.slice(start, min(start + batch_rows, len(cat))), rules, specs, bit_lengths)
+        frame = _headroom(cat.slice(start, min(start + batch_rows, len(cat))), rules, specs, bit_lengths,
+                          nullable=True)  # a type even when all unknown
         if not len(frame):  # devices that give no spec: no rows (an empty batch would write a blank line)
             continue
-        frame["limit_inclusive"] = frame["limit_inclusive"].astype("boolean")  # a type even when all unknown
         wrote = True
         yield frame
     if not wrote:  # no rows at all: one empty frame, so a CSV still gets its header

@@ -146,20 +146,22 @@ def _headroom(cat: Catalogue, rules: RuleSet, specs, bit_lengths, nullable: bool
     if not len(r["pair_dev"]):
         return pd.DataFrame(columns=COLUMNS)
     dev_base = np.repeat(base_code[r["pair_dev"]] if same is None else base_code[same[0]][r["pair_dev"]], 2)
-    (b_code, b_cats), (l_code, l_cats) = _binding(r["key"], r["becomes"], dev_base, conds, thresholds, names)
+    (b_code, b_cats), (l_code, l_cats) = _binding(r.pop("key"), r["becomes"], dev_base, conds, thresholds, names)
+    del dev_base
     # result rows of each catalogue row: its device's, in order
-    per_dev = 2 * np.bincount(r["pair_dev"], minlength=len(dev))
+    per_dev = 2 * np.bincount(r.pop("pair_dev"), minlength=len(dev))
     row_len = per_dev if same is None else per_dev[same[1]]
-    row = np.repeat(np.arange(len(cat)), row_len)
+    row = np.repeat(np.arange(len(cat), dtype=np.int32 if len(cat) < 2**31 else np.int64), row_len)
     if same is None:
         src = slice(None)
     else:
         dev_start = np.cumsum(per_dev) - per_dev
         row_start = np.cumsum(row_len) - row_len
-        src = np.arange(len(row)) + np.repeat(dev_start[same[1]] - row_start, row_len)
-    found, limit, current = r["found"][src], r["limit"][src], r["current"][src]
-    inclusive = r["inclusive"][src]
-    spec_code = np.repeat(r["pair_spec"].astype(np.int8), 2)[src]
+        index = np.int32 if len(row) < 2**31 else np.int64
+        src = np.arange(len(row), dtype=index) + np.repeat((dev_start[same[1]] - row_start).astype(index), row_len)
+    found, limit, current = r.pop("found")[src], r.pop("limit")[src], r.pop("current")[src]
+    inclusive = r.pop("inclusive")[src]
+    spec_code = np.repeat(r.pop("pair_spec"), 2)[src]
     direction = np.zeros(len(row), dtype=np.int8)
     direction[1::2] = 1  # every catalogue row's rows start at an even position: up, down, up, down ...
     units = list(dict.fromkeys(UNITS[s] for s in specs))
@@ -176,9 +178,9 @@ def _headroom(cat: Catalogue, rules: RuleSet, specs, bit_lengths, nullable: bool
         "limit_inclusive": (pd.arrays.BooleanArray(found & inclusive, ~found) if nullable else
                             _object_column(words[which], list(words[np.bincount(which, minlength=3) > 0]))),
         "on_line": found & inclusive & (limit == current),
-        "becomes": _categorical(_small(np.where(r["found"], r["becomes"], -1), len(names))[src], list(names)),
-        "binding": _categorical(_small(b_code, len(b_cats))[src], b_cats),
-        "line": _categorical(_small(l_code, len(l_cats))[src], l_cats),
+        "becomes": _categorical(_small(r.pop("becomes"), len(names))[src], list(names)),
+        "binding": _categorical(b_code[src], b_cats),
+        "line": _categorical(l_code[src], l_cats),
         "current_class": _categorical(_small(base_code, len(names))[row], list(names)),
         "unit": _categorical(np.asarray([units.index(UNITS[s]) for s in specs], dtype=np.int8)[spec_code], units),
         "figures_of": _object_column(np.asarray(fig, dtype=object)[row], list(set(fig))),
@@ -251,6 +253,6 @@ def _binding(key, becomes, base, conds, thresholds, names):
 
     def coded(texts):
         cats = list(dict.fromkeys(t for t in texts if t is not None))
-        lookup = np.array([cats.index(t) if t is not None else -1 for t in texts], dtype=np.int32)
+        lookup = _small(np.array([cats.index(t) if t is not None else -1 for t in texts]), len(cats))
         return lookup[rank][code], cats
     return coded(b_text), coded(l_text)

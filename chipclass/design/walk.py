@@ -266,22 +266,30 @@ def room(dev: Catalogue, base: np.ndarray, rules, bit_lengths, specs, thresholds
     at a time, as arrays in output order (device, spec, up then down): ``pair_dev`` /
     ``pair_spec`` per (device, spec given) pair, and per output row ``current``, ``limit``,
     ``found``, ``inclusive``, ``becomes`` and ``key`` (the thresholds the limit is, as bits, or
-    packed bytes past 40 thresholds)."""
-    parts = []
-    for a in range(0, len(dev), BLOCK):
-        b = min(len(dev), a + BLOCK)
-        part = _block(dev.slice(a, b), base[a:b], rules, bit_lengths, specs, thresholds, bits)
-        part["pair_dev"] += a
-        parts.append(part)
-    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
-
-
-def _block(dev: Catalogue, base, rules, bit_lengths, specs, thresholds, bits) -> dict:
-    """:func:`room` of one block of devices."""
-    m = compute_metrics(dev, bit_lengths)
+    packed bytes past 40 thresholds). Blocks write into the whole arrays, made once."""
+    m = {k: v for k, v in compute_metrics(dev, bit_lengths).items() if isinstance(v, np.ndarray)}
     currents = [_current(spec, m, dev, bits) for spec in specs]
     given = np.column_stack([~np.isnan(c) for c in currents]) if specs else np.zeros((len(dev), 0), bool)
     pair_dev, pair_spec = np.nonzero(given)
+    del given
+    n_out, width = 2 * len(pair_dev), len(thresholds)
+    r = {"pair_dev": pair_dev, "pair_spec": pair_spec.astype(np.int8), "current": np.empty(n_out),
+         "limit": np.empty(n_out), "found": np.empty(n_out, bool), "inclusive": np.empty(n_out, bool),
+         "becomes": np.empty(n_out, np.int16),
+         "key": np.zeros(n_out, np.int64) if width <= 40 else np.zeros((n_out, (width + 7) // 8), np.uint8)}
+    for a in range(0, len(dev), BLOCK):
+        b = min(len(dev), a + BLOCK)
+        lo, hi = np.searchsorted(pair_dev, [a, b])
+        out = {k: v[2 * lo:2 * hi] for k, v in r.items() if k not in ("pair_dev", "pair_spec")}
+        _block(dev.slice(a, b), {k: v[a:b] for k, v in m.items()}, [c[a:b] for c in currents], base[a:b],
+               pair_dev[lo:hi] - a, pair_spec[lo:hi], out, rules, bit_lengths, specs, thresholds, bits)
+    return r
+
+
+def _block(dev: Catalogue, m, currents, base, pair_dev, pair_spec, out, rules, bit_lengths, specs, thresholds,
+           bits) -> None:
+    """:func:`room` of one block of devices (``m`` their metrics, ``currents`` per spec), into
+    ``out`` (its rows of :func:`room`'s arrays; ``pair_dev`` / ``pair_spec`` its pairs)."""
     walks, ups, keys = [], [], []
     for s_order, spec in enumerate(specs):
         pair = np.flatnonzero(pair_spec == s_order)
@@ -299,16 +307,10 @@ def _block(dev: Catalogue, base, rules, bit_lengths, specs, thresholds, bits) ->
             ups.append(up)
             keys.append((2 * pair + d, c, crit, cols))
     _walk(dev, walks, ups, rules, bit_lengths)
-    n_out, width = 2 * len(pair_dev), len(thresholds)
-    r = {"pair_dev": pair_dev, "pair_spec": pair_spec, "current": np.empty(n_out), "limit": np.empty(n_out),
-         "found": np.empty(n_out, bool), "inclusive": np.empty(n_out, bool),
-         "becomes": np.empty(n_out, np.int32),
-         "key": np.zeros(n_out, np.int64) if width <= 40 else np.zeros((n_out, (width + 7) // 8), np.uint8)}
     for w, (at, c, crit, cols) in zip(walks, keys):
-        r["current"][at], r["limit"][at], r["found"][at] = c, w.limit, w.found
-        r["inclusive"][at], r["becomes"][at] = w.inclusive, w.becomes
-        r["key"][at] = _match_key(crit, cols, w.limit, w.found, width)
-    return r
+        out["current"][at], out["limit"][at], out["found"][at] = c, w.limit, w.found
+        out["inclusive"][at], out["becomes"][at] = w.inclusive, w.becomes
+        out["key"][at] = _match_key(crit, cols, w.limit, w.found, len(thresholds))
 
 
 def _match_key(crit, cols, limit, found, width):

@@ -19,8 +19,10 @@ Between consecutive critical values nothing a rule reads crosses a threshold, so
 only change at a critical value or just past it. The class is never inferred: the engine is
 evaluated **at** each critical value and **inside** the open interval beyond it (its midpoint,
 or twice / half the last value), walking outwards from the current value in rounds; each round
-is one vectorised call over every (device, spec, direction) still undecided, so the work is
-linear in rows.
+is one vectorised evaluation over every (device, spec, direction) of a block of devices still
+undecided, so the work is linear in rows (:mod:`chipclass.design.walk`). Rows equal in every
+numeric input (and in current class) are one device, walked once: their result rows are
+repeated, never inferred for a different device (:func:`_distinct` checks equality exactly).
 
 The first critical value where the class differs is the ``limit``: ``limit_inclusive`` is
 ``True`` when the limit itself still keeps the class (the change is just past it), ``False``

@@ -274,8 +274,8 @@ def room(dev: Catalogue, base: np.ndarray, rules, bit_lengths, specs, thresholds
     del given
     n_out, width = 2 * len(pair_dev), len(thresholds)
     r = {"pair_dev": pair_dev, "pair_spec": pair_spec.astype(np.int8), "current": np.empty(n_out),
-         "limit": np.empty(n_out), "found": np.empty(n_out, bool), "inclusive": np.empty(n_out, bool),
-         "becomes": np.empty(n_out, np.int16),
+         "limit": np.full(n_out, np.nan), "found": np.zeros(n_out, bool), "inclusive": np.zeros(n_out, bool),
+         "becomes": np.full(n_out, -1, np.int16),
          "key": np.zeros(n_out, np.int64) if width <= 40 else np.zeros((n_out, (width + 7) // 8), np.uint8)}
     for a in range(0, len(dev), BLOCK):
         b = min(len(dev), a + BLOCK)
@@ -308,24 +308,26 @@ def _block(dev: Catalogue, m, currents, base, pair_dev, pair_spec, out, rules, b
             keys.append((2 * pair + d, c, crit, cols))
     _walk(dev, walks, ups, rules, bit_lengths)
     for w, (at, c, crit, cols) in zip(walks, keys):
-        out["current"][at], out["limit"][at], out["found"][at] = c, w.limit, w.found
-        out["inclusive"][at], out["becomes"][at] = w.inclusive, w.becomes
-        out["key"][at] = _match_key(crit, cols, w.limit, w.found, len(thresholds))
+        out["current"][at] = c
+        hit = np.flatnonzero(w.found)  # the rest keep no limit (NaN, False, -1, no key)
+        where = at[hit]
+        out["limit"][where], out["found"][where] = w.limit[hit], True
+        out["inclusive"][where], out["becomes"][where] = w.inclusive[hit], w.becomes[hit]
+        out["key"][where] = _match_key(crit[:, hit], cols, w.limit[hit], len(thresholds))
 
 
-def _match_key(crit, cols, limit, found, width):
+def _match_key(crit, cols, limit, width):
     """The thresholds (rows ``cols`` of ``width`` in ``crit``) whose critical value is the
-    limit, per device: bit k for threshold k (up to 40), else the match rows packed to bytes."""
-    rows = np.flatnonzero(found)  # a device with no limit matches nothing
-    lim = limit[rows]
-    tol = SAME * np.abs(lim)
-    match = [np.abs(crit[j, rows] - lim) <= tol for j in range(len(cols))]
+    limit, per device with a limit: bit k for threshold k (up to 40), else the match rows
+    packed to bytes."""
+    tol = SAME * np.abs(limit)
+    match = [np.abs(crit[j] - limit) <= tol for j in range(len(cols))]
     if width > 40:
         full = np.zeros((len(limit), width), dtype=bool)
         if match:
-            full[rows[:, None], cols] = np.stack(match, axis=1)
+            full[:, cols] = np.stack(match, axis=1)
         return np.packbits(full, axis=1)
     key = np.zeros(len(limit), dtype=np.int64)
     for hit, k in zip(match, cols):
-        key[rows] |= hit.astype(np.int64) << k
+        key |= hit.astype(np.int64) << k
     return key

@@ -81,7 +81,7 @@ def _distinct(cat: Catalogue, base_code: np.ndarray):
     their inputs and each row is then compared with its group's first row, column by column: a
     row that differs (a hash collision) is a device of its own, so equal hashes never merge
     different devices."""
-    from chipclass.core.cells import _splitmix64
+    from chipclass.core.cells import splitmix64
 
     cols = [np.asarray(v, dtype=np.float64).view(np.uint64) for v in cat.values.values() if v.strides != (0,)]
     cols += [np.asarray(cat.datacenter, dtype=np.float64).view(np.uint64),
@@ -91,7 +91,7 @@ def _distinct(cat: Catalogue, base_code: np.ndarray):
         for c in cols:  # xor, then an odd multiplier (a bijection): rows differing in one column never collide
             h ^= c
             h *= np.uint64(0x9E3779B97F4A7C15)
-    group, firsts = pd.factorize(_splitmix64(h))  # groups numbered in order of first appearance
+    group, firsts = pd.factorize(splitmix64(h))  # groups numbered in order of first appearance
     if len(firsts) == len(cat):
         return None
     seen = np.maximum.accumulate(group)

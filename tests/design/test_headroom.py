@@ -320,7 +320,7 @@ def test_equal_hashes_never_merge_different_devices(monkeypatch):
 
     cat, rules = _shipped_with_repeats(), rules_in_force(AS_OF)
     want = headroom(cat, rules)
-    monkeypatch.setattr(cells, "_splitmix64", lambda x: np.zeros_like(x))
+    monkeypatch.setattr(cells, "splitmix64", lambda x: np.zeros_like(x))
     first, group = hr._distinct(cat, hr.class_codes(cat, rules))
     assert len(first) < len(cat) and group[-1] == group[0]  # the repeat of row 0 still merged
     pd.testing.assert_frame_equal(headroom(cat, rules), want, check_exact=True)

@@ -286,6 +286,9 @@ def bench_size(n: int, tmp: str, baseline_per_row: float | None) -> dict:
 
 def bench_design(tmp: str, variants: int, headroom_rows: int = 10**6) -> dict:
     """Sweep to Parquet end to end vs a pyarrow write of the same table; --to cost; headroom."""
+    import copy
+
+    from chipclass.core.formats import FORMATS
     from chipclass.core.readers import load, spec_catalogue
     from chipclass.design.headroom import headroom
     from chipclass.design.sweep import expand
@@ -325,6 +328,16 @@ def bench_design(tmp: str, variants: int, headroom_rows: int = 10**6) -> dict:
     c0 = time.process_time()
     t_head, room = timed(lambda: headroom(big, rules))
     head_cpu = time.process_time() - c0
+    head_rows = len(room)
+    del room
+    # the same rows as distinct devices (throughputs times a random factor): no repeats to walk once
+    distinct = copy.copy(big)
+    rng = np.random.default_rng(0)
+    distinct.values = {k: v * rng.uniform(0.5, 2.0, len(v)) if k in big.headers and k.split("_")[0] in FORMATS
+                       else v for k, v in big.values.items()}
+    c0 = time.process_time()
+    t_head_distinct, room = timed(lambda: headroom(distinct, rules))
+    head_distinct_cpu = time.process_time() - c0
     return {"sweep_variants": side * other, "sweep_parquet_end_to_end_s": plain,
             "sweep_parquet_end_to_end_cpu_s": plain_cpu, "sweep_parquet_to_cn_end_to_end_cpu_s": to_cn_cpu,
             "ratio_to_cn_over_plain_end_to_end_cpu": to_cn_cpu / plain_cpu,
@@ -334,7 +347,9 @@ def bench_design(tmp: str, variants: int, headroom_rows: int = 10**6) -> dict:
             "ratio_to_cn_over_plain_in_process": t_run_cn / t_run,
             "pyarrow_write_same_settings_s": t_pa_same, "pyarrow_write_default_s": t_pa_default,
             "ratio_end_to_end_over_pyarrow_write": plain / t_pa_same,
-            "headroom_rows": headroom_rows, "headroom_s": t_head, "headroom_result_rows": len(room)}
+            "headroom_rows": headroom_rows, "headroom_s": t_head, "headroom_result_rows": head_rows,
+            "headroom_distinct_s": t_head_distinct, "headroom_distinct_cpu_s": head_distinct_cpu,
+            "headroom_distinct_result_rows": len(room)}
 
 
 def print_design(d: dict) -> None:
@@ -351,6 +366,9 @@ def print_design(d: dict) -> None:
           f"against {d['sweep_in_process_s']:.2f} s ({d['ratio_to_cn_over_plain_in_process']:.2f}x)")
     print(f"headroom of {d['headroom_rows']:,} catalogue rows: {d['headroom_s']:.2f} s (CPU {d['headroom_cpu_s']:.2f} s) "
           f"({d['headroom_result_rows']:,} result rows)")
+    if "headroom_distinct_s" in d:
+        print(f"  the same rows as distinct devices (throughputs jittered): {d['headroom_distinct_s']:.2f} s "
+              f"(CPU {d['headroom_distinct_cpu_s']:.2f} s) ({d['headroom_distinct_result_rows']:,} result rows)")
 
 
 def main(argv=None):

@@ -25,11 +25,11 @@ from chipclass.core.formats import BIT_LENGTH, FORMATS
 from chipclass.core.metrics import (best_format, dense_throughput, memory_bandwidth_density,
                       performance_density, tpp_per_format)
 from chipclass.classification.ladder import fill_systems, ladder
-from chipclass.classification.logic import STATUS, Truth, all_of, restrict
+from chipclass.classification.logic import STATUS, Truth, all_of, label_codes, restrict
 from chipclass.classification.result import Classification
 from chipclass.rules.instruments import Clause, Condition, RuleSet
 
-__all__ = ["compute_metrics", "Evaluation", "evaluate", "classify", "STATUS"]
+__all__ = ["compute_metrics", "Evaluation", "evaluate", "classify", "class_codes", "STATUS"]
 
 class FormatCodes:
     """The format that gave each row's TPP, without pandas: ``.codes`` (int8, -1 none),
@@ -110,22 +110,24 @@ def _applies(c, device_type: np.ndarray) -> np.ndarray:
     return applies
 
 
-def _clause(c, m, device_type, conds, known_cache=None) -> Truth:
+def _clause(c, m, device_type, conds, known_cache=None, missing: bool = True) -> Truth:
     record: dict = {}
-    t = all_of(c.conditions, m, len(device_type), known_cache, record)
+    t = all_of(c.conditions, m, len(device_type), known_cache, record, missing)
     conds.update({(c.id, k): v for k, v in record.items()})
     return restrict(t, _applies(c, device_type)) if isinstance(c, Clause) else t
 
 
-def evaluate(rules: RuleSet, m: dict[str, np.ndarray], device_type: np.ndarray) -> Evaluation:
-    """Evaluate every clause and exclusion of ``rules`` on the metric columns ``m``."""
+def evaluate(rules: RuleSet, m: dict[str, np.ndarray], device_type: np.ndarray,
+             missing: bool = True) -> Evaluation:
+    """Evaluate every clause and exclusion of ``rules`` on the metric columns ``m``
+    (``missing=False``: the inputs unknown rows lack are not named; ``clause_missing`` is None)."""
     conds: dict = {}
     known: dict = {}
-    ex = {e.id: (e, _clause(e, m, device_type, conds, known)) for e in rules.exclusions}
+    ex = {e.id: (e, _clause(e, m, device_type, conds, known, missing)) for e in rules.exclusions}
     clause_true, clause_false, clause_missing = {}, {}, {}
     excluded_by = {e.id: np.zeros(len(device_type), dtype=bool) for e in rules.exclusions}
     for c in rules.clauses:
-        t = _clause(c, m, device_type, conds, known)
+        t = _clause(c, m, device_type, conds, known, missing)
         true, false = t.true, t.false
         for eid, (e, et) in ex.items():
             if c.id in e.excludes:
@@ -133,7 +135,8 @@ def evaluate(rules: RuleSet, m: dict[str, np.ndarray], device_type: np.ndarray) 
                 true = true & et.false
                 false = false | et.true
         clause_true[c.id], clause_false[c.id], clause_missing[c.id] = true, false, t.missing
-    return Evaluation(rules, m, conds, clause_true, clause_false, excluded_by, clause_missing)
+    return Evaluation(rules, m, conds, clause_true, clause_false, excluded_by,
+                      clause_missing if missing else None)
 
 
 #: Rows evaluated at a time: columns of this many float64 stay in cache, so large catalogues
@@ -141,23 +144,48 @@ def evaluate(rules: RuleSet, m: dict[str, np.ndarray], device_type: np.ndarray) 
 CHUNK = 1 << 18
 
 
-def _codes(cat: Catalogue, rules: RuleSet, bit_lengths, m=None) -> dict[str, np.ndarray]:
-    """The numeric result columns (metrics, margins, codes) of one chunk."""
-    m = compute_metrics(cat, bit_lengths) if m is None else m
-    ev = evaluate(rules, m, cat.device_type)
-    n = len(cat)
+def _decide(ev: Evaluation, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """(clause code, status code, missing bits) of each row: the first clause not false decides,
+    true gives ``controlled`` with it, unknown ``indeterminate`` (missing bits None when
+    ``ev`` was evaluated without naming them)."""
     clause_code = np.full(n, -1, dtype=np.int16)
     status = np.zeros(n, dtype=np.int8)
-    missing_bits = np.zeros(n, dtype=np.int16)
+    missing_bits = None if ev.clause_missing is None else np.zeros(n, dtype=np.int16)
     undecided = np.ones(n, dtype=bool)
-    for i, c in enumerate(rules.clauses):
+    for i, c in enumerate(ev.rules.clauses):
         true = undecided & ev.clause_true[c.id]
         unknown = undecided & ~ev.clause_true[c.id] & ~ev.clause_false[c.id]
         clause_code[true] = i
         status[true] = 1
         status[unknown] = 2
-        missing_bits[unknown] |= ev.clause_missing[c.id][unknown]
+        if missing_bits is not None:
+            missing_bits[unknown] |= ev.clause_missing[c.id][unknown]
         undecided &= ~(true | unknown)
+    return clause_code, status, missing_bits
+
+
+def class_codes(cat: Catalogue, rules: RuleSet, bit_lengths: dict[str, int] | None = None) -> np.ndarray:
+    """Each row's class as a code into clause ids + :data:`STATUS` (the clause that decided, else
+    the status: :func:`~chipclass.classification.logic.label_codes`), decided exactly as
+    :func:`classify` decides, :data:`CHUNK` rows at a time, without what only reports need (the
+    missing inputs, margins, the ECCN ladder). For callers that evaluate many probe points."""
+    cat = fill_systems(cat)
+    n = len(cat)
+    out = np.empty(n, dtype=np.int32)
+    for start in range(0, n, CHUNK):
+        part = cat if n <= CHUNK else cat.slice(start, min(n, start + CHUNK))
+        ev = evaluate(rules, compute_metrics(part, bit_lengths), part.device_type, missing=False)
+        clause, status, _ = _decide(ev, len(part))
+        out[start:start + len(part)] = label_codes(clause, status, len(rules.clauses))
+    return out
+
+
+def _codes(cat: Catalogue, rules: RuleSet, bit_lengths, m=None) -> dict[str, np.ndarray]:
+    """The numeric result columns (metrics, margins, codes) of one chunk."""
+    m = compute_metrics(cat, bit_lengths) if m is None else m
+    ev = evaluate(rules, m, cat.device_type)
+    n = len(cat)
+    clause_code, status, missing_bits = _decide(ev, n)
     note_code = np.full(n, -1, dtype=np.int16)
     for j, e in enumerate(rules.exclusions):
         note_code[ev.excluded_by[e.id] & (status == 0)] = j

@@ -48,7 +48,8 @@ NEEDS = METRIC_NEEDS
 @dataclass
 class Truth:
     """Three-valued truth over a column: ``true``, ``false`` (bool arrays; neither = unknown) and
-    ``missing``, the bitmask over :data:`INPUTS` of the inputs an unknown row lacks (0 elsewhere)."""
+    ``missing``, the bitmask over :data:`INPUTS` of the inputs an unknown row lacks (0 elsewhere;
+    None when the caller did not ask for it)."""
 
     true: np.ndarray
     false: np.ndarray
@@ -104,22 +105,27 @@ def _missing_of(cond, m: dict, known: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
-def all_of(conds, m: dict, n: int, known_cache: dict | None = None, record: dict | None = None) -> Truth:
+def all_of(conds, m: dict, n: int, known_cache: dict | None = None, record: dict | None = None,
+           missing: bool = True) -> Truth:
     """Kleene AND of ``conds`` over ``n`` rows (no conditions: true everywhere). ``record``, if
-    given, receives ``k -> (true, known)`` of each condition (what explanations show)."""
+    given, receives ``k -> (true, known)`` of each condition (what explanations show).
+    ``missing=False`` skips naming the missing inputs (``Truth.missing`` is then None): for
+    callers that need only the truth (headroom's class codes)."""
     true = np.ones(n, dtype=bool)
     false = np.zeros(n, dtype=bool)
-    missing = np.zeros(n, dtype=np.int16)
+    lacks = np.zeros(n, dtype=np.int16) if missing else None
     for k, c in enumerate(conds):
         val, known = condition(c, m, known_cache)
         if record is not None:
             record[k] = (val, known)
         true &= val
         false |= known & ~val
-        if not known.all():
-            missing |= _missing_of(c, m, known, n)
+        if missing and not known.all():
+            lacks |= _missing_of(c, m, known, n)
+    if not missing:
+        return Truth(true, false, None)
     unknown = ~true & ~false
-    return Truth(true, false, np.where(unknown, missing, 0).astype(np.int16))
+    return Truth(true, false, np.where(unknown, lacks, 0).astype(np.int16))
 
 
 def any_of(conds, m: dict, n: int) -> Truth:
@@ -138,8 +144,9 @@ def any_of(conds, m: dict, n: int) -> Truth:
 
 
 def restrict(t: Truth, applies: np.ndarray) -> Truth:
-    """``t`` where ``applies``, false elsewhere."""
-    return Truth(t.true & applies, t.false | ~applies, np.where(applies, t.missing, 0).astype(np.int16))
+    """``t`` where ``applies``, false elsewhere (``missing`` stays None when not named)."""
+    lacks = None if t.missing is None else np.where(applies, t.missing, 0).astype(np.int16)
+    return Truth(t.true & applies, t.false | ~applies, lacks)
 
 
 # --- paragraph / selector matching ------------------------------------------------------------

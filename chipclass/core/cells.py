@@ -362,6 +362,10 @@ def _splitmix64(x: np.ndarray) -> np.ndarray:
     return x ^ (x >> np.uint64(31))
 
 
+#: splitmix64's finaliser over a uint64 array (also what headroom hashes its devices' inputs with).
+splitmix64 = _splitmix64
+
+
 class NameIndex:
     """Names seen so far, as 64-bit hashes with the row each first appeared at.
 

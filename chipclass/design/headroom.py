@@ -19,8 +19,10 @@ Between consecutive critical values nothing a rule reads crosses a threshold, so
 only change at a critical value or just past it. The class is never inferred: the engine is
 evaluated **at** each critical value and **inside** the open interval beyond it (its midpoint,
 or twice / half the last value), walking outwards from the current value in rounds; each round
-is one vectorised call over every (device, spec, direction) still undecided, so the work is
-linear in rows.
+is one vectorised evaluation over every (device, spec, direction) of a block of devices still
+undecided, so the work is linear in rows (:mod:`chipclass.design.walk`). Rows equal in every
+numeric input (and in current class) are one device, walked once: their result rows are
+repeated, never inferred for a different device (:func:`_distinct` checks equality exactly).
 
 The first critical value where the class differs is the ``limit``: ``limit_inclusive`` is
 ``True`` when the limit itself still keeps the class (the change is just past it), ``False``
@@ -35,10 +37,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from chipclass.classification.engine import classify, compute_metrics
-from chipclass.core.catalogue import DEVICE_TYPES, Catalogue
-from chipclass.core.formats import BIT_LENGTH, FORMATS, label
+from chipclass.classification.engine import class_codes
+from chipclass.core.catalogue import Catalogue
+from chipclass.core.formats import BIT_LENGTH, label
 from chipclass.core.systemlinks import figures_of
+from chipclass.design.walk import SPECS, SPECS_OTHER, light, room, set_spec  # noqa: F401  (light, set_spec: envelope, regions)
 from chipclass.rules.instruments import RuleSet
 
 __all__ = ["headroom", "headroom_batches", "SPECS", "UNITS", "conditions", "COLUMNS", "BATCH_ROWS"]
@@ -46,15 +49,10 @@ __all__ = ["headroom", "headroom_batches", "SPECS", "UNITS", "conditions", "COLU
 #: Catalogue rows per batch of :func:`headroom_batches` (about 20 result rows each).
 BATCH_ROWS = 1 << 16
 
-SPECS_OTHER = ("die_area", "memory_bandwidth", "package_area", "interconnect_bandwidth")
-SPECS = FORMATS + SPECS_OTHER
 #: Unit label of each spec (TFLOPS for floating-point formats, TOPS for integer ones; data/metrics.toml).
 UNITS = {s: label(s) for s in SPECS}
 COLUMNS = ["name", "spec", "direction", "current", "limit", "limit_inclusive", "on_line", "becomes",
            "binding", "line", "current_class", "unit", "figures_of"]
-#: Relative distance under which two critical values (or a critical value and the current
-#: value) are the same point; above float rounding, below any step a user could mean.
-SAME = 1e-11
 
 
 def conditions(rules: RuleSet) -> list[tuple[str, object]]:
@@ -69,97 +67,6 @@ def _thresholds(conds) -> list[tuple[str, float]]:
     return list(dict.fromkeys((cond.metric, cond.value) for _cid, cond in conds))
 
 
-def _critical(spec: str, m: dict, cat: Catalogue, thresholds, bits: dict) -> np.ndarray:
-    """(n, T) critical values of ``spec`` for each distinct threshold (NaN: it cannot be crossed)."""
-    n = len(cat)
-    v = cat.values
-    out = np.full((n, len(thresholds)), np.nan)
-    area, tpp = v["die_area"], m["tpp"]
-    hbm_no_pkg = (cat.device_type == DEVICE_TYPES.index("hbm")) & np.isnan(v["package_area"])
-    if spec in FORMATS:
-        others = [m[f"tpp_{f}"] for f in FORMATS if f != spec and f"tpp_{f}" in m]
-        floor = np.fmax.reduce(others) if others else np.zeros(n)
-        floor = np.nan_to_num(floor, nan=0.0)
-        b = bits[spec]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        for k, (metric, t) in enumerate(thresholds):
-            col = None
-            if spec in FORMATS:
-                if metric == "tpp":
-                    col = np.where(t > floor, t / b, np.nan)
-                elif metric == "performance_density":
-                    col = np.where(t * area > floor, t * area / b, np.nan)
-            elif spec == "die_area":
-                if metric == "performance_density" and t > 0:
-                    col = tpp / t
-                elif metric == "memory_bandwidth_density" and t > 0:
-                    col = np.where(hbm_no_pkg, v["memory_bandwidth"] / t, np.nan)
-                elif metric == "die_area":
-                    col = np.full(n, t)
-            elif spec == "memory_bandwidth":
-                if metric == "memory_bandwidth_density":
-                    col = t * m["package_area"]
-                elif metric == "memory_bandwidth":
-                    col = np.full(n, t)
-            elif spec == "package_area":
-                if metric == "memory_bandwidth_density" and t > 0:
-                    col = v["memory_bandwidth"] / t
-            elif spec == "interconnect_bandwidth" and metric == "interconnect_bandwidth":
-                col = np.full(n, t)
-            if col is not None:
-                out[:, k] = np.where(col > 0, col, np.nan)
-    return out
-
-
-def _current(spec: str, m: dict, cat: Catalogue, bits: dict) -> np.ndarray:
-    if spec in FORMATS:
-        col = m.get(f"tpp_{spec}")
-        return np.full(len(cat), np.nan) if col is None else col / bits[spec]
-    return np.asarray(cat.values[spec], dtype=np.float64)
-
-
-def _ordered(crit: np.ndarray, cur: np.ndarray, up: bool) -> np.ndarray:
-    """Distinct critical values in the direction of travel from ``cur`` (one on it included),
-    NaN-padded on the right; a value within :data:`SAME` of ``cur`` becomes ``cur`` itself."""
-    c = crit.copy()
-    near = np.abs(c - cur[:, None]) <= SAME * np.abs(cur[:, None])
-    c = np.where(near, cur[:, None], c)
-    keep = (c >= cur[:, None]) if up else (c <= cur[:, None])
-    c = np.where(keep, c, np.nan)
-    c = np.sort(c if up else -c, axis=1)   # NaN last either way
-    c = c if up else -c
-    if c.shape[1] > 1:  # drop repeats (then sort them to the end)
-        dup = np.zeros_like(c, dtype=bool)
-        dup[:, 1:] = np.abs(c[:, 1:] - c[:, :-1]) <= SAME * np.abs(c[:, :-1])
-        if dup.any():
-            c = np.where(dup, np.nan, c)
-            c = np.sort(c if up else -c, axis=1)
-            c = c if up else -c
-    width = int((~np.isnan(c)).sum(axis=1).max()) if len(c) else 0
-    return c[:, :width]
-
-
-def light(cat: Catalogue, rows=None) -> Catalogue:
-    """The numeric part of ``cat`` (rows ``rows``), no names or pass-through columns: what the
-    engine needs to evaluate probe points. Columns the catalogue does not give stay one
-    read-only NaN broadcast (no memory); :func:`set_spec` replaces a column, never writes into
-    one, so a probe of 2 x 10^6 rows costs only the columns given."""
-    idx = np.arange(len(cat)) if rows is None else np.asarray(rows)
-    n = len(idx)
-    nan = np.broadcast_to(np.nan, n)
-    values = {k: (v[idx] if k in cat.headers else nan) for k, v in cat.values.items()}
-    return Catalogue(names=pd.Series(pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), ["probe"])),
-                     values=values,
-                     datacenter=np.asarray(cat.datacenter)[idx], device_type=np.asarray(cat.device_type)[idx],
-                     extra=pa.table({}), source=cat.source, headers={**cat.headers, **{s: s for s in SPECS}})
-
-
-def class_codes(probe: Catalogue, rules: RuleSet, bit_lengths) -> np.ndarray:
-    """Clause index where a clause decided, else ``len(clauses) + status``."""
-    cl = classify(probe, rules, bit_lengths)
-    return np.where(cl.clause >= 0, cl.clause, len(rules.clauses) + cl.status).astype(np.int32)
-
-
 def class_names(rules: RuleSet) -> np.ndarray:
     """The text of each :func:`class_codes` code."""
     from chipclass.classification.result import STATUS
@@ -167,42 +74,47 @@ def class_names(rules: RuleSet) -> np.ndarray:
     return np.asarray([c.id for c in rules.clauses] + list(STATUS), dtype=object)
 
 
-def set_spec(probe: Catalogue, spec: str, at: np.ndarray) -> Catalogue:
-    """``probe`` with ``spec`` set to ``at`` (a format's sparse figure cleared): the column is
-    replaced by a new array, never written into (columns may be shared or read-only)."""
-    n = len(probe.datacenter)
-    probe.values[spec] = np.array(np.broadcast_to(np.asarray(at, dtype=np.float64), n))
-    if spec in FORMATS:
-        probe.values[f"{spec}_sparse"] = np.broadcast_to(np.nan, n)
-    return probe
+def _distinct(cat: Catalogue, base_code: np.ndarray):
+    """(one row of each distinct device, each row's device), or None when every row is its own:
+    rows equal bit for bit in every numeric input (each column that varies, datacenter, device
+    type) and in current class have the same headroom. Rows are grouped by a 64-bit hash of
+    their inputs and each row is then compared with its group's first row, column by column: a
+    row that differs (a hash collision) is a device of its own, so equal hashes never merge
+    different devices."""
+    from chipclass.core.cells import splitmix64
+
+    cols = [np.asarray(v, dtype=np.float64).view(np.uint64) for v in cat.values.values() if v.strides != (0,)]
+    cols += [np.asarray(cat.datacenter, dtype=np.float64).view(np.uint64),
+             np.asarray(cat.device_type).astype(np.uint64), np.asarray(base_code).astype(np.uint64)]
+    h = np.zeros(len(cat), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for c in cols:  # xor, then an odd multiplier (a bijection): rows differing in one column never collide
+            h ^= c
+            h *= np.uint64(0x9E3779B97F4A7C15)
+    group, firsts = pd.factorize(splitmix64(h))  # groups numbered in order of first appearance
+    if len(firsts) == len(cat):
+        return None
+    seen = np.maximum.accumulate(group)
+    first = np.flatnonzero(np.concatenate([[True], group[1:] > seen[:-1]]))
+    later = np.flatnonzero(first[group] != np.arange(len(cat)))  # rows that repeat an earlier one
+    differs = np.zeros(len(later), dtype=bool)
+    for c in cols:
+        differs |= c[later] != c[first[group[later]]]
+    if differs.any():  # a collision: those rows are devices of their own
+        extra = later[differs]
+        group[extra] = len(first) + np.arange(len(extra))
+        first = np.concatenate([first, extra])
+    return first, group
 
 
-def _walk(cat, rules, bit_lengths, spec, cand, base_code, up):
-    """(found, limit, inclusive, becomes code) walking outwards through the candidates."""
-    n, width = cand.shape
-    found = np.zeros(n, dtype=bool)
-    limit = np.full(n, np.nan)
-    inclusive = np.zeros(n, dtype=bool)
-    becomes = np.full(n, -1, dtype=np.int32)
-    for k in range(width):
-        active = np.flatnonzero(~found & ~np.isnan(cand[:, k]))
-        if not len(active):
-            continue
-        v = cand[active, k]
-        nxt = cand[active, k + 1] if k + 1 < width else np.full(len(active), np.nan)
-        inside = np.where(np.isnan(nxt), v * 2.0 if up else v / 2.0, (v + nxt) / 2.0)
-        probe = set_spec(light(cat, np.concatenate([active, active])), spec, np.concatenate([v, inside]))
-        codes = class_codes(probe, rules, bit_lengths)
-        at, past = codes[:len(active)], codes[len(active):]
-        b = base_code[active]
-        at_differs, past_differs = at != b, past != b
-        hit = at_differs | past_differs
-        rows = active[hit]
-        found[rows] = True
-        limit[rows] = v[hit]
-        inclusive[rows] = ~at_differs[hit]
-        becomes[rows] = np.where(at_differs, at, past)[hit]
-    return found, limit, inclusive, becomes
+def _devices(cat: Catalogue, rows: np.ndarray) -> Catalogue:
+    """The numeric part of ``cat`` at ``rows`` (headers as they are; absent columns stay broadcasts)."""
+    values = {k: (v[rows] if v.strides != (0,) else np.broadcast_to(v[:1], len(rows)))
+              for k, v in cat.values.items()}
+    return Catalogue(names=pa.nulls(len(rows), pa.string()), values=values,
+                     datacenter=np.asarray(cat.datacenter)[rows], device_type=np.asarray(cat.device_type)[rows],
+                     extra=pa.table({}), source=cat.source, headers=cat.headers,
+                     systems_resolved=True)
 
 
 def headroom(cat: Catalogue, rules: RuleSet, specs=None, bit_lengths: dict | None = None) -> pd.DataFrame:
@@ -212,59 +124,88 @@ def headroom(cat: Catalogue, rules: RuleSet, specs=None, bit_lengths: dict | Non
     class; ``becomes`` is the class just past the limit (or at it when ``limit_inclusive`` is
     false); ``binding`` names the conditions whose threshold the limit is; ``line`` the first
     of them as ``metric threshold``; ``on_line`` that the device sits on that line now;
-    ``figures_of`` the IC whose figures (and so whose headroom) a system row has."""
+    ``figures_of`` the IC whose figures (and so whose headroom) a system row has.
+
+    Rows equal in every numeric input are walked once (:func:`_distinct`) and their result rows
+    repeated: catalogues and sweeps often repeat a device."""
+    return _headroom(cat, rules, specs, bit_lengths)
+
+
+def _headroom(cat: Catalogue, rules: RuleSet, specs, bit_lengths, nullable: bool = False) -> pd.DataFrame:
+    """:func:`headroom`; ``nullable``: ``limit_inclusive`` as pandas' nullable boolean (what
+    :func:`headroom_batches` writes), made from the arrays rather than from Python objects."""
     bits = {**BIT_LENGTH, **(bit_lengths or {})}
-    m = compute_metrics(cat, bit_lengths)
-    base_code = class_codes(cat, rules, bit_lengths) if len(cat) else np.zeros(0, np.int32)
+    specs = list(specs or SPECS)
+    if not len(cat):
+        return pd.DataFrame(columns=COLUMNS)
+    base_code = class_codes(cat, rules, bit_lengths)
     names = class_names(rules)
     conds = conditions(rules)
     thresholds = _thresholds(conds)
-    specs = list(specs or SPECS)
-    cols: dict[str, list] = {k: [] for k in ("row", "s", "d", "current", "limit", "found", "inclusive",
-                                             "on_line", "becomes", "match")}
-    for s_order, spec in enumerate(specs):
-        cur = _current(spec, m, cat, bits)
-        given = np.flatnonzero(~np.isnan(cur))
-        if not len(given):
-            continue
-        sub = light(cat, given)
-        sub_m = {k: v[given] for k, v in m.items() if k in ("tpp", "package_area") or k.startswith("tpp_")
-                 and k != "tpp_format"}
-        crit = _critical(spec, sub_m, sub, thresholds, bits)
-        c = cur[given]
-        for d_order, up in ((0, True), (1, False)):
-            cand = _ordered(crit, c, up)
-            found, limit, incl, becomes = _walk(sub, rules, bit_lengths, spec, cand, base_code[given], up)
-            match = np.abs(crit - limit[:, None]) <= SAME * np.abs(limit[:, None])
-            for k, x in (("row", given), ("s", np.full(len(given), s_order, np.int16)),
-                         ("d", np.full(len(given), d_order, np.int8)), ("current", c), ("limit", limit),
-                         ("found", found), ("inclusive", incl), ("on_line", found & incl & (limit == c)),
-                         ("becomes", becomes), ("match", match & found[:, None])):
-                cols[k].append(x)
-    if not cols["row"]:
+    same = _distinct(cat, base_code)
+    dev = cat if same is None else _devices(cat, same[0])
+    r = room(dev, base_code if same is None else base_code[same[0]], rules, bit_lengths, specs, thresholds, bits)
+    if not len(r["pair_dev"]):
         return pd.DataFrame(columns=COLUMNS)
-    a = {k: np.concatenate(v) for k, v in cols.items()}
-    order = np.lexsort((a["d"], a["s"], a["row"]))
-    a = {k: v[order] for k, v in a.items()}
-    base = base_code[a["row"]]
-    binding, line = _binding(a["match"], a["becomes"], base, conds, thresholds, names)
+    dev_base = np.repeat(base_code[r["pair_dev"]] if same is None else base_code[same[0]][r["pair_dev"]], 2)
+    (b_code, b_cats), (l_code, l_cats) = _binding(r.pop("key"), r["becomes"], dev_base, conds, thresholds, names)
+    del dev_base
+    # result rows of each catalogue row: its device's, in order
+    per_dev = 2 * np.bincount(r.pop("pair_dev"), minlength=len(dev))
+    row_len = per_dev if same is None else per_dev[same[1]]
+    row = np.repeat(np.arange(len(cat), dtype=np.int32 if len(cat) < 2**31 else np.int64), row_len)
+    if same is None:
+        src = slice(None)
+    else:
+        dev_start = np.cumsum(per_dev) - per_dev
+        row_start = np.cumsum(row_len) - row_len
+        index = np.int32 if len(row) < 2**31 else np.int64
+        src = np.arange(len(row), dtype=index) + np.repeat((dev_start[same[1]] - row_start).astype(index), row_len)
+    found, limit, current = r.pop("found")[src], r.pop("limit")[src], r.pop("current")[src]
+    inclusive = r.pop("inclusive")[src]
+    spec_code = np.repeat(r.pop("pair_spec"), 2)[src]
+    direction = np.zeros(len(row), dtype=np.int8)
+    direction[1::2] = 1  # every catalogue row's rows start at an even position: up, down, up, down ...
     units = list(dict.fromkeys(UNITS[s] for s in specs))
     name_codes, name_list = pd.factorize(cat.names.reset_index(drop=True), sort=False)
+    fig = figures_of(cat)
+    which = np.where(found, inclusive.view(np.int8), np.int8(2))  # False, True, None
+    words = np.array([False, True, None], dtype=object)
     return pd.DataFrame({
-        "name": pd.Categorical.from_codes(name_codes[a["row"]], categories=pd.Index(name_list).astype(str)),
-        "spec": pd.Categorical.from_codes(a["s"], categories=specs),
-        "direction": pd.Categorical.from_codes(a["d"], categories=["up", "down"]),
-        "current": a["current"],
-        "limit": a["limit"],
-        "limit_inclusive": np.array([False, True, None], dtype=object)[np.where(a["found"], a["inclusive"], 2)],
-        "on_line": a["on_line"],
-        "becomes": pd.Categorical.from_codes(np.where(a["found"], a["becomes"], -1), categories=list(names)),
-        "binding": binding, "line": line,
-        "current_class": pd.Categorical.from_codes(base, categories=list(names)),
-        "unit": pd.Categorical.from_codes(
-            np.asarray([units.index(UNITS[s]) for s in specs], dtype=np.int8)[a["s"]], categories=units),
-        "figures_of": np.asarray(figures_of(cat), dtype=object)[a["row"]],
-    })[COLUMNS]
+        "name": _categorical(_small(name_codes, len(name_list))[row], pd.Index(name_list).astype(str)),
+        "spec": _categorical(spec_code, specs),
+        "direction": _categorical(direction, ["up", "down"]),
+        "current": current,
+        "limit": limit,
+        "limit_inclusive": (pd.arrays.BooleanArray(found & inclusive, ~found) if nullable else
+                            _object_column(words[which], list(words[np.bincount(which, minlength=3) > 0]))),
+        "on_line": found & inclusive & (limit == current),
+        "becomes": _categorical(_small(r.pop("becomes"), len(names))[src], list(names)),
+        "binding": _categorical(b_code[src], b_cats),
+        "line": _categorical(l_code[src], l_cats),
+        "current_class": _categorical(_small(base_code, len(names))[row], list(names)),
+        "unit": _categorical(np.asarray([units.index(UNITS[s]) for s in specs], dtype=np.int8)[spec_code], units),
+        "figures_of": _object_column(np.asarray(fig, dtype=object)[row], list(set(fig))),
+    }, copy=False)
+
+
+def _small(codes: np.ndarray, n: int) -> np.ndarray:
+    """Codes into ``n`` categories in the integer type pandas keeps them in (so the rows gathered
+    next are not cast again)."""
+    return codes.astype(np.int8 if n < 127 else np.int16 if n < 32767 else np.int32, copy=False)
+
+
+def _categorical(codes: np.ndarray, categories) -> pd.Categorical:
+    """A categorical of codes already checked to index ``categories`` (-1: missing)."""
+    return pd.Categorical.from_codes(codes, categories=categories, validate=False)
+
+
+def _object_column(values: np.ndarray, present: list):
+    """An object column typed as the DataFrame constructor types it (text becomes ``str``), the
+    type read from the distinct values ``present`` rather than from every row when it is object."""
+    if pd.DataFrame({"x": np.array(present, dtype=object)}).dtypes.iloc[0] == object:
+        return pd.Series(values, dtype=object, copy=False)
+    return values
 
 
 def headroom_batches(cat: Catalogue, rules: RuleSet, specs=None, bit_lengths: dict | None = None,
@@ -275,39 +216,45 @@ def headroom_batches(cat: Catalogue, rules: RuleSet, specs=None, bit_lengths: di
     ``limit_inclusive`` is a nullable boolean here, so every batch has the same column types."""
     wrote = False
     for start in range(0, max(len(cat), 1), batch_rows):
-        frame = headroom(cat.slice(start, min(start + batch_rows, len(cat))), rules, specs, bit_lengths)
+        frame = _headroom(cat.slice(start, min(start + batch_rows, len(cat))), rules, specs, bit_lengths,
+                          nullable=True)  # a type even when all unknown
         if not len(frame):  # devices that give no spec: no rows (an empty batch would write a blank line)
             continue
-        frame["limit_inclusive"] = frame["limit_inclusive"].astype("boolean")  # a type even when all unknown
         wrote = True
         yield frame
     if not wrote:  # no rows at all: one empty frame, so a CSV still gets its header
         yield headroom(cat.slice(0, 0), rules, specs, bit_lengths)
 
 
-def _binding(match, becomes, base, conds, thresholds, names):
-    """Text of the binding conditions per row (categoricals), built once per distinct
-    (thresholds crossed, class it becomes, class it leaves)."""
-    n, width = match.shape
-    if width <= 40:  # the row's bits as one integer: packed 8 to a byte, read as little-endian int64
-        packed = np.zeros((n, 8), dtype=np.uint8)
-        packed[:, :(width + 7) // 8] = np.packbits(match, axis=1, bitorder="little")
-        key = packed.view("<i8").reshape(-1)
-    else:
-        key = np.unique(np.packbits(match, axis=1), axis=0, return_inverse=True)[1].reshape(-1).astype(np.int64)
-    key = (key * 256 + becomes.astype(np.int64) % 256) * 256 + base.astype(np.int64)
-    uniq, first, inv = np.unique(key, return_index=True, return_inverse=True)
+def _binding(key, becomes, base, conds, thresholds, names):
+    """(codes, categories) of the binding conditions' text and of the line, per row, built once
+    per distinct (thresholds crossed, class it becomes, class it leaves); categories in the
+    order of the sorted keys. ``key``: bit k for threshold k per row (or, past 40 thresholds,
+    the match rows packed to bytes)."""
+    width = len(thresholds)
+    packed = key if key.ndim == 2 else None
+    if packed is not None:
+        key = np.unique(packed, axis=0, return_inverse=True)[1].reshape(-1).astype(np.int64)
+    full = (key * 256 + becomes.astype(np.int64) % 256) * 256 + base.astype(np.int64)
+    code, uniq = pd.factorize(full)  # hashed: a few distinct keys need no sort of every row
+    seen = np.maximum.accumulate(code)
+    first = np.flatnonzero(np.concatenate([[True], code[1:] > seen[:-1]]))  # where each code first appears
+    order = np.argsort(np.asarray(uniq), kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
     b_text, l_text = [], []
-    for j in first:
-        hit = {thresholds[k] for k in np.flatnonzero(match[j])}
+    for j in first[order]:
+        crossed = (np.flatnonzero(np.unpackbits(packed[j])[:width]) if packed is not None
+                   else [k for k in range(width) if int(key[j]) >> k & 1])
+        hit = {thresholds[k] for k in crossed}
         same = [(cid, cond) for cid, cond in conds if (cond.metric, cond.value) in hit]
         own = [(cid, cond) for cid, cond in same if cid in (names[becomes[j]], names[base[j]])]
         chosen = own or same
         b_text.append("; ".join(dict.fromkeys(f"{cid}: {cond.describe()}" for cid, cond in chosen)) or None)
         l_text.append(f"{chosen[0][1].metric} {chosen[0][1].given}" if chosen else None)
 
-    def cat(texts):
+    def coded(texts):
         cats = list(dict.fromkeys(t for t in texts if t is not None))
-        lookup = np.array([cats.index(t) if t is not None else -1 for t in texts], dtype=np.int32)
-        return pd.Categorical.from_codes(lookup[np.asarray(inv).reshape(-1)], categories=cats)
-    return cat(b_text), cat(l_text)
+        lookup = _small(np.array([cats.index(t) if t is not None else -1 for t in texts]), len(cats))
+        return lookup[rank][code], cats
+    return coded(b_text), coded(l_text)

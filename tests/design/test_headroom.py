@@ -293,3 +293,52 @@ def test_headroom_written_in_batches_equals_one_frame(tmp_path, fmt):
         pd.testing.assert_frame_equal(pd.read_parquet(out), pd.read_parquet(whole))
     else:
         assert out.read_bytes() == whole.read_bytes()
+
+
+# --- devices repeated in the catalogue are walked once ------------------------------------------
+
+def _shipped_with_repeats():
+    cat = load(str(CHIPS))
+    rows = np.concatenate([np.arange(len(cat)), np.arange(0, len(cat), 3), [5, 5, 0]])
+    return cat.take(rows)
+
+
+def test_repeated_rows_give_the_frame_walked_row_by_row(monkeypatch):
+    import chipclass.design.headroom as hr
+
+    cat, rules = _shipped_with_repeats(), rules_in_force(AS_OF)
+    walked_once = headroom(cat, rules)
+    assert hr._distinct(cat, hr.class_codes(cat, rules)) is not None  # repeats were found
+    monkeypatch.setattr(hr, "_distinct", lambda cat, base: None)  # every row its own device
+    pd.testing.assert_frame_equal(walked_once, headroom(cat, rules), check_exact=True)
+
+
+def test_equal_hashes_never_merge_different_devices(monkeypatch):
+    """Every row hashed alike: the column-by-column check splits them back into devices."""
+    import chipclass.core.cells as cells
+    import chipclass.design.headroom as hr
+
+    cat, rules = _shipped_with_repeats(), rules_in_force(AS_OF)
+    want = headroom(cat, rules)
+    monkeypatch.setattr(cells, "splitmix64", lambda x: np.zeros_like(x))
+    first, group = hr._distinct(cat, hr.class_codes(cat, rules))
+    assert len(first) < len(cat) and group[-1] == group[0]  # the repeat of row 0 still merged
+    pd.testing.assert_frame_equal(headroom(cat, rules), want, check_exact=True)
+
+
+@pytest.mark.parametrize("k", range(1, 10))
+def test_sorting_network_sorts_like_numpy(k):
+    from chipclass.design.walk import sort_columns
+
+    # 0-1 principle: a network that sorts every 0/1 column sorts every column
+    bits = ((np.arange(2 ** k)[None, :] >> np.arange(k)[:, None]) & 1).astype(float)
+    rng = np.random.default_rng(k)
+    rand = rng.uniform(-5, 5, (k, 500))
+    rand[rng.random((k, 500)) < 0.3] = np.nan
+    rand[:, :3] = np.nan
+    inf = rand.copy()
+    inf[0, 0] = np.inf
+    for x in (bits, np.where(bits > 0, np.nan, bits), rand, inf):
+        got = x.copy()
+        sort_columns(got)
+        np.testing.assert_array_equal(got, np.sort(x, axis=0))

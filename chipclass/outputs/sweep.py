@@ -18,7 +18,7 @@ from chipclass.outputs.table import sweep_columns
 __all__ = ["run", "summary_table", "slice_columns", "parquet_options", "write_parquet", "run_to_parquet", "SLICE"]
 
 #: Variants scored per slice (progress is reported after each).
-SLICE = 1 << 20
+SLICE = 1 << 18
 
 
 def slice_columns(cl, destinations, day, headquarters, rules_dir) -> dict[str, pa.Array]:

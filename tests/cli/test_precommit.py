@@ -64,9 +64,16 @@ def test_real_pre_commit_runs_the_documented_hooks(tmp_path):
     head, *rows = (ROOT / "data" / "chips.csv").read_text(encoding="utf-8").splitlines()
     h100 = next(r for r in rows if r.startswith("H100 SXM,"))  # 3A090.a.1 (TPP 15,832)
     h20 = next(r for r in rows if r.startswith("H20,"))        # 3A991.p (TPP 2,368)
+    # The hook's own environment is installed offline: its dependencies come from this test's
+    # environment (its site-packages on PYTHONPATH, seen by pip as installed and by the hook at
+    # run time), so no package is downloaded and the base interpreter needs none of them.
+    import sysconfig
+
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env.update(PRE_COMMIT_HOME=str(tmp_path / "cache"), VIRTUALENV_SYSTEM_SITE_PACKAGES="1", PIP_NO_INDEX="1",
-               PIP_NO_BUILD_ISOLATION="0", PIP_DISABLE_PIP_VERSION_CHECK="1")
+               PIP_NO_BUILD_ISOLATION="0", PIP_DISABLE_PIP_VERSION_CHECK="1",
+               PYTHONPATH=os.pathsep.join(dict.fromkeys([sysconfig.get_paths()["purelib"],
+                                                         sysconfig.get_paths()["platlib"]])))
 
     def run(lines: list[str]) -> subprocess.CompletedProcess:
         (project / "catalogue" / "chips.csv").write_text("\n".join([head, *lines]) + "\n", encoding="utf-8")

@@ -88,9 +88,13 @@ def driver(server, downloads):
 
 
 def wait(d, predicate, timeout=30):
+    """Poll ``predicate`` until true; an element replaced while it was read (the page re-renders
+    a table as results arrive) counts as not yet, not as a failure."""
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(d, timeout, poll_frequency=0.1).until(lambda _: predicate())
+    return WebDriverWait(d, timeout, poll_frequency=0.1,
+                         ignored_exceptions=(StaleElementReferenceException,)).until(lambda _: predicate())
 
 
 def by_id(d, key):

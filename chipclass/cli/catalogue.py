@@ -144,8 +144,7 @@ def score(file, fmt, output, as_of, fail_on, tf32_bits, stream, batch_rows, engi
 
         write_table(table, fmt, output, meta)
     found = Matches(fail_on)
-    for s in fail_on:
-        found.add(s, result.hits([s]), cat.names_arrow)
+    _add_hits(found, result, cat, fail_on)
     findings(found, fail_on)
 
 
@@ -159,6 +158,12 @@ def _score_dask(file, fmt, output, as_of, bits, fail_on, rules_dir, scheduler) -
     return score_files(file, fmt, output, as_of=as_of, bit_lengths=bits, fail_on=fail_on, rules_dir=rules_dir,
                        meta=audit_for(fmt, file, rules_in_force(as_of, rules_dir)),
                        scheduler=scheduler, block_bytes=env_int("CHIPCLASS_BLOCK_BYTES", 32 << 20))
+
+
+def _add_hits(found: Matches, result, cat, fail_on) -> None:
+    """Add the rows of a Classification of ``cat`` matching each ``--fail-on`` selector."""
+    for s in fail_on:
+        found.add(s, result.hits([s]), cat.names_arrow)
 
 
 def _score_stream(file, fmt, output, meta, as_of, batch_rows, bits, rules_dir, fail_on, quiet) -> Matches:
@@ -180,8 +185,7 @@ def _score_stream(file, fmt, output, meta, as_of, batch_rows, bits, rules_dir, f
         for cat in read_ahead(iter_catalogue(file, batch_rows=batch_rows)):
             result = classify(cat, rules, bits)
             writer.write_table(score_arrow(result))
-            for s in fail_on:
-                counts.add(s, result.hits([s]), cat.names_arrow)
+            _add_hits(counts, result, cat, fail_on)
             rows += len(cat)
             show(rows)
     show(rows, done=True)

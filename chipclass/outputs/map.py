@@ -162,15 +162,17 @@ def _read_sweep(sweep):
 
 def _figure(sets, ranges):
     """Axes at fixed places (no tight_layout: the label layout needs the final geometry first).
-    A bare Figure on the Agg canvas: pyplot (and its backend machinery) is never imported."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    A bare Figure on the Agg canvas (with whole-string text, :mod:`.aggtext`): pyplot (and its
+    backend machinery) is never imported."""
     from matplotlib.figure import Figure
+
+    from chipclass.outputs.aggtext import TextCanvas
 
     n = len(sets)
     width = MARGIN + n * (PANEL_W + MARGIN) + KEY_W
     height = MAP_H + STRIP_H + 1.45
     fig = Figure(figsize=(width, height), dpi=DPI)
-    FigureCanvasAgg(fig)
+    TextCanvas(fig)
     panels = []
     for col, rules in enumerate(sets):
         left = (MARGIN + col * (PANEL_W + MARGIN)) / width

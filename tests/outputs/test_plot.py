@@ -90,11 +90,15 @@ def test_every_device_labelled_or_keyed_and_no_overlap(small):
         assert keyed[0][names] == keyed[1][names]
 
 
-def test_estimated_text_boxes_cover_the_rendered_text():
-    """The layout's font-metric estimate is never narrower than what the renderer draws."""
+@pytest.mark.parametrize("canvas_kind", ["matplotlib", "aggtext"])
+def test_estimated_text_boxes_cover_the_rendered_text(canvas_kind):
+    """The layout's font-metric estimate is never narrower than what the renderer draws
+    (matplotlib's own Agg text, and the map's whole-string text)."""
     import matplotlib
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+
+    from chipclass.outputs.aggtext import TextCanvas
 
     from chipclass.outputs.map import DPI, LABEL_PT, RC
     from chipclass.outputs.maplayout import TextMetrics
@@ -102,7 +106,7 @@ def test_estimated_text_boxes_cover_the_rendered_text():
     metrics = TextMetrics(LABEL_PT, DPI)
     with matplotlib.rc_context(RC):
         fig = Figure(dpi=DPI)
-        canvas = FigureCanvasAgg(fig)
+        canvas = (FigureCanvasAgg if canvas_kind == "matplotlib" else TextCanvas)(fig)
         renderer = canvas.get_renderer()
         for s in ["H100 SXM / H800 SXM", "WWWWWWWW", "iiiiiiii", "Radeon PRO W7900 / Radeon RX 7900 XTX", "12"]:
             t = fig.text(0, 0, s, fontsize=LABEL_PT)

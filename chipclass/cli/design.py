@@ -235,8 +235,10 @@ def plot(file, as_of, compare, sweep_file, envelope_file, fmt, output, tf32_bits
 
     if importlib.util.find_spec("matplotlib") is None:  # the docs helper's generic check may replace this
         raise ChipclassError("plot needs matplotlib: pip install 'chipclass[plot]'")
+    from chipclass.core.lazy import defer_pandas
     from chipclass.outputs.map import render_map
 
+    defer_pandas()  # the map is drawn from arrays (pandas was a fifth of its time)
     fmt = choose(fmt, output, [Format.PNG, Format.SVG, Format.PDF], default=Format.PNG)
     from chipclass.outputs.write import atomic_output
 

@@ -13,7 +13,6 @@ else by the engine's status (not controlled, indeterminate).
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 
 from chipclass.classification.logic import STATUS
@@ -21,29 +20,38 @@ from chipclass.core.catalogue import DEVICE_TYPES, Catalogue
 from chipclass.classification.engine import classify
 from chipclass.rules.instruments import rules_in_force
 
-__all__ = ["region_grid", "placement", "panel_dates", "strip_grid", "envelope_polygons", "read_envelope",
-           "paragraphs", "paragraph_or_status", "device_frame", "pin_to_axes", "TPP_RANGE", "PD_RANGE"]
+__all__ = ["region_grid", "placement", "panel_dates", "strip_grid", "envelope_polygons", "read_envelope", "read_sweep_points",
+           "paragraphs", "paragraph_or_status", "device_columns", "rows", "pin_to_axes", "TPP_RANGE", "PD_RANGE"]
 
 #: The axes' extent (where the thresholds are); :func:`pin_to_axes` places parts beyond it.
 TPP_RANGE = (100.0, 100_000.0)
 PD_RANGE = (0.5, 50.0)
 
 
-def pin_to_axes(frame: pd.DataFrame, ranges=(TPP_RANGE, PD_RANGE)) -> pd.DataFrame:
+def pin_to_axes(cols: dict, ranges=(TPP_RANGE, PD_RANGE)) -> dict:
     """Devices beyond the axes drawn on the frame's edge (a tenth of a decade inside), their
     name followed by the true figure: "WSE-3 (TPP 1,000,000 →)". The axes keep the extent
-    where the thresholds are; a part far beyond them still has its place and its label."""
-    out = frame.copy()
+    where the thresholds are; a part far beyond them still has its place and its label.
+    ``cols`` are :func:`device_columns`; a new dict is returned."""
+    out = dict(cols)
+    out["name"] = np.array(cols["name"], dtype=object)
     for col, (lo, hi), short in (("tpp", ranges[0], "TPP"), ("performance_density", ranges[1], "PD")):
-        v = out[col].astype(float)
+        v = np.asarray(cols[col], dtype=float)
+        out[col] = v.copy()
         high, low = v > hi, (v > 0) & (v < lo)
         for mask, edge, arrow in ((high, hi / 10 ** 0.1, "→" if col == "tpp" else "↑"),
                                   (low, lo * 10 ** 0.1, "←" if col == "tpp" else "↓")):
-            if mask.any():
-                out.loc[mask, "name"] = [f"{n} ({short} {x:,.0f} {arrow})" if x >= 100 else f"{n} ({short} {x:.3g} {arrow})" for n, x in
-                                         zip(out.loc[mask, "name"].astype(str), v[mask])]
-                out.loc[mask, col] = edge
+            for i in np.flatnonzero(mask):
+                x = v[i]
+                figure = f"{x:,.0f}" if x >= 100 else f"{x:.3g}"
+                out["name"][i] = f"{out['name'][i]} ({short} {figure} {arrow})"
+            out[col][mask] = edge
     return out
+
+
+def rows(cols: dict, which) -> dict:
+    """The rows ``which`` (a mask or positions) of every column of ``cols``."""
+    return {k: v[which] for k, v in cols.items()}
 
 
 def _grid_catalogue(tpp: np.ndarray, pd_: np.ndarray, datacenter: float) -> Catalogue:
@@ -54,7 +62,8 @@ def _grid_catalogue(tpp: np.ndarray, pd_: np.ndarray, datacenter: float) -> Cata
     values["fp8"] = tpp / 8.0
     values["die_area"] = tpp / pd_
     values["interconnect_bandwidth"] = np.broadcast_to(1e6, n)
-    return Catalogue(names=pd.Series(pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), ["grid"])),
+    names = pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, dtype=np.int8)), pa.array(["grid"]))
+    return Catalogue(names=names,
                      values=values, datacenter=np.broadcast_to(datacenter, n),
                      device_type=np.zeros(n, dtype=np.int8), extra=pa.table({}),
                      source="<grid>", headers={"fp8": "fp8", "die_area": "die_area"})
@@ -76,12 +85,15 @@ def paragraph_or_status(cl) -> np.ndarray:
     return np.where(cl.clause >= 0, cl.eccn_text().astype(object), status)
 
 
-def device_frame(cl) -> pd.DataFrame:
-    """What the map draws of each device: name, type, datacenter, TPP, PD, label."""
-    return pd.DataFrame({"name": cl.catalogue.names.astype(str).reset_index(drop=True),
-                         "device_type": np.asarray(DEVICE_TYPES, dtype=object)[cl.catalogue.device_type],
-                         "datacenter": cl.catalogue.datacenter.astype(bool), "tpp": cl.tpp,
-                         "performance_density": cl.performance_density, "label": paragraph_or_status(cl)})
+def device_columns(cl) -> dict[str, np.ndarray]:
+    """What the map draws of each device, as equal-length arrays (no pandas): name, device_type,
+    datacenter, tpp, performance_density, label."""
+    cat = cl.catalogue
+    return {"name": np.array(cat.names_arrow.to_pylist(), dtype=object),
+            "device_type": np.asarray(DEVICE_TYPES, dtype=object)[cat.device_type],
+            "datacenter": np.asarray(cat.datacenter).astype(bool), "tpp": np.asarray(cl.tpp, dtype=float),
+            "performance_density": np.asarray(cl.performance_density, dtype=float),
+            "label": paragraph_or_status(cl)}
 
 
 def region_grid(rules, size: int = 300, ranges=(TPP_RANGE, PD_RANGE)):
@@ -108,10 +120,12 @@ def envelope_polygons(env: dict, bit_lengths=None) -> list[np.ndarray]:
 
     free = env["free"]
     base = dict(env.get("base_specs") or env["base"])
-    verts = pd.DataFrame(env["vertices"])
+    records = env["vertices"]
+    pieces = np.array([r["piece"] for r in records])
+    table = np.array([[r[s] for s in free] for r in records], dtype=float).reshape(len(records), len(free))
     out = []
-    for _, piece in verts.groupby("piece"):
-        v = piece[free].to_numpy(dtype=float)
+    for piece in np.unique(pieces):
+        v = table[pieces == piece]
         if len(v) < 2:
             continue
         scale = np.array([env["base"][s] for s in free])
@@ -151,6 +165,24 @@ def read_envelope(path: str) -> dict:
     return env
 
 
+def read_sweep_points(path: str) -> dict[str, np.ndarray]:
+    """TPP and PD of every variant of a sweep result (csv or parquet of ``chipclass sweep``), as
+    float64 arrays; a file without those columns, or with a cell that is not a plain number, is
+    refused with its file, row and column."""
+    from chipclass.core.cells import numeric_column
+    from chipclass.core.errors import InputError
+    from chipclass.core.textfiles import read_table
+
+    table, source = read_table(path)
+    out = {}
+    for col in ("tpp", "performance_density"):
+        if col not in table.column_names:
+            raise InputError(f"not a result of chipclass sweep: no {col} column", source=source)
+        out[col] = numeric_column(table.column(col), "dimensionless", None, "dimensionless", source=source,
+                                  column=col, offset=0)
+    return out
+
+
 def panel_dates(as_of, compare=None) -> list:
     """The panels' dates, left to right: older first."""
     from chipclass.rules.instruments import as_date
@@ -158,11 +190,10 @@ def panel_dates(as_of, compare=None) -> list:
     return sorted({as_date(as_of)} | ({as_date(compare)} if compare else set()))
 
 
-def placement(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
-    """(on the map, on the TPP-only strip) masks of a result table; the rest is named in the caption."""
-    proc = frame["device_type"] == "processor"
-    has_tpp = frame["tpp"].gt(0)
-    on_map = has_tpp & frame["performance_density"].gt(0) & proc
-    return on_map, has_tpp & ~frame["performance_density"].gt(0) & proc
-
-
+def placement(frame) -> tuple[np.ndarray, np.ndarray]:
+    """(on the map, on the TPP-only strip) masks of a result table (a DataFrame or
+    :func:`device_columns`); the rest is named in the caption."""
+    proc = np.asarray(frame["device_type"], dtype=object) == "processor"
+    has_tpp = np.asarray(frame["tpp"], dtype=float) > 0
+    has_pd = np.asarray(frame["performance_density"], dtype=float) > 0
+    return has_tpp & has_pd & proc, has_tpp & ~has_pd & proc

@@ -97,6 +97,7 @@ class TextCanvas(FigureCanvasAgg):
     """The Agg canvas with :class:`_Renderer` (PNG and the figure's own drawing)."""
 
     def get_renderer(self):
+        """The renderer for the figure's current size and dpi (made anew when either changes)."""
         w, h = self.get_width_height(physical=True)
         key = (w, h, self.figure.dpi)
         if getattr(self, "_text_key", None) != key:

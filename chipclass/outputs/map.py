@@ -21,10 +21,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 
-from chipclass.design.regions import (PD_RANGE, TPP_RANGE, device_frame, envelope_polygons, panel_dates, paragraphs,
-                                      pin_to_axes, placement, read_envelope, region_grid, strip_grid)
+from chipclass.design.regions import (PD_RANGE, TPP_RANGE, device_columns, envelope_polygons, panel_dates,
+                                      paragraphs, pin_to_axes, placement, read_envelope, read_sweep_points, region_grid, rows,
+                                      strip_grid)
 from chipclass.outputs.maplayout import Layout, TextMetrics, clusters, place
 
 __all__ = ["render_map", "build_map", "MapFigure", "colours", "PALETTE", "STATUS_COLOURS"]
@@ -115,7 +115,7 @@ def _build(data, as_of, compare, sweep, rules_dir, bit_lengths, envelope) -> Map
     cat = load(data)
     dates = panel_dates(as_of, compare)
     sets = [rules_in_force(d, rules_dir) for d in dates]
-    sweep_frame = _read_sweep(sweep)
+    sweep_frame = None if sweep is None else read_sweep_points(sweep)
     env = envelope if envelope is None or isinstance(envelope, dict) else read_envelope(envelope)
     env_col = len(sets) - 1
     if env is not None:  # the panel of the envelope's date, else the latest
@@ -127,37 +127,32 @@ def _build(data, as_of, compare, sweep, rules_dir, bit_lengths, envelope) -> Map
     off_axes: dict[str, list[str]] = {}
     seen_labels: list[str] = []
     for col, panel in enumerate(panels):
-        frame = device_frame(classify(cat, panel.rules, bit_lengths))
+        frame = device_columns(classify(cat, panel.rules, bit_lengths))
         on_map, only_tpp = placement(frame)
         frame = pin_to_axes(frame, ranges)
-        for r in frame[~on_map & ~only_tpp].itertuples():
-            kind = "HBM stacks (by bandwidth density)" if r.device_type == "hbm" else "no throughput given"
-            off_axes.setdefault(kind, []).append(str(r.name))
+        for name, dtype in zip(frame["name"][~on_map & ~only_tpp], frame["device_type"][~on_map & ~only_tpp]):
+            kind = "HBM stacks (by bandwidth density)" if dtype == "hbm" else "no throughput given"
+            off_axes.setdefault(kind, []).append(str(name))
         obstacles, crosses, labels = _draw_regions(panel, pal, metrics)
-        seen_labels += labels + frame.loc[on_map | only_tpp, "label"].tolist()
+        seen_labels += labels + frame["label"][on_map | only_tpp].tolist()
         if sweep_frame is not None:
             obstacles.append(_draw_sweep(panel.ax, sweep_frame))
         if env is not None and col == env_col:
             for k, poly in enumerate(envelope_polygons(env, bit_lengths)):
                 panel.ax.fill(poly[:, 0], poly[:, 1], facecolor="none", edgecolor="#1f3a93", hatch="..", lw=1.2,
                               zorder=4.5, rasterized=True)
-        panel.layouts.append(_devices(panel.ax, frame[on_map], "performance_density", pal, metrics, obstacles,
+        panel.layouts.append(_devices(panel.ax, rows(frame, on_map), "performance_density", pal, metrics, obstacles,
                                       crosses))
-        strip_frame = frame[only_tpp].sort_values("tpp").copy()
-        strip_frame["_y"] = 0.2 + 0.3 * (np.arange(len(strip_frame)) % 3)  # three rows: neighbours apart
-        panel.layouts.append(_devices(panel.strip, strip_frame, "_y", pal, metrics, [], None))
-        panel.drawn = frame.loc[on_map | only_tpp, "name"].astype(str).tolist()
+        strip = rows(frame, only_tpp)
+        strip = rows(strip, np.argsort(strip["tpp"], kind="stable"))
+        strip["_y"] = 0.2 + 0.3 * (np.arange(len(strip["tpp"])) % 3)  # three rows: neighbours apart
+        panel.layouts.append(_devices(panel.strip, strip, "_y", pal, metrics, [], None))
+        panel.drawn = [str(n) for n in frame["name"][on_map | only_tpp]]
     key = _number_keys(panels)
     _draw_labels(panels)
     shown = sorted(set(seen_labels), key=lambda lab: (list(pal).index(lab) if lab in pal else len(pal), lab))
     _draw_key(key_ax, pal, shown, key, off_axes, sets, env)
     return MapFigure(fig, panels, key, {k: list(dict.fromkeys(v)) for k, v in off_axes.items()})
-
-
-def _read_sweep(sweep):
-    if sweep is None:
-        return None
-    return pd.read_parquet(sweep) if str(sweep).endswith((".parquet", ".pq")) else pd.read_csv(sweep)
 
 
 def _figure(sets, ranges):
@@ -294,9 +289,9 @@ def _border_test(combined: np.ndarray, bounds):
     return crosses
 
 
-def _draw_sweep(ax, sweep: pd.DataFrame):
-    ok = sweep["tpp"].gt(0) & sweep["performance_density"].gt(0)
-    hb = ax.hexbin(sweep.loc[ok, "tpp"], sweep.loc[ok, "performance_density"], xscale="log", yscale="log",
+def _draw_sweep(ax, sweep: dict):
+    ok = (sweep["tpp"] > 0) & (sweep["performance_density"] > 0)
+    hb = ax.hexbin(sweep["tpp"][ok], sweep["performance_density"][ok], xscale="log", yscale="log",
                    gridsize=60, cmap="Blues", mincnt=1, alpha=0.35, linewidths=0, bins="log", zorder=2,
                    rasterized=True)
     rect = (0.955, 0.06, 0.015, 0.3)
@@ -309,13 +304,15 @@ def _draw_sweep(ax, sweep: pd.DataFrame):
     return (x0 + (rect[0] - 0.06) * w, y0 + rect[1] * h - 8, x1, y0 + (rect[1] + rect[3]) * h + 8)
 
 
-def _devices(ax, frame: pd.DataFrame, ycol: str, pal, metrics, obstacles, crosses) -> Layout:
-    """Markers (circle: datacenter part, triangle: not) and the label layout for them."""
+def _devices(ax, frame: dict, ycol: str, pal, metrics, obstacles, crosses) -> Layout:
+    """Markers (circle: datacenter part, triangle: not) and the label layout for them
+    (``frame``: :func:`~chipclass.design.regions.device_columns` of the devices drawn)."""
     for dcflag, marker in ((True, "o"), (False, "^")):
-        sel = frame[frame["datacenter"] == dcflag]
+        sel = rows(frame, frame["datacenter"] == dcflag)
         ax.scatter(sel["tpp"], sel[ycol], s=24, marker=marker, zorder=6, edgecolors="black", linewidths=0.6,
                    c=[pal.get(e, OTHER) for e in sel["label"]])
-    groups = clusters(frame["tpp"].to_numpy(float), frame[ycol].to_numpy(float), frame["name"].astype(str).tolist())
+    groups = clusters(np.asarray(frame["tpp"], float), np.asarray(frame[ycol], float),
+                      [str(n) for n in frame["name"]])
     bounds = ax.get_window_extent().extents
 
     def to_px(x, y):

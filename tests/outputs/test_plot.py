@@ -240,3 +240,49 @@ def test_pdf_and_envelope_overlay(tmp_path, small):
     bad.write_text("{}")
     r = CliRunner().invoke(main, ["plot", small, "--envelope", str(bad), "-o", str(out)])
     assert r.exit_code == 2 and "chipclass envelope" in r.stderr
+
+
+@pytest.mark.parametrize("ext", ["csv", "parquet"])
+def test_sweep_overlay_is_drawn_from_a_sweep_file(tmp_path, small, ext):
+    """A sweep result (csv or parquet) is drawn as a density layer with its colour bar."""
+    from chipclass.design.regions import read_sweep_points
+    from chipclass.outputs.map import build_map
+
+    out = tmp_path / f"s.{ext}"
+    r = CliRunner().invoke(main, ["sweep", "--spec", "fp8=296 TFLOPS", "--spec", "die_area=814", "--vary",
+                                  "fp8=100:2000:40", "--as-of", "2025-06-01", "-o", str(out), "--no-config"])
+    assert r.exit_code == 0, r.stderr
+    pts = read_sweep_points(str(out))
+    # fp8 from 100 to 2000 TFLOPS: TPP = 8 x fp8 (800 to 16,000), PD = TPP / 814 mm²
+    assert len(pts["tpp"]) == 40 and pts["tpp"].min() == pytest.approx(800) and pts["tpp"].max() == pytest.approx(16000)
+    assert pts["performance_density"] == pytest.approx(pts["tpp"] / 814)
+    fig = build_map(small, as_of="2025-06-01", sweep=str(out))
+    ax = fig.panels[0].ax
+    assert any(type(c).__name__ == "PolyCollection" and len(c.get_offsets()) > 1 for c in ax.collections)
+    assert [a.get_ylabel() for a in ax.child_axes] == ["sweep variants"]  # the colour bar
+
+
+def test_a_sweep_file_that_is_not_one_is_refused_in_a_line(tmp_path, small):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("name,tpp\na,100\n")
+    r = CliRunner().invoke(main, ["plot", small, "--sweep", str(bad), "-o", str(tmp_path / "m.png")])
+    assert r.exit_code == 2 and "no performance_density column" in r.stderr and str(bad) in r.stderr
+    bad.write_text("name,tpp,performance_density\na,100,2\nb,1e3,lots\n")
+    r = CliRunner().invoke(main, ["plot", small, "--sweep", str(bad), "-o", str(tmp_path / "m.png")])
+    assert r.exit_code == 2 and len(r.stderr.strip().splitlines()) == 1
+    assert "row 2" in r.stderr and "performance_density" in r.stderr and "lots" in r.stderr
+    assert not (tmp_path / "m.png").exists()
+
+
+def test_plot_imports_no_pandas(tmp_path):
+    """The map is drawn from arrays: importing pandas was a fifth of plot's time."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "m.png"
+    code = ("import sys\nfrom chipclass.cli import main\n"
+            f"main(['plot', '--as-of', '2025-06-01', '-o', {str(out)!r}, '--no-config'], standalone_mode=False)\n"
+            "print('pandas' in sys.modules)")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert r.stdout.strip() == "False", r.stderr
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -40,7 +40,7 @@ LABEL_PT = 6.5
 KEY_PT = 6.5
 DPI = 130
 #: Figure geometry (inches): one map panel, the strip under it, the key table on the right.
-PANEL_W, MAP_H, STRIP_H, KEY_W, MARGIN = 10.0, 7.2, 1.25, 3.4, 0.75
+PANEL_W, MAP_H, STRIP_H, KEY_W, MARGIN = 10.0, 7.2, 1.4, 3.4, 0.75
 
 
 def colours(rules_dir: str | None = None) -> dict[str, str]:

@@ -136,23 +136,54 @@ _LEADER_RING = 2
 
 def _candidates(px: float, py: float, w: float, h: float, r: float):
     """(box, ha, ring) around a point of marker radius ``r`` (pixels), nearest first."""
-    for ring in _RINGS:
-        gap = r + 2.0 + ring * h * 0.9
-        for dx, dy in (_DIRS if ring < _LEADER_RING else _FAR):
-            ax, ay = px + gap * dx, py + gap * dy
-            if dx > 0.3:
-                x0, ha = ax if ring >= _LEADER_RING or dy == 0 else px + r, "left"
-            elif dx < -0.3:
-                x0, ha = (ax if ring >= _LEADER_RING or dy == 0 else px - r) - w, "right"
-            else:
-                x0, ha = ax - w / 2, "center"
-            if dy > 0.9 or (ring < _LEADER_RING and dy > 0):
-                y0 = ay if ring >= _LEADER_RING else py + gap
-            elif dy < -0.9 or (ring < _LEADER_RING and dy < 0):
-                y0 = (ay if ring >= _LEADER_RING else py - gap) - h
-            else:
-                y0 = ay - h / 2
-            yield (x0, y0, x0 + w, y0 + h), ha, ring
+    boxes, has, rings = _candidate_boxes(px, py, w, h, r)
+    for box, ha, ring in zip(boxes.tolist(), has, rings.tolist()):
+        yield tuple(box), _HA[ha], ring
+
+
+def _directions():
+    """Every candidate's (ring, dx, dy), nearest first."""
+    table = [(ring, dx, dy) for ring in _RINGS for dx, dy in (_DIRS if ring < _LEADER_RING else _FAR)]
+    return tuple(np.array(c, dtype=float) for c in zip(*table))
+
+
+_RING, _DX, _DY = _directions()
+_HA = ("left", "right", "center")
+
+
+def _candidate_boxes(px: float, py: float, w: float, h: float, r: float, max_ring: int | None = None):
+    """Every candidate around a point at once (those up to ``max_ring``): boxes (n, 4), ha codes
+    (0 left, 1 right, 2 centre), rings; nearest first. ``x0 = (px + a) + b`` and
+    ``y0 = (py + c) + d`` with the offsets of :func:`_offsets`: the operations of the scalar
+    formulas, in their order, so the boxes are the same to the bit."""
+    xa, ya, yb, cb, has, rings = _offsets(h, r)
+    n = len(rings) if max_ring is None else int(np.searchsorted(rings, max_ring, side="right"))
+    out = np.empty((n, 4))
+    out[:, 0] = (px + xa[:n]) + (-w * cb[:n])
+    out[:, 1] = (py + ya[:n]) + yb[:n]
+    out[:, 2] = out[:, 0] + w
+    out[:, 3] = out[:, 1] + h
+    return out, has[:n], rings[:n]
+
+
+@lru_cache(maxsize=64)
+def _offsets(h: float, r: float):
+    """The parts of each candidate's corner that do not depend on the point or the text's width
+    (line height ``h``, marker radius ``r``): beside a point, ``x0 = px + gap·dx`` (or
+    ``px ± r`` on the near rings), minus ``w``, ``w/2`` or nothing by alignment; likewise in y."""
+    ring, dx, dy = _RING, _DX, _DY
+    leader = ring >= _LEADER_RING
+    gap = r + 2.0 + ring * h * 0.9
+    beside = leader | (dy == 0)
+    left, right = dx > 0.3, dx < -0.3
+    xa = np.where(left & ~beside, r, np.where(right & ~beside, -r, gap * dx))
+    cb = np.where(left, 0.0, np.where(right, 1.0, 0.5))
+    up = (dy > 0.9) | (~leader & (dy > 0))
+    down = ~up & ((dy < -0.9) | (~leader & (dy < 0)))
+    ya = np.where(leader, gap * dy, np.where(up, gap, np.where(down, -gap, gap * dy)))
+    yb = np.where(up, 0.0, np.where(down, -h, -h / 2))
+    has = np.where(left, 0, np.where(right, 1, 2))
+    return xa, ya, yb, cb, has, ring
 
 
 class _Occupancy:
@@ -174,6 +205,20 @@ class _Occupancy:
         x0, y0, x1, y1 = box
         hit = (b[:, 0] < x1 + PAD) & (b[:, 2] > x0 - PAD) & (b[:, 1] < y1 + PAD) & (b[:, 3] > y0 - PAD)
         return not (hit & self.text).any() if text_only else not hit.any()
+
+    def free_each(self, boxes: np.ndarray) -> np.ndarray:
+        """:meth:`free` of each of ``boxes`` (n, 4) at once: only the taken boxes within reach
+        of any of them are compared."""
+        b = self.boxes
+        if not len(b) or not len(boxes):
+            return np.ones(len(boxes), dtype=bool)
+        lo, hi = boxes.min(axis=0), boxes.max(axis=0)
+        b = b[(b[:, 0] < hi[2] + PAD) & (b[:, 2] > lo[0] - PAD) & (b[:, 1] < hi[3] + PAD) & (b[:, 3] > lo[1] - PAD)]
+        if not len(b):
+            return np.ones(len(boxes), dtype=bool)
+        hit = ((b[None, :, 0] < boxes[:, None, 2] + PAD) & (b[None, :, 2] > boxes[:, None, 0] - PAD)
+               & (b[None, :, 1] < boxes[:, None, 3] + PAD) & (b[None, :, 3] > boxes[:, None, 1] - PAD))
+        return ~hit.any(axis=1)
 
     def free_all(self, boxes, text_only: bool = True) -> bool:
         """Whether none of ``boxes`` touches a (text) box: one numpy call for a whole line."""
@@ -254,20 +299,23 @@ def _crowded_first(pts: np.ndarray, radius: float) -> np.ndarray:
 
 
 def _find(pt, w, h, occ, bounds, r, crosses, max_ring):
+    """The first free candidate around ``pt`` up to ``max_ring`` that crosses no border, else
+    the first free one; all candidates are tested against the bounds and the taken boxes in
+    one numpy call, the few free ones then one by one (leader line, borders)."""
     bx0, by0, bx1, by1 = bounds
+    boxes, has, rings = _candidate_boxes(pt[0], pt[1], w, h, r, max_ring)
+    ok = ((boxes[:, 0] >= bx0 + 2) & (boxes[:, 2] <= bx1 - 2) & (boxes[:, 1] >= by0 + 2) & (boxes[:, 3] <= by1 - 2))
+    ok[ok] = occ.free_each(boxes[ok])
     fallback = None
-    for box, ha, ring in _candidates(pt[0], pt[1], w, h, r):
-        if ring > max_ring:
-            break
-        if box[0] < bx0 + 2 or box[2] > bx1 - 2 or box[1] < by0 + 2 or box[3] > by1 - 2 or not occ.free(box):
-            continue
-        leader = ring >= _LEADER_RING
+    for k in np.flatnonzero(ok).tolist():
+        box = tuple(boxes[k].tolist())
+        leader = bool(rings[k] >= _LEADER_RING)
         if leader and not _leader_free(pt, box, occ, r):
             continue
         if crosses is None or not crosses(box):
-            return box, ha, leader
+            return box, _HA[has[k]], leader
         if fallback is None:
-            fallback = (box, ha, leader)
+            fallback = (box, _HA[has[k]], leader)
     return fallback
 
 

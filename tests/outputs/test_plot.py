@@ -190,6 +190,16 @@ def test_the_shipped_catalogue_map(tmp_path):
     assert len(svg) < 2_000_000
 
 
+def test_the_shipped_catalogue_map_on_the_latest_rules():
+    """The map ``plot`` draws by default (the latest rule set): every device drawn is labelled
+    or numbered on the figure, none only in the table (the strip once lost one)."""
+    from chipclass.outputs.map import build_map
+
+    fig = build_map(str(CHIPS), as_of="2026-07-23")  # the rule data's horizon: the latest rule set
+    _check_layout(fig)
+    assert len(fig.panels[0].drawn) > 140
+
+
 def test_plot_without_matplotlib_names_the_extra(monkeypatch, small, tmp_path):
     import importlib.util
 

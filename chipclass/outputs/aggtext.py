@@ -49,13 +49,25 @@ def _cmap(path: str) -> frozenset:
     return frozenset(FT2Font(path).get_charmap())
 
 
+@lru_cache(maxsize=256)
+def _font_file(prop) -> str:
+    """The font file matplotlib takes for ``prop`` (FontProperties compare by value)."""
+    return findfont(prop)
+
+
+@lru_cache(maxsize=1024)
+def _bbox(path: str, size_px: float, s: str) -> tuple[int, int, int, int]:
+    """The ink box of ``s`` relative to the left end of its baseline [px, y down]."""
+    return _pillow_font(path, size_px).getbbox(s, anchor="ls")
+
+
 @lru_cache(maxsize=1024)
 def _bitmap(path: str, size_px: float, s: str):
     """(grey bitmap, its top-left corner relative to the left end of the baseline [px, y down])."""
     from PIL import Image, ImageDraw
 
     font = _pillow_font(path, size_px)
-    x0, y0, x1, y1 = font.getbbox(s, anchor="ls")
+    x0, y0, x1, y1 = _bbox(path, size_px, s)
     image = Image.new("L", (max(x1 - x0, 1), max(y1 - y0, 1)))
     ImageDraw.Draw(image).text((-x0, -y0), s, font=font, fill=255, anchor="ls")
     return np.array(image), (x0, y0)
@@ -68,7 +80,7 @@ class _Renderer(RendererAgg):
         """(font path, size [px]) when this text is drawn here, else None."""
         if ismath or not s.strip():
             return None
-        path = findfont(prop)
+        path = _font_file(prop)
         if not (all(map(_unshaped, s)) and set(map(ord, s)) <= _cmap(path)):
             return None
         return path, prop.get_size_in_points() * self.dpi / 72.0
@@ -77,7 +89,7 @@ class _Renderer(RendererAgg):
         font = self._font(s, prop, ismath)
         if font is None:
             return super().get_text_width_height_descent(s, prop, ismath)
-        x0, y0, x1, y1 = _pillow_font(*font).getbbox(s, anchor="ls")
+        x0, y0, x1, y1 = _bbox(*font, s)
         return float(x1 - x0), float(y1 - y0), float(y1)
 
     def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):

@@ -238,20 +238,31 @@ def _draw_regions(panel: Panel, pal: dict, metrics: TextMetrics):
     cmap = mcolors.ListedColormap([pal.get(n, OTHER) for n in names])
     index = {n: k for k, n in enumerate(names)}
     codes = np.vectorize(index.__getitem__)(dc)
-    ax.pcolormesh(t, p, codes, cmap=cmap, vmin=-0.5, vmax=len(names) - 0.5, alpha=0.22, shading="auto",
-                  rasterized=True, zorder=0)
+    _raster(ax, codes, cmap, len(names), centred=True)
     ax.contour(t, p, codes, levels=np.arange(len(names)) + 0.5, colors="0.15", linewidths=0.9, zorder=4)
     differs = (dc != ndc).astype(float)
     if differs.any():
         ax.contourf(t, p, differs, levels=[0.5, 1.5], colors="none", hatches=["///"], zorder=3, rasterized=True)
         ax.contour(t, p, differs, levels=[0.5], colors="0.35", linewidths=0.8, zorder=4)
     strip_codes = np.vectorize(index.__getitem__)(strip_grid(panel.rules, t))[None, :-1]
-    panel.strip.pcolormesh(t, [0, 1], strip_codes, cmap=cmap, vmin=-0.5, vmax=len(names) - 0.5, alpha=0.22,
-                           shading="auto", rasterized=True, zorder=0)
+    _raster(panel.strip, strip_codes, cmap, len(names), centred=False)
     combined = codes * 2 + (dc != ndc)
     bounds = ax.get_window_extent().extents
     obstacles = _region_names(ax, t, dc, pal, metrics, panel.ranges[1][0])
     return obstacles, _border_test(combined, bounds), sorted(set(dc.ravel()), key=names.index)
+
+
+def _raster(ax, codes: np.ndarray, cmap, n_names: int, centred: bool) -> None:
+    """A grid of region codes as one image in axes coordinates: the grid spans the axes and is
+    even in log space, as the axes are, so an image needs no mesh (a quad mesh took a tenth of
+    the PNG's drawing time). ``centred``: a cell around each grid point (the map), else a cell
+    between neighbouring points (the strip)."""
+    ny, nx = codes.shape
+    hx = 0.5 / (nx - 1) if centred else 0.0
+    hy = 0.5 / (ny - 1) if centred and ny > 1 else 0.0
+    ax.imshow(codes, extent=(-hx, 1 + hx, -hy, 1 + hy), transform=ax.transAxes, origin="lower",
+              interpolation="nearest", aspect="auto", cmap=cmap, vmin=-0.5, vmax=n_names - 0.5, alpha=0.22,
+              zorder=0)
 
 
 def _region_names(ax, t, dc, pal, metrics, pd_low) -> list:

@@ -37,7 +37,7 @@ MAX_CELL_BYTES = 64 * 1024
 
 # The cell grammar: a number (optional sign; thousands commas only as in 1,234.5), then
 # optionally a unit that starts with a letter (checked by units.check_unit_text).
-_NUMBER = r"[-+]?(?:\d{1,3}(?:,\d{3})+(?:\.\d*)?|\d+\.?\d*|\.\d+)(?:[eE][-+]?\d{1,3})?"
+_NUMBER = r"[-+]?(?:\d{1,3}(?:,\d{3})+(?:\.\d*)?|\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 _PLAIN = f"^{_NUMBER}$"
 _CELL = f"^(?P<num>{_NUMBER})(?:\\s*(?P<unit>[A-Za-z\u00b5\u03bc\u00b0%].*))?$"
 #: (pattern, explanation) for the usual ways a cell breaks the grammar, first match wins.
@@ -133,7 +133,6 @@ def numeric_column(arr: pa.ChunkedArray, kind: str, unit: str | None, default: s
     return values
 
 
-_PLAIN_NUMBER = r"^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d{1,3})?$"
 
 
 def _plain_cast(arr, header_factor: float) -> np.ndarray | None:
@@ -159,11 +158,15 @@ _UNIT_START = re.compile("^[A-Za-z\u00b5\u03bc\u00b0%]")
 
 
 def _split_number_unit(raw):
-    """'4 TB/s' -> {num: '4', unit: 'TB/s'} by splitting at the first space; the same struct as
-    the grammar's regular expression, or None when any cell needs the regular expression (no
-    space before the unit, thousands commas, a unit not starting with a letter, text that is not
-    a finite plain number). When it succeeds it agrees with the grammar cell for cell."""
-    tokens = pc.split_pattern(raw, " ", max_splits=1)
+    """'4 TB/s' -> (values [float64], units [trimmed text], distinct units) by splitting at the
+    first space, or None when any cell needs the grammar's regular expression (no space before
+    the unit, thousands commas, a unit not starting with a letter, text that is not a finite
+    plain number). When it succeeds it agrees with the grammar cell for cell.
+
+    Every cell gets a space appended first, so each splits in two (number, unit or nothing):
+    no per-row choice between lists."""
+    empty, space = pa.scalar("", raw.type), pa.scalar(" ", raw.type)
+    tokens = pc.split_pattern(pc.binary_join_element_wise(raw, empty, space), " ", max_splits=1)
     number = pc.list_element(tokens, 0)
     try:
         values = pc.cast(number, pa.float64()).to_numpy(zero_copy_only=False)
@@ -171,12 +174,11 @@ def _split_number_unit(raw):
         return None
     if np.isinf(values).any() or int(np.isnan(values).sum()) != number.null_count:
         return None
-    has_unit = pc.greater(pc.list_value_length(tokens), 1)
-    unit = pc.if_else(has_unit, pc.list_element(pc.if_else(has_unit, tokens, pa.scalar(["", ""], tokens.type)), 1), "")
-    unit = pc.utf8_trim_whitespace(unit)
-    if any(u and not _UNIT_START.match(u) for u in pc.unique(unit).to_pylist() if u is not None):
+    unit = pc.utf8_trim_whitespace(pc.list_element(tokens, 1))
+    distinct = pc.unique(unit).to_pylist()
+    if any(u and not _UNIT_START.match(u) for u in distinct if u is not None):
         return None
-    return pc.make_struct(number, unit, field_names=["num", "unit"])
+    return values, unit, distinct
 
 
 def _cells(raw, original, kind: str, header_factor: float, *, source: str, column: str,
@@ -185,26 +187,28 @@ def _cells(raw, original, kind: str, header_factor: float, *, source: str, colum
     NaN where a cell is refused, and the error of the first refused cell (outside the grammar
     or with a bad unit), or None.
 
-    Two vectorised paths: when every cell is a plain number (the grammar checked by a regular
-    expression, then cast), else the full grammar by ``extract_regex``.
+    Three vectorised paths, each the grammar's answer where it answers: every cell a plain
+    number (one cast), every cell a number, a space and maybe a unit (a split), else the full
+    grammar by ``extract_regex``.
     """
-    valid = pc.is_valid(raw)
-    plain = pc.match_substring_regex(raw, _PLAIN_NUMBER)
-    if pc.all(pc.or_kleene(plain, pc.invert(valid))).as_py() is not False:
+    plain = _plain_cast(raw, 1.0)
+    if plain is not None:
         with np.errstate(over="ignore"):
-            return pc.cast(raw, pa.float64()).to_numpy(zero_copy_only=False) * header_factor, None
-    parts = _split_number_unit(raw)
-    if parts is None:
-        parts = pc.extract_regex(raw, _CELL)
-    unmatched = np.asarray(pc.and_(valid, pc.is_null(parts)))
+            return plain * header_factor, None
     errors: list[tuple[int, InputError]] = []
-    if unmatched.any():
-        i = first_true(unmatched)
-        errors.append((i, _refuse_cell(original[i].as_py(), source=source, row=offset + i + 1, column=column)))
-    numbers = pc.replace_substring(pc.struct_field(parts, "num"), ",", "")
-    values = pc.cast(numbers, pa.float64()).to_numpy(zero_copy_only=False)
-    units = pc.utf8_trim_whitespace(pc.struct_field(parts, "unit"))
-    distinct = pc.unique(units).to_pylist()
+    split = _split_number_unit(raw)
+    if split is not None:
+        values, units, distinct = split
+    else:
+        parts = pc.extract_regex(raw, _CELL)
+        unmatched = np.asarray(pc.and_(pc.is_valid(raw), pc.is_null(parts)))
+        if unmatched.any():
+            i = first_true(unmatched)
+            errors.append((i, _refuse_cell(original[i].as_py(), source=source, row=offset + i + 1, column=column)))
+        numbers = pc.replace_substring(pc.struct_field(parts, "num"), ",", "")
+        values = pc.cast(numbers, pa.float64()).to_numpy(zero_copy_only=False)
+        units = pc.utf8_trim_whitespace(pc.struct_field(parts, "unit"))
+        distinct = pc.unique(units).to_pylist()
     factors = np.empty(len(distinct))
     for j, u in enumerate(distinct):  # once per distinct unit string, not per row
         if not u:

@@ -308,5 +308,5 @@ def to_canonical(value, kind: str) -> float:
     return float(value)
 
 
-_QUANTITY = re.compile(r"(?P<num>[-+]?(?:\d{1,3}(?:,\d{3})+(?:\.\d*)?|\d+\.?\d*|\.\d+)(?:[eE][-+]?\d{1,3})?)"
+_QUANTITY = re.compile(r"(?P<num>[-+]?(?:\d{1,3}(?:,\d{3})+(?:\.\d*)?|\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)"
                        r"\s*(?P<unit>\S.{0,200})?")

@@ -39,7 +39,6 @@ columns are converted with pyarrow compute kernels and numpy, never a Python loo
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -261,7 +260,9 @@ def _errors_in_order(checks, rows: int = 0) -> None:
     if rows >= THREADED_ROWS and len(checks) > 1:
         from concurrent.futures import ThreadPoolExecutor
 
-        with ThreadPoolExecutor(min(len(checks), os.cpu_count() or 1, 4), thread_name_prefix="chipclass-check") as pool:
+        from chipclass.core.workers import worker_threads
+
+        with ThreadPoolExecutor(worker_threads(min(len(checks), 4)), thread_name_prefix="chipclass-check") as pool:
             futures = [pool.submit(_outcome, check) for check in checks]
             _raise_first((f.result() for f in futures))  # other exceptions too, in check order
     else:

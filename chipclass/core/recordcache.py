@@ -16,7 +16,9 @@ So an edited rule file, a changed schema or an upgrade is a miss, never a stale 
 decoded entry is validated again by msgspec against the record type. A file is written
 atomically (a temporary file renamed over it); a cache directory that cannot be written, or an
 entry that cannot be read, is passed over in silence and the TOML is parsed as without a
-cache. ``CHIPCLASS_CACHE=off`` turns the cache off.
+cache. ``CHIPCLASS_CACHE=off`` turns the cache off. Each kind of record keeps its
+:data:`KEEP` most recently written entries: an older one (a rule directory edited since, an
+earlier version of chipclass) is removed when a new entry is written.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from typing import Callable
 __all__ = ["records", "lookup", "store", "cache_dir"]
 
 _SOURCES = ("core/schema.py", "core/tomlload.py", "core/metric_table.py")
+#: Entries kept per kind of record (a few KB each): the newest, by the time they were written.
+KEEP = 16
 
 
 def cache_dir() -> Path | None:
@@ -112,6 +116,7 @@ def _write(entry: Path, parsed: list) -> None:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(msgspec.msgpack.encode(parsed))
             os.replace(tmp, entry)
+            _prune(entry)
         except BaseException:
             try:
                 os.unlink(tmp)
@@ -120,3 +125,21 @@ def _write(entry: Path, parsed: list) -> None:
             raise
     except OSError:  # a read-only or full cache directory: no cache, same answer
         pass
+
+
+def _prune(entry: Path) -> None:
+    """Remove the entries of ``entry``'s kind beyond the :data:`KEEP` newest (``entry`` is
+    kept whatever the clocks say); one that vanishes meanwhile is passed over."""
+    kind = entry.name.split("-", 1)[0]
+    dated = []
+    for other in entry.parent.glob(f"{kind}-*.msgpack"):
+        try:
+            dated.append((other.stat().st_mtime_ns, other))
+        except OSError:
+            continue
+    dated.sort(reverse=True)
+    for _, old in [d for d in dated if d[1] != entry][KEEP - 1:]:
+        try:
+            old.unlink()
+        except OSError:
+            pass

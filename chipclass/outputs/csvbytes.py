@@ -27,10 +27,9 @@ MAX_THREADS = 4
 
 
 def _threads() -> int:
-    try:
-        return max(1, min(MAX_THREADS, len(os.sched_getaffinity(0))))
-    except AttributeError:  # not every platform has sched_getaffinity
-        return max(1, min(MAX_THREADS, os.cpu_count() or 1))
+    from chipclass.core.workers import worker_threads
+
+    return worker_threads(MAX_THREADS)
 
 
 def csv_chunks(table: pa.Table, header: bool = True, slice_rows: int = SLICE_ROWS) -> Iterator[pa.Buffer]:

@@ -83,3 +83,25 @@ def test_a_rule_file_error_is_raised_and_nothing_stored(cache, tmp_path):
     with pytest.raises(RuleDataError):
         recordcache.records([bad], schema.InstrumentFile, lambda p: schema.load(p, schema.InstrumentFile))
     assert not cache.exists() or list(cache.iterdir()) == []
+
+
+def test_old_entries_are_removed_beyond_the_newest_few(cache, tmp_path):
+    """Every edit of a rule directory is a new entry; the cache keeps the newest KEEP."""
+    import os
+
+    src = shipped_paths()[0]
+    mine = tmp_path / src.name
+    text = src.read_text(encoding="utf-8")
+    n = recordcache.KEEP + 5
+    for k in range(n):
+        mine.write_text(text + f"\n# edit {k}\n", encoding="utf-8")
+        recordcache.records([mine], schema.InstrumentFile, counting_parser([]))
+        newest = max(cache.iterdir(), key=lambda p: p.stat().st_mtime_ns)
+        os.utime(newest, ns=(k * 10**9, k * 10**9))  # written in this order, whatever the clock's grain
+    entries = sorted(cache.iterdir(), key=lambda p: p.stat().st_mtime_ns)
+    assert len(entries) == recordcache.KEEP
+    # the newest is the last edit's, still found without parsing
+    calls = []
+    recordcache.records([mine], schema.InstrumentFile, counting_parser(calls))
+    assert calls == []
+    assert [p.stat().st_mtime_ns for p in entries] == [k * 10**9 for k in range(n - recordcache.KEEP, n)]

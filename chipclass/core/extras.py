@@ -9,11 +9,12 @@ checks the table against ``pyproject.toml``.
 
 from __future__ import annotations
 
-__all__ = ["OPTIONAL", "missing_extra"]
+__all__ = ["OPTIONAL", "DISTRIBUTIONS", "missing_extra"]
 
 #: top-level module -> (extra, the feature that needs it)
 OPTIONAL = {
     "matplotlib": ("plot", "plot"),
+    "PIL": ("plot", "plot"),
     "dask": ("dask", "--engine dask"),
     "distributed": ("dask", "--engine dask"),
     "starlette": ("serve", "serve"),
@@ -21,6 +22,9 @@ OPTIONAL = {
     "jinja2": ("serve", "serve"),
     "plotly": ("serve", "serve"),
 }
+#: top-level module -> the distribution ``pyproject.toml`` names (and the hint says), where
+#: the two differ
+DISTRIBUTIONS = {"PIL": "pillow"}
 
 
 def missing_extra(exc: BaseException) -> str | None:
@@ -48,4 +52,4 @@ def missing_extra(exc: BaseException) -> str | None:
     if top not in OPTIONAL:
         return None
     extra, feature = OPTIONAL[top]
-    return f"{feature} needs {top}: pip install 'chipclass[{extra}]'"
+    return f"{feature} needs {DISTRIBUTIONS.get(top, top)}: pip install 'chipclass[{extra}]'"

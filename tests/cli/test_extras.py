@@ -54,15 +54,17 @@ def test_optional_table_agrees_with_pyproject():
     def dist(req: str) -> str:
         return re.split(r"[\[<>=!~; ]", req, maxsplit=1)[0].lower()
 
+    from chipclass.core.extras import DISTRIBUTIONS
+
     for module, (extra, _feature) in OPTIONAL.items():
-        assert module in {dist(r) for r in extras[extra]}, (module, extra)
+        assert DISTRIBUTIONS.get(module, module) in {dist(r) for r in extras[extra]}, (module, extra)
     # every library of a feature extra (not the test/docs/ci tooling) has a hint
     for extra, reqs in extras.items():
         if extra in ("test", "docs", "ci", "bench"):  # tooling, not features
             continue
         for r in reqs:
             if not dist(r).startswith("chipclass"):
-                assert dist(r) in OPTIONAL, f"extra {extra!r}: no hint for {dist(r)} in chipclass.core.extras.OPTIONAL"
+                assert dist(r) in {DISTRIBUTIONS.get(m, m) for m in OPTIONAL}, f"extra {extra!r}: no hint for {dist(r)} in chipclass.core.extras.OPTIONAL"
 
 
 def test_the_scoring_install_needs_no_extra():

@@ -135,13 +135,27 @@ def _sigint_after(tmp_path, args, delay):
     return subprocess.CompletedProcess(args, p.returncode, out, err)
 
 
+def _sigint_while_writing(tmp_path, args, output):
+    """Run chipclass and send SIGINT once ``output``'s temporary file exists: mid-write however
+    fast the machine (a fixed delay let a fast machine finish first, and the test skipped)."""
+    p = subprocess.Popen([sys.executable, "-m", "chipclass", *args], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, cwd=tmp_path, env=_env())
+    deadline = time.monotonic() + 120
+    while p.poll() is None and time.monotonic() < deadline:
+        if any(f.startswith(f".{output}.") for f in os.listdir(tmp_path)):
+            break
+        time.sleep(0.002)
+    assert p.poll() is None, "the run ended before its output was being written"
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=300)
+    return subprocess.CompletedProcess(args, p.returncode, out, err)
+
+
 @pytest.mark.parametrize("args", [["-f", "json", "-o", "o.json"], ["-f", "parquet", "-o", "o.parquet", "--stream",
                                                                    "--batch-rows", "20000"]])
 def test_ctrl_c_from_outside_during_a_long_run(tmp_path, args):
     big = _big(tmp_path)
-    p = _sigint_after(tmp_path, ["score", str(big), *args], 1.5)
-    if p.returncode == 0:
-        pytest.skip("the run finished before the signal")
+    p = _sigint_while_writing(tmp_path, ["score", str(big), *args], args[3])
     check(p, tmp_path, args[3])
 
 

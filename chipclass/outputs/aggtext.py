@@ -49,10 +49,18 @@ def _cmap(path: str) -> frozenset:
     return frozenset(FT2Font(path).get_charmap())
 
 
-@lru_cache(maxsize=256)
+_FONT_FILES: dict[tuple, str] = {}
+
+
 def _font_file(prop) -> str:
-    """The font file matplotlib takes for ``prop`` (FontProperties compare by value)."""
-    return findfont(prop)
+    """The font file matplotlib takes for ``prop``, cached by the values that choose it (not by
+    the object: a FontProperties can change after it was asked about)."""
+    key = (tuple(prop.get_family()), prop.get_style(), prop.get_variant(), prop.get_weight(), prop.get_stretch(),
+           prop.get_file())
+    path = _FONT_FILES.get(key)
+    if path is None:
+        path = _FONT_FILES[key] = findfont(prop)
+    return path
 
 
 @lru_cache(maxsize=1024)

@@ -75,3 +75,14 @@ def test_mathtext_and_missing_glyphs_go_to_matplotlib(text, monkeypatch):
             warnings.simplefilter("ignore")  # "Glyph missing from font"
             canvas.draw()
     assert drawn == [text]
+
+
+def test_font_file_follows_properties_changed_after_a_first_ask():
+    from matplotlib.font_manager import FontProperties, findfont
+
+    from chipclass.outputs.aggtext import _font_file
+
+    prop = FontProperties(family="DejaVu Sans")
+    assert _font_file(prop) == findfont(prop)
+    prop.set_weight("bold")  # the same object, now asking for another file
+    assert _font_file(prop) == findfont(prop) != findfont(FontProperties(family="DejaVu Sans"))

@@ -63,7 +63,10 @@ def interrupted() -> None:
     """Say so and exit 130, at once (threads of a pool are not waited for)."""
     import os
 
+    from chipclass.core.interrupt import remove_held
+
     try:
+        remove_held()
         sys.stderr.write("chipclass: interrupted\n")
         sys.stderr.flush()
     finally:
@@ -202,6 +205,9 @@ def run() -> None:
             interrupted()
         raise
     finally:
+        from chipclass.core.interrupt import remove_held
+
+        remove_held()  # a temporary file a signal (SIGTERM) caught in the making
         _quick_exit()
 
 

@@ -105,15 +105,15 @@ def _read(entry: Path, kind: type) -> list | None:
 
 
 def _write(entry: Path, parsed: list) -> None:
-    import tempfile
-
     import msgspec
+
+    from chipclass.core.interrupt import release, temporary_file
 
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{entry.name}.", suffix=".tmp", dir=entry.parent)
+        tmp = temporary_file(str(entry.parent), entry.name)
         try:
-            with os.fdopen(fd, "wb") as fh:
+            with open(tmp, "wb") as fh:
                 fh.write(msgspec.msgpack.encode(parsed))
             os.replace(tmp, entry)
             _prune(entry)
@@ -123,6 +123,8 @@ def _write(entry: Path, parsed: list) -> None:
             except OSError:
                 pass
             raise
+        finally:
+            release(tmp)
     except OSError:  # a read-only or full cache directory: no cache, same answer
         pass
 

@@ -17,14 +17,13 @@ import json
 import os
 import stat
 import sys
-import tempfile
 from typing import Callable
 
 import numpy as np
 import pyarrow as pa
 
 from chipclass.core.arrowcompute import cast as pc_cast
-from chipclass.core.interrupt import seen
+from chipclass.core.interrupt import release, seen, temporary_file
 from chipclass.outputs.formats import Format
 from chipclass.outputs.jsonout import json_text, meta_line, strict, table_json, to_arrow, to_records  # noqa: F401
 
@@ -74,8 +73,7 @@ def atomic_path(path: str):
         from chipclass.core.errors import InputError
 
         raise InputError("cannot write: the directory does not exist", source=path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=directory)
-    os.close(fd)
+    tmp = temporary_file(directory, os.path.basename(target))
     try:
         os.chmod(tmp, stat.S_IMODE(st.st_mode) if st is not None else 0o666 & ~_umask())
         yield tmp
@@ -90,6 +88,9 @@ def atomic_path(path: str):
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+    finally:
+        release(tmp)
+
 
 
 @contextlib.contextmanager

@@ -101,6 +101,44 @@ def test_ctrl_c_inside_the_writer_leaves_nothing(tmp_path, fmt):
     check(p, tmp_path, out)
 
 
+@pytest.mark.parametrize("fmt", ["csv", "json", "parquet"])
+def test_ctrl_c_just_as_the_temporary_file_is_made_leaves_nothing(tmp_path, fmt):
+    # the signal lands the moment the output's temporary file exists, before any code that
+    # would remove it has started (a loaded CI machine did this: the file was left behind)
+    setup = """
+    _open = os.open
+    def open_then_ctrl_c(path, flags, *a, **k):
+        fd = _open(path, flags, *a, **k)
+        if os.path.basename(str(path)).startswith(".o."):  # the output's (not the rule cache's)
+            os.open = _open
+            ctrl_c()
+        return fd
+    os.open = open_then_ctrl_c
+    """
+    out = f"o.{fmt}"
+    p = interrupt_at(tmp_path, setup, ["score", str(CHIPS), "-f", fmt, "-o", out])
+    check(p, tmp_path, out)
+
+
+def test_ctrl_c_just_as_the_rule_cache_entry_is_made_leaves_nothing(tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("CHIPCLASS_CACHE_DIR", str(cache))  # empty: this run writes an entry
+    monkeypatch.delenv("CHIPCLASS_CACHE", raising=False)
+    setup = """
+    _open = os.open
+    def open_then_ctrl_c(path, flags, *a, **k):
+        fd = _open(path, flags, *a, **k)
+        if ".msgpack." in os.path.basename(str(path)):
+            os.open = _open
+            ctrl_c()
+        return fd
+    os.open = open_then_ctrl_c
+    """
+    p = interrupt_at(tmp_path, setup, ["score", str(CHIPS), "-o", "o.csv"])
+    check(p, tmp_path, "o.csv")
+    assert [f.name for f in cache.iterdir()] == [], "a temporary cache entry was left behind"
+
+
 def test_ctrl_c_in_option_parsing_is_not_click_aborted(tmp_path):
     # click turns KeyboardInterrupt into "Aborted!" and exit 1 while it parses options
     setup = """

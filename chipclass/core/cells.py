@@ -133,8 +133,6 @@ def numeric_column(arr: pa.ChunkedArray, kind: str, unit: str | None, default: s
     return values
 
 
-
-
 def _plain_cast(arr, header_factor: float) -> np.ndarray | None:
     """The fast path: every given cell a plain finite number, cast by Arrow's parser in one pass.
 

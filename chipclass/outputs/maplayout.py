@@ -134,13 +134,6 @@ _RINGS = (0, 1, 2, 3, 4, 6, 8, 11, 15, 20)
 _LEADER_RING = 2
 
 
-def _candidates(px: float, py: float, w: float, h: float, r: float):
-    """(box, ha, ring) around a point of marker radius ``r`` (pixels), nearest first."""
-    boxes, has, rings = _candidate_boxes(px, py, w, h, r)
-    for box, ha, ring in zip(boxes.tolist(), has, rings.tolist()):
-        yield tuple(box), _HA[ha], ring
-
-
 def _directions():
     """Every candidate's (ring, dx, dy), nearest first."""
     table = [(ring, dx, dy) for ring in _RINGS for dx, dy in (_DIRS if ring < _LEADER_RING else _FAR)]
@@ -198,17 +191,9 @@ class _Occupancy:
         self.boxes = np.vstack([self.boxes, np.asarray(box, dtype=float).reshape(-1, 4)])
         self.text = np.concatenate([self.text, np.full(len(self.boxes) - len(self.text), text)])
 
-    def free(self, box, text_only: bool = False) -> bool:
-        b = self.boxes
-        if not len(b):
-            return True
-        x0, y0, x1, y1 = box
-        hit = (b[:, 0] < x1 + PAD) & (b[:, 2] > x0 - PAD) & (b[:, 1] < y1 + PAD) & (b[:, 3] > y0 - PAD)
-        return not (hit & self.text).any() if text_only else not hit.any()
-
     def free_each(self, boxes: np.ndarray) -> np.ndarray:
-        """:meth:`free` of each of ``boxes`` (n, 4) at once: only the taken boxes within reach
-        of any of them are compared."""
+        """Whether each of ``boxes`` (n, 4) keeps clear of every taken box, at once: only the
+        taken boxes within reach of any of them are compared."""
         b = self.boxes
         if not len(b) or not len(boxes):
             return np.ones(len(boxes), dtype=bool)
